@@ -1,0 +1,117 @@
+import { assertConfig, type OAuthConfig } from './config.js'
+import { ANTHROPIC_OAUTH_CONFIG } from './presets/anthropic.js'
+import { timingSafeEqual } from './encoding.js'
+import {
+  OAUTH_AUTHORIZATION_DENIED,
+  OAUTH_INVALID_AUTH_CODE,
+  OAUTH_STATE_MISMATCH,
+  OAuthFlowError,
+} from './errors.js'
+import { generatePkce, generateState } from './pkce.js'
+
+/** What to keep between sending the user to the authorization URL and exchanging the code. */
+export interface OAuthState {
+  codeVerifier: string
+  state: string
+}
+
+/** The result of {@link buildAuthorizationUrl}. */
+export interface AuthorizationRequest {
+  /** Send the user here. */
+  url: string
+  /** Keep this (server side, or in a signed cookie) for the code exchange. */
+  oauthState: OAuthState
+}
+
+/** The result of {@link parseAuthCode}. */
+export interface AuthCode {
+  code: string
+  state: string
+}
+
+/**
+ * Builds the authorization URL with a new PKCE verifier and a new random state.
+ * With no config it targets the Anthropic preset (`code=true`, its client, scopes and redirect).
+ *
+ * @example
+ * ```ts
+ * import { buildAuthorizationUrl } from '@oauth/core'
+ * const { url, oauthState } = await buildAuthorizationUrl()
+ * console.log(`Open ${url} and paste the code shown`)
+ * ```
+ */
+export async function buildAuthorizationUrl(config: OAuthConfig = ANTHROPIC_OAUTH_CONFIG): Promise<AuthorizationRequest> {
+  // Only the fields this needs, so a browser bundle does not carry resolveConfig.
+  assertConfig(config)
+  const { codeVerifier, codeChallenge } = await generatePkce()
+  const state = generateState()
+  const url = new URL(config.authorizeUrl)
+  const params: Record<string, string | undefined> = {
+    ...config.authorizeParams,
+    client_id: config.clientId,
+    response_type: 'code',
+    redirect_uri: config.redirectUri,
+    scope: config.scopes,
+    code_challenge: codeChallenge,
+    code_challenge_method: 'S256',
+    state,
+  }
+  for (const [key, value] of Object.entries(params)) if (value) url.searchParams.set(key, value)
+  return { url: url.href, oauthState: { codeVerifier, state } }
+}
+
+/**
+ * Parses what the user pasted: `code#state` (as the Anthropic callback page shows it),
+ * or the whole callback URL (`…?code=…&state=…`), with surrounding whitespace ignored.
+ * An `error=` callback becomes `OAUTH_AUTHORIZATION_DENIED`; anything else that is not
+ * a code and a state is `OAUTH_INVALID_AUTH_CODE`. Nothing pasted is echoed back in messages.
+ *
+ * @example
+ * ```ts
+ * import { parseAuthCode } from '@oauth/core'
+ * parseAuthCode('  abc123#xyz789\n') // → { code: 'abc123', state: 'xyz789' }
+ * parseAuthCode('http://127.0.0.1:8976/callback?code=abc123&state=xyz789') // → the same
+ * ```
+ */
+export function parseAuthCode(raw: string): AuthCode {
+  const text = typeof raw === 'string' ? raw.trim() : ''
+  let parts: (string | null | undefined)[]
+  if (text.includes('://') && URL.canParse(text)) {
+    const params = new URL(text).searchParams
+    const error = params.get('error')
+    if (error) throw new OAuthFlowError(OAUTH_AUTHORIZATION_DENIED, `Authorization refused (${error}). Start the login again.`)
+    parts = [params.get('code'), params.get('state')]
+  } else {
+    parts = text.split('#')
+  }
+  const [code, state] = parts
+  if (!code || !state || parts.length !== 2 || /\s/.test(text)) {
+    throw new OAuthFlowError(
+      OAUTH_INVALID_AUTH_CODE,
+      `Expected \`code#state\` or the callback URL; got ${text.length} characters. Paste the whole value shown after sign-in.`,
+    )
+  }
+  return { code, state }
+}
+
+/**
+ * Throws `OAUTH_STATE_MISMATCH` unless `received` equals the state that was sent,
+ * compared in constant time. Call it before any network request: a mismatch means the
+ * code came from another login (or an attacker), and must not be spent.
+ *
+ * @example
+ * ```ts
+ * import { assertStateMatches, buildAuthorizationUrl, parseAuthCode } from '@oauth/core'
+ * const { oauthState } = await buildAuthorizationUrl()
+ * const { code, state } = parseAuthCode(`abc#${oauthState.state}`)
+ * assertStateMatches(oauthState, state) // passes
+ * ```
+ */
+export function assertStateMatches(expected: OAuthState, received: string): void {
+  if (typeof received !== 'string' || !timingSafeEqual(expected.state, received)) {
+    throw new OAuthFlowError(
+      OAUTH_STATE_MISMATCH,
+      'State mismatch: this code belongs to another login attempt. Start the login again.',
+    )
+  }
+}

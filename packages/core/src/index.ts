@@ -1,0 +1,35 @@
+export {
+  ANTHROPIC_OAUTH_CONFIG,
+  DEFAULT_AUTHORIZE_URL,
+  DEFAULT_CLIENT_ID,
+  DEFAULT_OAUTH_BETAS,
+  DEFAULT_REDIRECT_URI,
+  DEFAULT_SCOPES,
+  DEFAULT_TOKEN_URL,
+  DEFAULT_USER_AGENT,
+  EXPIRY_BUFFER_SECONDS,
+  OAUTH_BETA,
+} from './presets/anthropic.js'
+export { assertConfig, resolveConfig, type OAuthConfig, type ResolvedOAuthConfig } from './config.js'
+export { computeCodeChallenge, generatePkce, generateState, type PkcePair } from './pkce.js'
+export {
+  assertStateMatches,
+  buildAuthorizationUrl,
+  parseAuthCode,
+  type AuthCode,
+  type AuthorizationRequest,
+  type OAuthState,
+} from './authorize.js'
+export {
+  deserializeTokens,
+  isExpired,
+  serializeTokens,
+  toEpochMillis,
+  tokensFromResponse,
+  type AccountInfo,
+  type OAuthTokens,
+  type OrganizationInfo,
+} from './tokens.js'
+export type { TokenStore } from './token-store.js'
+export { base64url, timingSafeEqual } from './encoding.js'
+export * from './errors.js'

@@ -1,0 +1,195 @@
+import { OAUTH_INVALID_TOKEN_RESPONSE, OAuthError, TOKEN_STORE_CORRUPT, TokenStorageError } from './errors.js'
+import { EXPIRY_BUFFER_SECONDS } from './presets/anthropic.js'
+
+export interface OrganizationInfo {
+  uuid: string
+  name: string
+}
+
+export interface AccountInfo {
+  uuid: string
+  emailAddress: string
+}
+
+/** A token set as the libraries hold it. */
+export interface OAuthTokens {
+  accessToken: string
+  /** Absent when the server issued none (or the environment gave none): such tokens cannot be refreshed. */
+  refreshToken?: string
+  /** Epoch milliseconds; absent when the server did not say (then the token is used until a 401). */
+  expiresAt?: number
+  /** `Bearer` for every server these libraries support. */
+  tokenType: string
+  /** Space-separated scopes granted; empty when the server did not say. */
+  scope: string
+  organization?: OrganizationInfo
+  account?: AccountInfo
+}
+
+type Json = Record<string, unknown>
+
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value)
+
+function field(obj: Json, key: string, required: boolean, fail: (why: string) => never): string | undefined {
+  const value = obj[key]
+  if (value === undefined || value === null) {
+    if (required) fail(`\`${key}\` is missing`)
+    return undefined
+  }
+  if (typeof value !== 'string' || value === '') fail(`\`${key}\` must be a non-empty string, got ${describe(value)}`)
+  return value
+}
+
+/** Says what a value is without saying what it holds (it may be a token). */
+function describe(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'string') return value === '' ? 'an empty string' : 'a string'
+  return `a ${typeof value}`
+}
+
+/**
+ * Turns a token-endpoint response body (parsed JSON) into {@link OAuthTokens}, computing
+ * `expiresAt` from `expires_in` and `now` (epoch ms). Validates as RFC 6749 §5.1 says:
+ * `access_token` and `token_type` are required, `expires_in` must be a non-negative number
+ * (a string such as `"3600"` is refused, not coerced). Anything malformed is an
+ * `OAUTH_INVALID_TOKEN_RESPONSE` error naming the field, never its value.
+ *
+ * @example
+ * ```ts
+ * import { tokensFromResponse } from '@oauth/core'
+ * const tokens = tokensFromResponse(
+ *   { access_token: 'at', refresh_token: 'rt', expires_in: 3600, token_type: 'Bearer' },
+ *   Date.UTC(2026, 0, 1),
+ * )
+ * tokens.expiresAt // Date.UTC(2026, 0, 1) + 3_600_000
+ * ```
+ */
+export function tokensFromResponse(json: unknown, now: number = Date.now()): OAuthTokens {
+  const fail = (why: string): never => {
+    throw new OAuthError(
+      OAUTH_INVALID_TOKEN_RESPONSE,
+      `The token endpoint answered with an unusable token response: ${why}. Check the token URL; if it is right, the server is misbehaving.`,
+    )
+  }
+  if (!isObject(json)) fail(`expected a JSON object, got ${describe(json)}`)
+  const body = json as Json
+  const accessToken = field(body, 'access_token', true, fail)!
+  const tokenType = field(body, 'token_type', true, fail)!
+  // RFC 6750: only bearer tokens are usable here.
+  if (tokenType.toLowerCase() !== 'bearer') fail('`token_type` is not Bearer')
+  const tokens: OAuthTokens = { accessToken, tokenType, scope: field(body, 'scope', false, fail) ?? '' }
+  const refreshToken = field(body, 'refresh_token', false, fail)
+  if (refreshToken !== undefined) tokens.refreshToken = refreshToken
+  const expiresIn = body.expires_in
+  if (expiresIn !== undefined && expiresIn !== null) {
+    if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn < 0) {
+      fail(`\`expires_in\` must be a non-negative number of seconds, got ${describe(expiresIn)}`)
+    }
+    tokens.expiresAt = now + (expiresIn as number) * 1000
+  }
+  const org = body.organization
+  if (org !== undefined && org !== null) {
+    if (!isObject(org)) fail('`organization` must be an object')
+    const o = org as Json
+    tokens.organization = { uuid: field(o, 'uuid', true, fail)!, name: field(o, 'name', true, fail)! }
+  }
+  const account = body.account
+  if (account !== undefined && account !== null) {
+    if (!isObject(account)) fail('`account` must be an object')
+    const a = account as Json
+    tokens.account = { uuid: field(a, 'uuid', true, fail)!, emailAddress: field(a, 'email_address', true, fail)! }
+  }
+  return tokens
+}
+
+/**
+ * True when the access token is expired or expires within `bufferSeconds`
+ * (default {@link EXPIRY_BUFFER_SECONDS}): `now + buffer >= expiresAt`.
+ * Tokens without `expiresAt` are never considered expired; a 401 tells instead.
+ *
+ * @example
+ * ```ts
+ * import { isExpired } from '@oauth/core'
+ * isExpired({ accessToken: 'at', tokenType: 'Bearer', scope: '', expiresAt: Date.now() + 60_000 }) // true: inside the 5-minute buffer
+ * ```
+ */
+export function isExpired(tokens: OAuthTokens, now: number = Date.now(), bufferSeconds: number = EXPIRY_BUFFER_SECONDS): boolean {
+  return tokens.expiresAt !== undefined && now + bufferSeconds * 1000 >= tokens.expiresAt
+}
+
+/**
+ * Epoch seconds or epoch milliseconds → epoch milliseconds. Values below 10^11 are
+ * seconds (10^11 s is the year 5138; 10^11 ms is 1973), so both readings of an
+ * `expires_at` are safe.
+ */
+export function toEpochMillis(value: number): number {
+  return value < 1e11 ? value * 1000 : value
+}
+
+/**
+ * The JSON text the storages write: snake_case, `expires_at` in epoch seconds, the same
+ * layout the Anthropic Python SDK's OAuth token file uses, so both can share one file.
+ *
+ * @example
+ * ```ts
+ * import { deserializeTokens, serializeTokens } from '@oauth/core'
+ * const text = serializeTokens({ accessToken: 'at', refreshToken: 'rt', expiresAt: 1_800_000_000_000, tokenType: 'Bearer', scope: '' })
+ * deserializeTokens(text, 'example').expiresAt // 1_800_000_000_000
+ * ```
+ */
+export function serializeTokens(tokens: OAuthTokens): string {
+  return JSON.stringify({
+    access_token: tokens.accessToken,
+    refresh_token: tokens.refreshToken ?? '',
+    expires_at: tokens.expiresAt === undefined ? null : tokens.expiresAt / 1000,
+    token_type: tokens.tokenType,
+    scope: tokens.scope,
+    organization: tokens.organization ?? null,
+    account: tokens.account ? { uuid: tokens.account.uuid, email_address: tokens.account.emailAddress } : null,
+  })
+}
+
+/**
+ * Parses what {@link serializeTokens} wrote (and the Python SDK's file, whose `expires_at`
+ * may be seconds or milliseconds). Anything else is a {@link TokenStorageError}
+ * (`TOKEN_STORE_CORRUPT`) that names `source` (a path, a key) and never the content.
+ */
+export function deserializeTokens(text: string, source: string): OAuthTokens {
+  const fail = (why: string): never => {
+    throw new TokenStorageError(
+      TOKEN_STORE_CORRUPT,
+      `Stored tokens in ${source} are unreadable: ${why}. The store was left as it is; fix or remove it, then log in again.`,
+    )
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    fail(text.trim() === '' ? 'it is empty' : 'it is not valid JSON')
+  }
+  if (!isObject(json)) fail(`expected a JSON object, got ${describe(json)}`)
+  const body = json as Json
+  const tokens: OAuthTokens = {
+    accessToken: field(body, 'access_token', true, fail)!,
+    tokenType: field(body, 'token_type', false, fail) ?? 'Bearer',
+    scope: typeof body.scope === 'string' ? body.scope : '',
+  }
+  // The Python SDK writes an empty string when there is no refresh token.
+  if (typeof body.refresh_token === 'string' && body.refresh_token !== '') tokens.refreshToken = body.refresh_token
+  const expiresAt = body.expires_at
+  if (expiresAt !== undefined && expiresAt !== null) {
+    if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt) || expiresAt < 0) fail('`expires_at` must be a number')
+    tokens.expiresAt = Math.round(toEpochMillis(expiresAt as number))
+  }
+  if (isObject(body.organization)) {
+    tokens.organization = { uuid: field(body.organization, 'uuid', true, fail)!, name: field(body.organization, 'name', true, fail)! }
+  }
+  if (isObject(body.account)) {
+    tokens.account = {
+      uuid: field(body.account, 'uuid', true, fail)!,
+      emailAddress: field(body.account, 'email_address', true, fail)!,
+    }
+  }
+  return tokens
+}

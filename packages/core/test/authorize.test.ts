@@ -1,0 +1,198 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import {
+  ANTHROPIC_OAUTH_CONFIG,
+  assertStateMatches,
+  buildAuthorizationUrl,
+  computeCodeChallenge,
+  DEFAULT_AUTHORIZE_URL,
+  DEFAULT_CLIENT_ID,
+  DEFAULT_REDIRECT_URI,
+  DEFAULT_SCOPES,
+  OAUTH_AUTHORIZATION_DENIED,
+  OAUTH_INVALID_AUTH_CODE,
+  OAUTH_INVALID_CONFIG,
+  OAUTH_STATE_MISMATCH,
+  OAuthError,
+  OAuthFlowError,
+  parseAuthCode,
+  type OAuthConfig,
+} from '../src/index.js'
+
+const generic: OAuthConfig = {
+  clientId: 'test-cli',
+  authorizeUrl: 'http://127.0.0.1:9999/auth?prompt=consent',
+  tokenUrl: 'http://127.0.0.1:9999/token',
+  redirectUri: 'http://127.0.0.1/callback',
+  scopes: 'openid offline_access',
+}
+
+function catchError(fn: () => unknown): OAuthFlowError {
+  try {
+    fn()
+  } catch (err) {
+    expect(err).toBeInstanceOf(OAuthFlowError)
+    expect(err).toBeInstanceOf(OAuthError)
+    return err as OAuthFlowError
+  }
+  throw new Error('expected an OAuthFlowError')
+}
+
+describe('buildAuthorizationUrl', () => {
+  it('builds the Anthropic preset URL with exactly the documented parameters', async () => {
+    const { url, oauthState } = await buildAuthorizationUrl()
+    const u = new URL(url)
+    expect(`${u.origin}${u.pathname}`).toBe(DEFAULT_AUTHORIZE_URL)
+    expect([...u.searchParams.keys()]).toEqual([
+      'code',
+      'client_id',
+      'response_type',
+      'redirect_uri',
+      'scope',
+      'code_challenge',
+      'code_challenge_method',
+      'state',
+    ])
+    expect(u.searchParams.get('code')).toBe('true')
+    expect(u.searchParams.get('client_id')).toBe(DEFAULT_CLIENT_ID)
+    expect(u.searchParams.get('response_type')).toBe('code')
+    expect(u.searchParams.get('redirect_uri')).toBe(DEFAULT_REDIRECT_URI)
+    expect(u.searchParams.get('scope')).toBe(DEFAULT_SCOPES)
+    expect(u.searchParams.get('code_challenge_method')).toBe('S256')
+    expect(u.searchParams.get('code_challenge')).toBe(await computeCodeChallenge(oauthState.codeVerifier))
+    expect(u.searchParams.get('state')).toBe(oauthState.state)
+  })
+
+  it('uses a new verifier and a new state every call, and never the verifier as state', async () => {
+    const a = await buildAuthorizationUrl()
+    const b = await buildAuthorizationUrl()
+    expect(a.oauthState.codeVerifier).not.toBe(b.oauthState.codeVerifier)
+    expect(a.oauthState.state).not.toBe(b.oauthState.state)
+    expect(a.oauthState.state).not.toBe(a.oauthState.codeVerifier)
+  })
+
+  it('targets a generic server without Anthropic extras, keeping its own query', async () => {
+    const { url } = await buildAuthorizationUrl(generic)
+    const u = new URL(url)
+    expect(u.origin + u.pathname).toBe('http://127.0.0.1:9999/auth')
+    expect(u.searchParams.get('prompt')).toBe('consent')
+    expect(u.searchParams.has('code')).toBe(false)
+    expect(u.searchParams.get('client_id')).toBe('test-cli')
+    expect(u.searchParams.get('scope')).toBe('openid offline_access')
+  })
+
+  it('leaves out an empty scope', async () => {
+    const { url } = await buildAuthorizationUrl({ ...generic, scopes: '' })
+    expect(new URL(url).searchParams.has('scope')).toBe(false)
+  })
+
+  it('rejects a config with a missing or non-URL field, naming it', async () => {
+    await expect(buildAuthorizationUrl({ ...generic, clientId: '' })).rejects.toMatchObject({
+      code: OAUTH_INVALID_CONFIG,
+      message: expect.stringContaining('clientId'),
+    })
+    await expect(buildAuthorizationUrl({ ...generic, authorizeUrl: 'not a url' })).rejects.toMatchObject({
+      code: OAUTH_INVALID_CONFIG,
+      message: expect.stringContaining('authorizeUrl'),
+    })
+    await expect(buildAuthorizationUrl({ ...generic, tokenUrl: undefined } as unknown as OAuthConfig)).rejects.toMatchObject({
+      code: OAUTH_INVALID_CONFIG,
+      message: expect.stringContaining('tokenUrl'),
+    })
+  })
+
+  it('keeps the preset spreadable', async () => {
+    const { url } = await buildAuthorizationUrl({ ...ANTHROPIC_OAUTH_CONFIG, redirectUri: 'http://127.0.0.1:1234/callback' })
+    const u = new URL(url)
+    expect(u.searchParams.get('code')).toBe('true')
+    expect(u.searchParams.get('redirect_uri')).toBe('http://127.0.0.1:1234/callback')
+  })
+})
+
+describe('parseAuthCode', () => {
+  it('splits code#state', () => {
+    expect(parseAuthCode('abc123#xyz789')).toEqual({ code: 'abc123', state: 'xyz789' })
+  })
+
+  it('ignores surrounding white space', () => {
+    expect(parseAuthCode('  \tabc#xyz\r\n')).toEqual({ code: 'abc', state: 'xyz' })
+  })
+
+  it('accepts a whole callback URL', () => {
+    expect(parseAuthCode('http://127.0.0.1:8976/callback?code=a%2Fb&state=s1')).toEqual({ code: 'a/b', state: 's1' })
+    expect(parseAuthCode(' https://console.anthropic.com/oauth/code/callback?code=c&state=s \n')).toEqual({ code: 'c', state: 's' })
+  })
+
+  it('reports an error callback as a denied authorization', () => {
+    const err = catchError(() => parseAuthCode('http://127.0.0.1/callback?error=access_denied&error_description=no&state=s'))
+    expect(err.code).toBe(OAUTH_AUTHORIZATION_DENIED)
+    expect(err.message).toContain('access_denied')
+  })
+
+  it.each([
+    ['an empty string', ''],
+    ['only white space', ' \n '],
+    ['no state', 'abc'],
+    ['an empty state', 'abc#'],
+    ['an empty code', '#xyz'],
+    ['two hashes', 'a#b#c'],
+    ['inner white space', 'ab c#xyz'],
+    ['a URL without state', 'http://127.0.0.1/callback?code=abc'],
+    ['a URL without code', 'http://127.0.0.1/callback?state=abc'],
+  ])('refuses %s with a message saying what was expected', (_, input) => {
+    const err = catchError(() => parseAuthCode(input))
+    expect(err.code).toBe(OAUTH_INVALID_AUTH_CODE)
+    expect(err.message).toContain('code#state')
+  })
+
+  it('refuses non-strings with a typed error', () => {
+    expect(catchError(() => parseAuthCode(undefined as unknown as string)).code).toBe(OAUTH_INVALID_AUTH_CODE)
+    expect(catchError(() => parseAuthCode(42 as unknown as string)).code).toBe(OAUTH_INVALID_AUTH_CODE)
+  })
+
+  it('never echoes what was pasted', () => {
+    const secret = 'SECRETCODEVALUE'
+    expect(catchError(() => parseAuthCode(`${secret} ${secret}`)).message).not.toContain(secret)
+    expect(catchError(() => parseAuthCode(`${secret}#`)).message).not.toContain(secret)
+  })
+
+  it('round-trips any code and state without # or white space', () => {
+    const part = fc.stringMatching(/^[A-Za-z0-9\-._~]{1,64}$/)
+    fc.assert(
+      fc.property(part, part, fc.stringMatching(/^\s{0,3}$/), (code, state, pad) => {
+        expect(parseAuthCode(`${pad}${code}#${state}${pad}`)).toEqual({ code, state })
+        const url = new URL('http://127.0.0.1:1/callback')
+        url.searchParams.set('code', code)
+        url.searchParams.set('state', state)
+        expect(parseAuthCode(url.href)).toEqual({ code, state })
+      }),
+    )
+  })
+
+  it('answers any string with a result or an OAuthFlowError, never anything else', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 120 }), (raw) => {
+        try {
+          const { code, state } = parseAuthCode(raw)
+          expect(code.length).toBeGreaterThan(0)
+          expect(state.length).toBeGreaterThan(0)
+        } catch (err) {
+          expect(err).toBeInstanceOf(OAuthFlowError)
+        }
+      }),
+      { numRuns: 500 },
+    )
+  })
+})
+
+describe('assertStateMatches', () => {
+  it('passes when the states match', () => {
+    expect(() => assertStateMatches({ codeVerifier: 'v', state: 'same' }, 'same')).not.toThrow()
+  })
+
+  it.each([['other'], ['sam'], ['same '], ['']])('refuses %j with OAUTH_STATE_MISMATCH', (received) => {
+    const err = catchError(() => assertStateMatches({ codeVerifier: 'v', state: 'same' }, received))
+    expect(err.code).toBe(OAUTH_STATE_MISMATCH)
+    expect(err.message).toMatch(/start the login again/i)
+  })
+})

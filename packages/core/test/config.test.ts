@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest'
+import {
+  ANTHROPIC_OAUTH_CONFIG,
+  DEFAULT_OAUTH_BETAS,
+  DEFAULT_TOKEN_URL,
+  DEFAULT_USER_AGENT,
+  OAUTH_BETA,
+  OAUTH_INVALID_CONFIG,
+  OAuthError,
+  OAuthFlowError,
+  resolveConfig,
+  TokenStorageError,
+} from '../src/index.js'
+
+describe('resolveConfig', () => {
+  it('gives the Anthropic preset, with its JSON wire format, when no config is passed', () => {
+    const c = resolveConfig()
+    expect(c).toBe(ANTHROPIC_OAUTH_CONFIG)
+    expect(c.tokenUrl).toBe(DEFAULT_TOKEN_URL)
+    expect(c.tokenRequestFormat).toBe('json')
+    expect(c.includeStateInTokenRequest).toBe(true)
+    expect(c.userAgent).toBe(DEFAULT_USER_AGENT)
+  })
+
+  it('gives a generic server standard RFC 6749 defaults, never the preset extras', () => {
+    const c = resolveConfig({
+      clientId: 'app',
+      authorizeUrl: 'https://id.example/auth',
+      tokenUrl: 'https://id.example/token',
+      redirectUri: 'https://app.example/cb',
+    })
+    expect(c).toEqual({
+      clientId: 'app',
+      authorizeUrl: 'https://id.example/auth',
+      tokenUrl: 'https://id.example/token',
+      redirectUri: 'https://app.example/cb',
+      scopes: '',
+      tokenRequestFormat: 'form',
+      includeStateInTokenRequest: false,
+      authorizeParams: {},
+      userAgent: undefined,
+    })
+  })
+
+  it('refuses something that is not a config', () => {
+    for (const bad of [null, 'config', 42]) {
+      try {
+        resolveConfig(bad as never)
+        throw new Error('expected OAUTH_INVALID_CONFIG')
+      } catch (err) {
+        expect(err).toBeInstanceOf(OAuthFlowError)
+        expect((err as OAuthFlowError).code).toBe(OAUTH_INVALID_CONFIG)
+      }
+    }
+  })
+})
+
+describe('the Anthropic preset', () => {
+  it('always includes the OAuth beta first', () => {
+    expect(DEFAULT_OAUTH_BETAS[0]).toBe(OAUTH_BETA)
+    expect(OAUTH_BETA).toBe('oauth-2025-04-20')
+  })
+})
+
+describe('errors', () => {
+  it('carry a stable code, a name, and the cause', () => {
+    const cause = new Error('underlying')
+    const err = new TokenStorageError('TOKEN_STORE_CORRUPT', 'broken', { cause })
+    expect(err).toBeInstanceOf(OAuthError)
+    expect(err).toBeInstanceOf(Error)
+    expect(err.name).toBe('TokenStorageError')
+    expect(err.code).toBe('TOKEN_STORE_CORRUPT')
+    expect(err.cause).toBe(cause)
+    expect(new OAuthFlowError('X', 'm').name).toBe('OAuthFlowError')
+    expect(new OAuthError('X', 'm').name).toBe('OAuthError')
+  })
+})

@@ -1,0 +1,23 @@
+import { readdirSync, existsSync } from 'node:fs'
+import { defineConfig } from 'vitest/config'
+
+// Tests run against source: the "@oauth/source" export condition points each
+// workspace package at its src/index.ts (tsconfig.base.json has the same condition).
+const conditions = ['@oauth/source', 'module', 'node', 'import', 'default']
+
+const packages = readdirSync('packages').filter((name) => existsSync(`packages/${name}/test`))
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: ['@oauth/source'] } },
+  test: {
+    reporters: ['default', ['json', { outputFile: '.reports/vitest.json' }]],
+    projects: [
+      ...packages.map((name) => ({
+        extends: true as const,
+        test: { name, root: `packages/${name}`, include: ['test/**/*.test.ts'] },
+      })),
+      { extends: true as const, test: { name: 'repo', root: '.', include: ['test/**/*.test.ts'] } },
+    ],
+  },
+})
