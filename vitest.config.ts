@@ -15,7 +15,7 @@ export default defineConfig({
     projects: [
       ...packages.map((name) => ({
         extends: true as const,
-        test: { name, root: `packages/${name}`, include: ['test/**/*.test.ts'] },
+        test: { name, root: `packages/${name}`, include: ['test/**/*.test.ts', 'runtimes/**/*.test.ts'] },
       })),
       { extends: true as const, test: { name: 'repo', root: '.', include: ['test/**/*.test.ts'] } },
     ],

@@ -1,0 +1,88 @@
+// Packaging tested as users get it: the tarball `pnpm pack` makes (publishConfig
+// applied), checked by publint and arethetypeswrong, then installed in a scratch
+// folder and loaded from both ESM and CJS.
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { checkPackage, createPackageFromTarballData } from '@arethetypeswrong/core'
+import { publint } from 'publint'
+import { formatMessage } from 'publint/utils'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const scratch = mkdtempSync(join(tmpdir(), 'oauth-packaging-'))
+
+interface Pkg {
+  dir: string
+  name: string
+  json: Record<string, any>
+  tarball: string
+}
+
+const packages: Pkg[] = readdirSync(join(root, 'packages'))
+  .map((dir) => ({ dir: join(root, 'packages', dir), json: JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')) }))
+  .filter(({ json }) => !json.private)
+  .map(({ dir, json }) => ({ dir, json, name: json.name as string, tarball: '' }))
+
+beforeAll(() => {
+  for (const pkg of packages) {
+    if (!existsSync(join(pkg.dir, 'dist/index.js'))) throw new Error(`${pkg.name} is not built: run \`pnpm build\` first`)
+    const out = execFileSync('pnpm', ['pack', '--pack-destination', scratch], { cwd: pkg.dir, encoding: 'utf8' })
+    pkg.tarball = join(scratch, out.trim().split('\n').at(-1)!.split('/').at(-1)!)
+  }
+  // A scratch install: every @oauth tarball unpacked into node_modules, other
+  // dependencies linked from the workspace (the registry is not the point here).
+  const modules = join(scratch, 'app/node_modules')
+  for (const pkg of packages) {
+    const target = join(modules, pkg.name)
+    mkdirSync(target, { recursive: true })
+    execFileSync('tar', ['-xzf', pkg.tarball, '-C', target, '--strip-components=1'])
+    for (const dep of Object.keys({ ...pkg.json.dependencies, ...pkg.json.peerDependencies })) {
+      if (dep.startsWith('@oauth/') || existsSync(join(modules, dep))) continue
+      const from = join(createRequire(join(pkg.dir, 'package.json')).resolve(`${dep}/package.json`), '..')
+      mkdirSync(join(modules, dep, '..'), { recursive: true })
+      symlinkSync(from, join(modules, dep), 'dir')
+    }
+  }
+}, 120_000)
+
+afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+
+describe.each(packages.map((p) => [p.name, p] as const))('%s', (name, pkg) => {
+  it('passes publint (strict) as packed', async () => {
+    const tarball = readFileSync(pkg.tarball)
+    const { messages, pkg: packed } = await publint({ pack: { tarball: tarball.buffer.slice(tarball.byteOffset, tarball.byteOffset + tarball.byteLength) }, strict: true })
+    expect(messages.map((m) => formatMessage(m, packed))).toEqual([])
+  })
+
+  it('passes arethetypeswrong for every module resolution', async () => {
+    const result = await checkPackage(createPackageFromTarballData(new Uint8Array(readFileSync(pkg.tarball))))
+    // A package attw cannot analyse has no `problems` list at all: that is a failure too.
+    expect(result.types).toMatchObject({ kind: 'included' })
+    expect('problems' in result && result.problems).toEqual([])
+  })
+
+  it('ships no source condition, and ESM, CJS and types for both', () => {
+    const exp = JSON.parse(execFileSync('tar', ['-xzOf', pkg.tarball, 'package/package.json'], { encoding: 'utf8' })).exports['.']
+    expect(JSON.stringify(exp)).not.toContain('@oauth/source')
+    const files = execFileSync('tar', ['-tzf', pkg.tarball], { encoding: 'utf8' })
+    for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'README.md']) expect(files).toContain(`package/${f}`)
+  })
+
+  it('loads from ESM and from CJS with the same exports', () => {
+    const app = join(scratch, 'app')
+    const esm = execFileSync('node', ['--input-type=module', '-e', `const m = await import(${JSON.stringify(name)}); console.log(JSON.stringify(Object.keys(m).sort()))`], { cwd: app, encoding: 'utf8' })
+    const cjs = execFileSync('node', ['-e', `console.log(JSON.stringify(Object.keys(require(${JSON.stringify(name)})).sort()))`], { cwd: app, encoding: 'utf8' })
+    expect(JSON.parse(esm).length).toBeGreaterThan(0)
+    expect(JSON.parse(cjs)).toEqual(JSON.parse(esm))
+  })
+
+  it('has a README that starts with what it is for and shows a runnable example', () => {
+    const readme = readFileSync(join(pkg.dir, 'README.md'), 'utf8')
+    expect(readme.startsWith(`# ${name}`)).toBe(true)
+    expect(readme).toMatch(/```(ts|js|sh)/)
+  })
+})
