@@ -1,0 +1,75 @@
+import { DEFAULT_OAUTH_BETAS, DEFAULT_TOKEN_URL, OAUTH_BETA } from '@oauth/core'
+import type { TokenManager } from './token-manager.js'
+
+export interface OAuthFetchOptions {
+  /** The underlying fetch. Default: the global one, looked up per request. */
+  fetch?: typeof fetch
+  /**
+   * Add the Anthropic API's OAuth extras (the `anthropic-beta` list, `User-Agent`, `beta=true`).
+   * Default: when the manager uses the Anthropic preset's token URL.
+   */
+  anthropic?: boolean
+  /** Betas for the Anthropic extras; `oauth-2025-04-20` is always added. Default `DEFAULT_OAUTH_BETAS`. */
+  betas?: readonly string[]
+  /** `User-Agent` for the Anthropic extras. Default: the preset's. */
+  userAgent?: string
+}
+
+/**
+ * Merges beta lists into one `anthropic-beta` value: the existing header's entries first,
+ * then the rest, without duplicates, always including `oauth-2025-04-20`.
+ *
+ * @example
+ * ```ts
+ * import { mergeBetas } from '@oauth/http'
+ * mergeBetas('files-api-2025-04-14', ['oauth-2025-04-20']) // 'files-api-2025-04-14,oauth-2025-04-20'
+ * ```
+ */
+export function mergeBetas(existing: string | null | undefined, betas: readonly string[]): string {
+  const all = new Set<string>()
+  for (const beta of [...(existing ?? '').split(','), ...betas, OAUTH_BETA]) if (beta.trim()) all.add(beta.trim())
+  return [...all].join(',')
+}
+
+/**
+ * A `fetch` that signs every request with the manager's current access token
+ * (`Authorization: Bearer …`, never `x-api-key`), and after a 401 refreshes that token
+ * once and retries once. Use it with any SDK or client that accepts a custom `fetch`.
+ * Request bodies are buffered so that the retry can send them again.
+ *
+ * @example
+ * ```ts
+ * import { createOAuthFetch, TokenManager } from '@oauth/http'
+ * const oauthFetch = createOAuthFetch(new TokenManager({ store }))
+ * const res = await oauthFetch('https://api.anthropic.com/v1/models')
+ * ```
+ */
+export function createOAuthFetch(manager: TokenManager, options: OAuthFetchOptions = {}): typeof fetch {
+  const anthropic = options.anthropic ?? manager.config.tokenUrl === DEFAULT_TOKEN_URL
+  const betas = options.betas ?? DEFAULT_OAUTH_BETAS
+  const userAgent = options.userAgent ?? manager.config.userAgent
+  return async (input, init) => {
+    const doFetch = options.fetch ?? globalThis.fetch
+    const request = new Request(input, init)
+    const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer()
+    const url = new URL(request.url)
+    if (anthropic) url.searchParams.set('beta', 'true')
+    const send = (token: string) => {
+      const headers = new Headers(request.headers)
+      headers.delete('x-api-key')
+      headers.set('authorization', `Bearer ${token}`)
+      if (anthropic) {
+        headers.set('anthropic-beta', mergeBetas(headers.get('anthropic-beta'), betas))
+        if (userAgent) headers.set('user-agent', userAgent)
+      }
+      return doFetch(url, { method: request.method, headers, body, signal: request.signal, redirect: request.redirect })
+    }
+    const token = await manager.getAccessToken()
+    const first = await send(token)
+    if (first.status !== 401) return first
+    first.body?.cancel().catch(() => {}) // not awaited: some bodies settle a cancel only when drained
+    // One forced refresh of exactly the token that failed, one retry; never a loop.
+    const fresh = await manager.refresh({ failedAccessToken: token })
+    return send(fresh.accessToken)
+  }
+}

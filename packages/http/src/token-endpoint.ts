@@ -1,0 +1,367 @@
+import {
+  assertStateMatches,
+  OAUTH_INSECURE_ENDPOINT,
+  OAUTH_INVALID_CONFIG,
+  OAUTH_INVALID_GRANT,
+  OAUTH_INVALID_TOKEN_RESPONSE,
+  OAUTH_NETWORK_ERROR,
+  OAUTH_RATE_LIMITED,
+  OAUTH_RESPONSE_LOST,
+  OAUTH_SERVER_ERROR,
+  OAUTH_TIMEOUT,
+  OAUTH_TOKEN_ENDPOINT_ERROR,
+  OAuthError,
+  OAuthFlowError,
+  resolveConfig,
+  tokensFromResponse,
+  type OAuthConfig,
+  type OAuthState,
+  type OAuthTokens,
+  type ResolvedOAuthConfig,
+} from '@oauth/core'
+import * as oauth from 'oauth4webapi'
+import { OAuthHttpError } from './errors.js'
+
+/** How failed token requests are retried. */
+export interface RetryPolicy {
+  /** Further attempts after the first. Default 3. */
+  retries?: number
+  /** First backoff step; each later one doubles, with full jitter. Default 500 ms. */
+  baseDelayMs?: number
+  /** No wait is longer than this; a `Retry-After` beyond it is not waited for. Default 30 s. */
+  maxDelayMs?: number
+}
+
+/** Options for {@link exchangeCodeForTokens} and {@link refreshAccessToken}. */
+export interface TokenRequestOptions {
+  /** The `fetch` to use. Default: the global one, looked up at call time. */
+  fetch?: typeof fetch
+  /** Aborts the request, and any wait between attempts. */
+  signal?: AbortSignal
+  /** Per attempt. Default 30 s. */
+  timeoutMs?: number
+  /** `false` never retries. */
+  retry?: RetryPolicy | false
+  /** Larger token responses are refused. Default 1 MiB. */
+  maxResponseBytes?: number
+  /** The clock, for `expiresAt`. Default `Date.now`. */
+  now?: () => number
+}
+
+const MIB = 1024 * 1024
+
+/**
+ * Node's fetch (undici) reports failures to connect with these codes: the request was
+ * never sent, so sending it again cannot spend a code or a refresh token twice.
+ */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT'])
+
+function isLoopback(url: URL): boolean {
+  const host = url.hostname
+  return host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host)
+}
+
+/** The token endpoint as oauth4webapi wants it, refusing plain http:// except on loopback. */
+function endpoint(config: ResolvedOAuthConfig): { as: oauth.AuthorizationServer; insecure: boolean } {
+  const url = new URL(config.tokenUrl)
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new OAuthFlowError(OAUTH_INVALID_CONFIG, `The token URL must use https:, not ${url.protocol}`)
+  }
+  const insecure = url.protocol === 'http:'
+  if (insecure && !isLoopback(url)) {
+    throw new OAuthHttpError(
+      OAUTH_INSECURE_ENDPOINT,
+      `Refusing to send credentials to ${url.origin} over plain http: only loopback hosts (127.0.0.1, localhost, [::1]) may use http. Use an https:// token URL.`,
+      { retryable: false },
+    )
+  }
+  if (config.tokenRequestFormat !== 'form' && config.tokenRequestFormat !== 'json') {
+    throw new OAuthFlowError(OAUTH_INVALID_CONFIG, "OAuth config `tokenRequestFormat` must be 'form' or 'json'.")
+  }
+  return { as: { issuer: url.origin, token_endpoint: url.href }, insecure }
+}
+
+/**
+ * The fetch oauth4webapi calls: it applies the configured wire format and our limits
+ * (timeout, response size), and turns every failure into an OAuthHttpError.
+ */
+function transport(config: ResolvedOAuthConfig, options: TokenRequestOptions) {
+  return async (url: string, init: RequestInit & { body?: URLSearchParams }): Promise<Response> => {
+    const headers = new Headers(init.headers)
+    let body: string = init.body!.toString()
+    if (config.tokenRequestFormat === 'json') {
+      // The Anthropic endpoint takes the same parameters as a JSON object.
+      headers.set('content-type', 'application/json')
+      body = JSON.stringify(Object.fromEntries(init.body!))
+    }
+    if (config.userAgent) headers.set('user-agent', config.userAgent)
+    const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000)
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout
+    const doFetch = options.fetch ?? globalThis.fetch
+    let response: Response
+    try {
+      // redirect: 'manual' (set by oauth4webapi too): a token endpoint that redirects is an error, not followed.
+      response = await doFetch(url, { method: 'POST', headers, body, redirect: 'manual', signal })
+    } catch (err) {
+      throw transportError(err, url, options.signal)
+    }
+    try {
+      const text = await readCapped(response, options.maxResponseBytes ?? MIB)
+      return new Response(text, { status: response.status, headers: response.headers })
+    } catch (err) {
+      if (err instanceof OAuthError) throw err
+      throw transportError(err, url, options.signal)
+    }
+  }
+}
+
+function transportError(err: unknown, url: string, userSignal: AbortSignal | undefined): OAuthHttpError {
+  const origin = new URL(url).origin
+  if (userSignal?.aborted) {
+    return new OAuthHttpError(OAUTH_RESPONSE_LOST, `The token request to ${origin} was aborted by the caller.`, { retryable: false, cause: err })
+  }
+  const name = (err as Error)?.name
+  if (name === 'TimeoutError') {
+    return new OAuthHttpError(
+      OAUTH_TIMEOUT,
+      `The token endpoint ${origin} did not answer in time. The request may have been processed, so it is not re-sent automatically (a reused code or refresh token can revoke the login).`,
+      { retryable: false, cause: err },
+    )
+  }
+  const code = (err as { cause?: { code?: string } })?.cause?.code
+  if (code && NOT_SENT.has(code)) {
+    return new OAuthHttpError(OAUTH_NETWORK_ERROR, `Could not connect to the token endpoint ${origin} (${code}). Check the network and the token URL.`, {
+      retryable: true,
+      cause: err,
+    })
+  }
+  return new OAuthHttpError(
+    OAUTH_RESPONSE_LOST,
+    `The connection to the token endpoint ${origin} failed${code ? ` (${code})` : ''} after the request may have been sent. It is not re-sent automatically: a reused code or refresh token can revoke the login.`,
+    { retryable: false, cause: err },
+  )
+}
+
+async function readCapped(response: Response, limit: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length'))
+  // Cancelling is not awaited: some streams settle the cancel only when drained.
+  if (declared > limit) {
+    response.body?.cancel().catch(() => {})
+    throw tooLarge(limit)
+  }
+  if (!response.body) return ''
+  const reader = response.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > limit) {
+      reader.cancel().catch(() => {})
+      throw tooLarge(limit)
+    }
+    chunks.push(value)
+  }
+  const all = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    all.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return new TextDecoder().decode(all)
+}
+
+function tooLarge(limit: number): OAuthError {
+  return new OAuthError(OAUTH_INVALID_TOKEN_RESPONSE, `The token endpoint answered with more than ${limit} bytes; a token response is never that large. Check the token URL.`)
+}
+
+/** `Retry-After` as milliseconds: delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
+function retryAfter(header: string | null, now: number): number | undefined {
+  if (!header) return undefined
+  if (/^\d+$/.test(header.trim())) return Number(header) * 1000
+  const date = Date.parse(header)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
+}
+
+function shorten(text: unknown): string | undefined {
+  return typeof text === 'string' && text !== '' ? text.slice(0, 300) : undefined
+}
+
+/** Reads a non-200 answer in either error shape, or none, into an OAuthHttpError. */
+function errorFromResponse(response: Response, text: string, origin: string, now: number): OAuthHttpError {
+  const status = response.status
+  let error: string | undefined
+  let description: string | undefined
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    // An HTML error page from a proxy, or nothing: the status says what happened.
+  }
+  if (typeof json === 'object' && json !== null) {
+    const e = (json as Record<string, unknown>).error
+    if (typeof e === 'string') {
+      // RFC 6749 §5.2: {"error": "invalid_grant", "error_description": "…"}
+      error = e
+      description = shorten((json as Record<string, unknown>).error_description)
+    } else if (typeof e === 'object' && e !== null) {
+      // Anthropic's API shape: {"error": {"type": "rate_limit_error", "message": "…"}}
+      error = shorten((e as Record<string, unknown>).type)
+      description = shorten((e as Record<string, unknown>).message)
+    }
+  }
+  const contentType = response.headers.get('content-type')?.split(';')[0] ?? 'no content type'
+  const said = error ? `${error}${description ? `: ${description}` : ''}` : `a ${contentType} body without an OAuth error`
+  const retryAfterMs = retryAfter(response.headers.get('retry-after'), now)
+  if (status >= 300 && status < 400) {
+    return new OAuthHttpError(
+      OAUTH_TOKEN_ENDPOINT_ERROR,
+      `The token endpoint ${origin} answered with a redirect (HTTP ${status}); token endpoints must not redirect, so it was not followed. Check the token URL.`,
+      { status, retryable: false },
+    )
+  }
+  if (error === 'invalid_grant') {
+    return new OAuthHttpError(
+      OAUTH_INVALID_GRANT,
+      `The authorization server rejected the grant (HTTP ${status}, ${said}). The login has expired or was revoked: log in again.`,
+      { status, error, description, retryable: false },
+    )
+  }
+  if (status === 429 || error === 'rate_limit_error') {
+    return new OAuthHttpError(
+      OAUTH_RATE_LIMITED,
+      `The token endpoint ${origin} is rate limiting (HTTP ${status}, ${said}). The login is fine; try again ${retryAfterMs !== undefined ? `in ${Math.ceil(retryAfterMs / 1000)} s` : 'later'}.`,
+      { status, error, description, retryable: true, retryAfterMs },
+    )
+  }
+  if (status >= 500 || error === 'overloaded_error' || error === 'api_error' || error === 'temporarily_unavailable' || error === 'server_error') {
+    return new OAuthHttpError(
+      OAUTH_SERVER_ERROR,
+      `The token endpoint ${origin} failed (HTTP ${status}, ${said}). The login is fine; try again later.`,
+      { status, error, description, retryable: true, retryAfterMs },
+    )
+  }
+  return new OAuthHttpError(
+    OAUTH_TOKEN_ENDPOINT_ERROR,
+    `The token endpoint ${origin} refused the request (HTTP ${status}, ${said}). Check the client ID, redirect URI and token URL.`,
+    { status, error, description, retryable: false },
+  )
+}
+
+async function tokensFrom(response: Response, origin: string, now: number): Promise<OAuthTokens> {
+  const text = await response.text()
+  if (response.status !== 200) throw errorFromResponse(response, text, origin, now)
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    const type = response.headers.get('content-type')?.split(';')[0] ?? 'no content type'
+    throw new OAuthError(OAUTH_INVALID_TOKEN_RESPONSE, `The token endpoint ${origin} answered 200 with ${type} that is not JSON. Check the token URL.`)
+  }
+  return tokensFromResponse(json, now)
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason)
+    const timer = setTimeout(resolve, ms)
+    signal?.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true })
+  })
+}
+
+/**
+ * Sends one token request, retrying what is safe to retry: 429 and 5xx answers and
+ * failures to connect. Never retried: `invalid_grant`, other 4xx, and anything that
+ * may have reached the server without an answer (timeouts, resets) — re-sending a
+ * spent code or rotated refresh token revokes the whole grant on rotating servers.
+ */
+async function tokenRequest(
+  config: ResolvedOAuthConfig,
+  options: TokenRequestOptions,
+  send: (as: oauth.AuthorizationServer, client: oauth.Client, opts: oauth.TokenEndpointRequestOptions) => Promise<Response>,
+): Promise<OAuthTokens> {
+  const { as, insecure } = endpoint(config)
+  const client: oauth.Client = { client_id: config.clientId }
+  const now = options.now ?? Date.now
+  const policy = options.retry === false ? { retries: 0 } : (options.retry ?? {})
+  const retries = policy.retries ?? 3
+  const base = policy.baseDelayMs ?? 500
+  const max = policy.maxDelayMs ?? 30_000
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const response = await send(as, client, {
+        [oauth.customFetch]: transport(config, options) as typeof fetch,
+        [oauth.allowInsecureRequests]: insecure,
+      })
+      return await tokensFrom(response, as.issuer, now())
+    } catch (err) {
+      if (!(err instanceof OAuthHttpError) || !err.retryable || attempt >= retries) throw err
+      const delay = err.retryAfterMs ?? Math.random() * Math.min(max, base * 2 ** attempt)
+      if (delay > max) throw err
+      await sleep(delay, options.signal)
+    }
+  }
+}
+
+/**
+ * Exchanges an authorization code for tokens (RFC 6749 §4.1.3 with PKCE, RFC 7636).
+ * The returned `state` is checked against `oauthState` before any request is made.
+ * With the Anthropic preset the request is the JSON body that endpoint expects
+ * (`code, state, grant_type, client_id, redirect_uri, code_verifier`); with any other
+ * config it is a standard form-encoded request.
+ *
+ * @example
+ * ```ts
+ * import { buildAuthorizationUrl, parseAuthCode } from '@oauth/core'
+ * import { exchangeCodeForTokens } from '@oauth/http'
+ * const { url, oauthState } = await buildAuthorizationUrl()
+ * console.log(`Open ${url}`)
+ * const { code, state } = parseAuthCode(pastedByTheUser)
+ * const tokens = await exchangeCodeForTokens(code, state, oauthState)
+ * ```
+ */
+export async function exchangeCodeForTokens(
+  code: string,
+  state: string,
+  oauthState: OAuthState,
+  config?: OAuthConfig,
+  options: TokenRequestOptions = {},
+): Promise<OAuthTokens> {
+  const c = resolveConfig(config)
+  if (typeof code !== 'string' || code === '') {
+    throw new OAuthFlowError(OAUTH_INVALID_CONFIG, 'exchangeCodeForTokens needs the authorization code as a non-empty string.')
+  }
+  if (typeof oauthState?.codeVerifier !== 'string' || typeof oauthState.state !== 'string') {
+    throw new OAuthFlowError(OAUTH_INVALID_CONFIG, 'exchangeCodeForTokens needs the oauthState ({ codeVerifier, state }) that buildAuthorizationUrl returned.')
+  }
+  // Before anything is sent: a code from another login must not be spent.
+  assertStateMatches(oauthState, state)
+  return tokenRequest(c, options, (as, client, opts) => {
+    const callback = oauth.validateAuthResponse(as, client, new URLSearchParams({ code, state }), oauthState.state)
+    return oauth.authorizationCodeGrantRequest(as, client, oauth.None(), callback, c.redirectUri, oauthState.codeVerifier, {
+      ...opts,
+      additionalParameters: c.includeStateInTokenRequest ? { state } : undefined,
+    })
+  })
+}
+
+/**
+ * Exchanges a refresh token for a new token set (RFC 6749 §6). When the server does not
+ * rotate (no `refresh_token` in the answer), the old refresh token is kept.
+ * Prefer `TokenManager`, which also coordinates concurrent refreshes and persistence.
+ *
+ * @example
+ * ```ts
+ * import { refreshAccessToken } from '@oauth/http'
+ * const fresh = await refreshAccessToken(tokens.refreshToken!)
+ * ```
+ */
+export async function refreshAccessToken(refreshToken: string, config?: OAuthConfig, options: TokenRequestOptions = {}): Promise<OAuthTokens> {
+  const c = resolveConfig(config)
+  if (typeof refreshToken !== 'string' || refreshToken === '') {
+    throw new OAuthFlowError(OAUTH_INVALID_CONFIG, 'refreshAccessToken needs the refresh token as a non-empty string.')
+  }
+  const tokens = await tokenRequest(c, options, (as, client, opts) => oauth.refreshTokenGrantRequest(as, client, oauth.None(), refreshToken, opts))
+  return tokens.refreshToken === undefined ? { ...tokens, refreshToken } : tokens
+}

@@ -1,0 +1,273 @@
+import { inspect } from 'node:util'
+import { DEFAULT_TOKEN_URL, OAUTH_INVALID_GRANT, OAUTH_NOT_LOGGED_IN, OAUTH_RATE_LIMITED, TOKEN_STORE_WRITE_FAILED, type OAuthTokens, type TokenStore } from '@oauth/core'
+import { MemoryTokenStore } from '@oauth/storage-memory'
+import { delay, http, HttpResponse } from 'msw'
+import { setupServer } from 'msw/node'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createOAuthFetch, TokenManager } from '../src/index.js'
+
+const server = setupServer()
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
+afterEach(() => server.resetHandlers())
+afterAll(() => server.close())
+
+let clock = 1_800_000_000_000
+const now = () => clock
+const fast = { retry: { baseDelayMs: 1, maxDelayMs: 20 } }
+
+function tokens(name: string, expiresInMs: number): OAuthTokens {
+  return { accessToken: `at-${name}`, refreshToken: `rt-${name}`, expiresAt: clock + expiresInMs, tokenType: 'Bearer', scope: 'user:inference', account: { uuid: 'a', emailAddress: 'dev@example.com' } }
+}
+
+/** A token endpoint that rotates: each refresh returns at-N / rt-N and records the refresh token it was sent. */
+function rotatingEndpoint(options: { wait?: number } = {}) {
+  const used: string[] = []
+  server.use(
+    http.post(DEFAULT_TOKEN_URL, async ({ request }) => {
+      const body = (await request.json()) as { refresh_token: string }
+      used.push(body.refresh_token)
+      if (options.wait) await delay(options.wait)
+      const n = used.length
+      return HttpResponse.json({ access_token: `at-${n}`, refresh_token: `rt-${n}`, expires_in: 3600, token_type: 'Bearer' })
+    }),
+  )
+  return used
+}
+
+describe('TokenManager', () => {
+  it('serves a fresh token without any request', async () => {
+    const used = rotatingEndpoint()
+    const manager = new TokenManager({ tokens: tokens('fresh', 3_600_000), now })
+    expect(await manager.getAccessToken()).toBe('at-fresh')
+    expect(used).toEqual([])
+  })
+
+  it('refreshes once for 200 concurrent callers on an expired token', async () => {
+    const used = rotatingEndpoint({ wait: 50 })
+    const store = new MemoryTokenStore(tokens('old', -1000))
+    const manager = new TokenManager({ store, now, requestOptions: fast })
+    const results = await Promise.all(Array.from({ length: 200 }, () => manager.getAccessToken()))
+    expect(used).toEqual(['rt-old'])
+    expect(new Set(results)).toEqual(new Set(['at-1']))
+    expect(manager.refreshCount).toBe(1)
+  })
+
+  it('persists the refreshed tokens before handing them out, keeping account details', async () => {
+    rotatingEndpoint()
+    const store = new MemoryTokenStore(tokens('old', -1000))
+    const manager = new TokenManager({ store, now, requestOptions: fast })
+    expect(await manager.getAccessToken()).toBe('at-1')
+    expect(await store.load()).toMatchObject({ accessToken: 'at-1', refreshToken: 'rt-1', account: { emailAddress: 'dev@example.com' } })
+  })
+
+  it('serves a token still valid for more than 30 s at once, refreshing once in the background', async () => {
+    const used = rotatingEndpoint({ wait: 30 })
+    const manager = new TokenManager({ tokens: tokens('soon', 120_000), now, requestOptions: fast })
+    const first = await Promise.all(Array.from({ length: 20 }, () => manager.getAccessToken()))
+    expect(new Set(first)).toEqual(new Set(['at-soon']))
+    await expect.poll(() => manager.tokens?.accessToken).toBe('at-1')
+    expect(used).toEqual(['rt-soon'])
+  })
+
+  it('makes callers wait when the token has 30 s or less left', async () => {
+    rotatingEndpoint()
+    const manager = new TokenManager({ tokens: tokens('nearly', 20_000), now, requestOptions: fast })
+    expect(await manager.getAccessToken()).toBe('at-1')
+  })
+
+  it('uses a token another process already stored instead of refreshing', async () => {
+    const used = rotatingEndpoint()
+    const store = new MemoryTokenStore(tokens('old', -1000))
+    const manager = new TokenManager({ store, now, requestOptions: fast })
+    await manager.getTokens().catch(() => undefined)
+    used.length = 0
+    // Another process refreshed meanwhile and stored its result.
+    await store.save(tokens('other-process', 3_600_000))
+    clock += 4_000_000
+    await store.save(tokens('other-process-2', 3_600_000))
+    expect(await manager.getAccessToken()).toBe('at-other-process-2')
+    expect(used).toEqual([])
+  })
+
+  it('keeps the stored tokens when the refresh fails, and reports invalid_grant as "log in again"', async () => {
+    server.use(http.post(DEFAULT_TOKEN_URL, () => HttpResponse.json({ error: 'invalid_grant' }, { status: 400 })))
+    const before = tokens('old', -1000)
+    const store = new MemoryTokenStore(before)
+    const manager = new TokenManager({ store, now, requestOptions: fast })
+    await expect(manager.getAccessToken()).rejects.toMatchObject({ code: OAUTH_INVALID_GRANT, message: expect.stringMatching(/log in again/i) })
+    expect(await store.load()).toEqual(before)
+  })
+
+  it('adopts tokens another holder rotated while its own refresh was refused', async () => {
+    const store = new MemoryTokenStore(tokens('old', -1000))
+    server.use(
+      http.post(DEFAULT_TOKEN_URL, async () => {
+        // The other process wins the race: it stores rotated tokens, ours is refused.
+        await store.save(tokens('winner', 3_600_000))
+        return HttpResponse.json({ error: 'invalid_grant' }, { status: 400 })
+      }),
+    )
+    const manager = new TokenManager({ store: { ...methodsOf(store), lock: undefined }, now, requestOptions: fast })
+    expect(await manager.getAccessToken()).toBe('at-winner')
+  })
+
+  it('reports a rate-limited refresh as a rate limit, never as logged out, and keeps the tokens', async () => {
+    server.use(http.post(DEFAULT_TOKEN_URL, () => HttpResponse.json({ error: { type: 'rate_limit_error', message: 'slow down' } }, { status: 429 })))
+    const before = tokens('old', -1000)
+    const store = new MemoryTokenStore(before)
+    const manager = new TokenManager({ store, now, requestOptions: { retry: { retries: 1, baseDelayMs: 1 } } })
+    await expect(manager.getAccessToken()).rejects.toMatchObject({ code: OAUTH_RATE_LIMITED })
+    expect(await store.load()).toEqual(before)
+  })
+
+  it('says to log in when there are no tokens, naming the store', async () => {
+    const manager = new TokenManager({ store: new MemoryTokenStore(), now })
+    await expect(manager.getAccessToken()).rejects.toMatchObject({ code: OAUTH_NOT_LOGGED_IN, message: expect.stringContaining('memory') })
+  })
+
+  it('says to log in again when an expired token has no refresh token', async () => {
+    const manager = new TokenManager({ tokens: { accessToken: 'at', tokenType: 'Bearer', scope: '', expiresAt: clock - 1 }, now })
+    await expect(manager.getAccessToken()).rejects.toMatchObject({ code: OAUTH_NOT_LOGGED_IN })
+  })
+
+  it('keeps refreshed tokens in memory and says so when the store cannot save them', async () => {
+    rotatingEndpoint()
+    const store = new MemoryTokenStore(tokens('old', -1000))
+    const broken: TokenStore = {
+      ...methodsOf(store),
+      save: async () => {
+        throw new Error('disk full')
+      },
+    }
+    const manager = new TokenManager({ store: broken, now, requestOptions: fast })
+    await expect(manager.getAccessToken()).rejects.toMatchObject({ code: TOKEN_STORE_WRITE_FAILED })
+    expect(manager.tokens?.accessToken).toBe('at-1')
+  })
+
+  it('forced refresh replaces only the token that failed', async () => {
+    const used = rotatingEndpoint()
+    const manager = new TokenManager({ tokens: tokens('a', 3_600_000), now, requestOptions: fast })
+    const replaced = await manager.refresh({ failedAccessToken: 'at-a' })
+    expect(replaced.accessToken).toBe('at-1')
+    // A late 401 for the same old token: already replaced, no second refresh.
+    expect((await manager.refresh({ failedAccessToken: 'at-a' })).accessToken).toBe('at-1')
+    expect(used).toEqual(['rt-a'])
+  })
+
+  it('gives the SDK provider shape, and forceRefresh once per failed token', async () => {
+    const used = rotatingEndpoint()
+    const manager = new TokenManager({ tokens: tokens('p', 3_600_000), now, requestOptions: fast })
+    const provider = manager.provider
+    expect(await provider()).toEqual({ token: 'at-p', expiresAt: Math.floor((clock + 3_600_000) / 1000) })
+    const forced = await Promise.all([provider({ forceRefresh: true }), provider({ forceRefresh: true }), provider({ forceRefresh: true })])
+    expect(forced.map((f) => f.token)).toEqual(['at-1', 'at-1', 'at-1'])
+    expect(used).toEqual(['rt-p'])
+  })
+
+  it('never shows tokens in JSON.stringify or util.inspect', async () => {
+    const manager = new TokenManager({ tokens: tokens('SECRET', 3_600_000), store: new MemoryTokenStore(tokens('SECRET2', 1)), now })
+    await manager.getAccessToken()
+    const shown = `${JSON.stringify(manager)}\n${inspect(manager, { depth: 10, showHidden: true })}\n${JSON.stringify({ manager })}`
+    expect(shown).not.toContain('SECRET')
+    expect(JSON.parse(JSON.stringify(manager))).toEqual({ store: 'memory', loggedIn: true, expiresAt: new Date(clock + 3_600_000).toISOString() })
+  })
+})
+
+describe('createOAuthFetch', () => {
+  it('signs Anthropic API requests with the bearer token, betas, user agent and beta=true, and drops x-api-key', async () => {
+    const seen: Request[] = []
+    server.use(
+      http.post('https://api.anthropic.com/v1/messages', ({ request }) => {
+        seen.push(request.clone())
+        return HttpResponse.json({ ok: true })
+      }),
+    )
+    const manager = new TokenManager({ tokens: tokens('api', 3_600_000), now })
+    const oauthFetch = createOAuthFetch(manager)
+    const res = await oauthFetch('https://api.anthropic.com/v1/messages?x=1', {
+      method: 'POST',
+      headers: { 'x-api-key': 'sk-ant-api-LEAK', 'anthropic-beta': 'files-api-2025-04-14', 'content-type': 'application/json' },
+      body: JSON.stringify({ hello: 'world' }),
+    })
+    expect(res.status).toBe(200)
+    const req = seen[0]!
+    expect(req.headers.get('authorization')).toBe('Bearer at-api')
+    expect(req.headers.has('x-api-key')).toBe(false)
+    expect(req.headers.get('anthropic-beta')!.split(',')).toEqual([
+      'files-api-2025-04-14',
+      'oauth-2025-04-20',
+      'interleaved-thinking-2025-05-14',
+      'claude-code-20250219',
+      'fine-grained-tool-streaming-2025-05-14',
+    ])
+    expect(req.headers.get('user-agent')).toBe('claude-cli/2.1.2 (external, cli)')
+    expect(new URL(req.url).searchParams.get('beta')).toBe('true')
+    expect(new URL(req.url).searchParams.get('x')).toBe('1')
+    expect(await req.json()).toEqual({ hello: 'world' })
+  })
+
+  it('after a 401 refreshes once and retries once with the body intact', async () => {
+    const used = rotatingEndpoint()
+    const auths: (string | null)[] = []
+    const bodies: string[] = []
+    server.use(
+      http.post('https://api.anthropic.com/v1/messages', async ({ request }) => {
+        auths.push(request.headers.get('authorization'))
+        bodies.push(await request.text())
+        return auths.length === 1 ? HttpResponse.json({ error: 'expired' }, { status: 401 }) : HttpResponse.json({ ok: true })
+      }),
+    )
+    const oauthFetch = createOAuthFetch(new TokenManager({ tokens: tokens('stale', 3_600_000), now, requestOptions: fast }))
+    const res = await oauthFetch('https://api.anthropic.com/v1/messages', { method: 'POST', body: '{"n":1}' })
+    expect(res.status).toBe(200)
+    expect(auths).toEqual(['Bearer at-stale', 'Bearer at-1'])
+    expect(bodies).toEqual(['{"n":1}', '{"n":1}'])
+    expect(used).toEqual(['rt-stale'])
+  })
+
+  it('returns a second 401 instead of looping', async () => {
+    const used = rotatingEndpoint()
+    let calls = 0
+    server.use(
+      http.get('https://api.anthropic.com/v1/models', () => {
+        calls++
+        return HttpResponse.json({ error: 'nope' }, { status: 401 })
+      }),
+    )
+    const oauthFetch = createOAuthFetch(new TokenManager({ tokens: tokens('x', 3_600_000), now, requestOptions: fast }))
+    expect((await oauthFetch('https://api.anthropic.com/v1/models')).status).toBe(401)
+    expect(calls).toBe(2)
+    expect(used).toHaveLength(1)
+  })
+
+  it('adds only the bearer token for a generic server', async () => {
+    const seen: Request[] = []
+    server.use(
+      http.get('https://api.example.com/me', ({ request }) => {
+        seen.push(request)
+        return HttpResponse.json({})
+      }),
+    )
+    const manager = new TokenManager({
+      tokens: tokens('g', 3_600_000),
+      config: { clientId: 'c', authorizeUrl: 'https://id.example.com/a', tokenUrl: 'https://id.example.com/t', redirectUri: 'http://127.0.0.1/cb' },
+      now,
+    })
+    await createOAuthFetch(manager)('https://api.example.com/me')
+    expect(seen[0]!.headers.get('authorization')).toBe('Bearer at-g')
+    expect(seen[0]!.headers.has('anthropic-beta')).toBe(false)
+    expect(new URL(seen[0]!.url).searchParams.has('beta')).toBe(false)
+  })
+})
+
+/** The store's methods as a plain object, to override one of them. */
+function methodsOf(store: MemoryTokenStore): TokenStore {
+  return {
+    name: store.name,
+    load: () => store.load(),
+    save: (t) => store.save(t),
+    clear: () => store.clear(),
+    exists: () => store.exists(),
+    lock: (fn) => store.lock(fn),
+  }
+}

@@ -1,0 +1,1 @@
+export { MemoryTokenStore } from './memory-store.js'

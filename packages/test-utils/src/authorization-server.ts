@@ -1,0 +1,142 @@
+// A real, certified OAuth 2.0 / OpenID Connect server for tests: oidc-provider on
+// 127.0.0.1 with a public PKCE client, refresh-token rotation and short-lived access
+// tokens. It punishes careless clients the way production servers do: reusing a
+// rotated refresh token revokes the whole grant.
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { OAuthConfig } from '@oauth/core'
+import Provider from 'oidc-provider'
+
+export interface AuthorizationServerOptions {
+  /** Access-token lifetime in seconds. Default 2. */
+  accessTokenTtl?: number
+  /** Rotate refresh tokens on every use. Default true. */
+  rotateRefreshToken?: boolean
+  /** The account that logs in. Default 'user-1'. */
+  accountId?: string
+}
+
+export interface AuthorizationServer {
+  issuer: string
+  /** A generic (form-encoded, RFC 6749) config for this server. */
+  config: OAuthConfig
+  /** Acts as the user's browser: follows the authorization URL, logs in, consents, and returns the callback URL. */
+  authorize(authorizationUrl: string): Promise<string>
+  /** What the server saw: successful token grants, failed ones (by error), and revoked grants. */
+  readonly events: { grants: number; refreshGrants: number; errors: string[]; revoked: number }
+  close(): Promise<void>
+}
+
+export const CLIENT_ID = 'test-cli'
+export const REDIRECT_URI = 'http://127.0.0.1/callback'
+
+export async function startAuthorizationServer(options: AuthorizationServerOptions = {}): Promise<AuthorizationServer> {
+  const accountId = options.accountId ?? 'user-1'
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  const jwk = { ...privateKey.export({ format: 'jwk' }), use: 'sig', alg: 'RS256', kid: 'test' }
+  const http = createServer()
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
+  const issuer = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
+
+  const provider = new Provider(issuer, {
+    clients: [
+      {
+        client_id: CLIENT_ID,
+        application_type: 'native',
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        redirect_uris: [REDIRECT_URI],
+      },
+    ],
+    scopes: ['openid', 'offline_access'],
+    pkce: { required: () => true },
+    rotateRefreshToken: options.rotateRefreshToken ?? true,
+    clockTolerance: 0,
+    ttl: {
+      AccessToken: options.accessTokenTtl ?? 2,
+      AuthorizationCode: 60,
+      IdToken: 60,
+      RefreshToken: 86400,
+      Grant: 86400,
+      Session: 3600,
+      Interaction: 600,
+    },
+    features: { devInteractions: { enabled: false }, revocation: { enabled: true } },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    cookies: { keys: [randomBytes(16).toString('hex')] },
+    jwks: { keys: [jwk as never] },
+    findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
+  })
+  const events = { grants: 0, refreshGrants: 0, errors: [] as string[], revoked: 0 }
+  provider.on('grant.success', (ctx) => {
+    events.grants++
+    if ((ctx as { oidc?: { params?: { grant_type?: string } } }).oidc?.params?.grant_type === 'refresh_token') events.refreshGrants++
+  })
+  provider.on('grant.error', (_ctx, err) => events.errors.push((err as { error?: string }).error ?? String(err)))
+  provider.on('grant.revoked', () => events.revoked++)
+
+  // The login and consent pages, answered without a browser (TESTING.md).
+  async function interaction(req: IncomingMessage, res: ServerResponse) {
+    const details = await provider.interactionDetails(req, res)
+    if (details.prompt.name === 'login') {
+      await provider.interactionFinished(req, res, { login: { accountId } }, { mergeWithLastSubmission: false })
+      return
+    }
+    const grant = new provider.Grant({ accountId, clientId: CLIENT_ID })
+    const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] }
+    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '))
+    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims)
+    const grantId = await grant.save()
+    await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true })
+  }
+
+  const callback = provider.callback()
+  http.on('request', (req, res) => {
+    if (req.url?.startsWith('/interaction/')) {
+      interaction(req, res).catch((err) => res.writeHead(500).end(String(err)))
+    } else callback(req, res)
+  })
+
+  async function authorize(authorizationUrl: string): Promise<string> {
+    const jar = new Map<string, string>()
+    let url = authorizationUrl
+    for (let hop = 0; hop < 20; hop++) {
+      const res = await fetch(url, {
+        redirect: 'manual',
+        headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') },
+      })
+      for (const cookie of res.headers.getSetCookie()) {
+        const [pair] = cookie.split(';')
+        const eq = pair!.indexOf('=')
+        jar.set(pair!.slice(0, eq), pair!.slice(eq + 1))
+      }
+      const location = res.headers.get('location')
+      await res.body?.cancel()
+      if (!location) throw new Error(`authorization stopped at ${new URL(url).pathname} with HTTP ${res.status}`)
+      const next = new URL(location, url).href
+      if (next.startsWith(REDIRECT_URI)) return next
+      url = next
+    }
+    throw new Error('authorization did not reach the redirect URI within 20 redirects')
+  }
+
+  return {
+    issuer,
+    config: {
+      clientId: CLIENT_ID,
+      authorizeUrl: `${issuer}/auth`,
+      tokenUrl: `${issuer}/token`,
+      redirectUri: REDIRECT_URI,
+      scopes: 'openid offline_access',
+    },
+    authorize,
+    events,
+    close: () =>
+      new Promise<void>((resolve) => {
+        http.closeAllConnections()
+        http.close(() => resolve())
+      }),
+  }
+}
