@@ -252,6 +252,22 @@ describe('refreshAccessToken', () => {
     expect(err.message).toContain('100000 bytes')
   })
 
+  it('refuses a streamed response without Content-Length once it passes the cap', async () => {
+    tokenEndpoint(DEFAULT_TOKEN_URL, () => {
+      const chunk = new TextEncoder().encode('x'.repeat(10_000))
+      let sent = 0
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent++ < 50) controller.enqueue(chunk)
+          else controller.close()
+        },
+      })
+      return new HttpResponse(body, { status: 200, headers: { 'content-type': 'application/json' } })
+    })
+    const err = await failure(refreshAccessToken('rt', undefined, { ...fast, maxResponseBytes: 100_000 }))
+    expect(err.code).toBe(OAUTH_INVALID_TOKEN_RESPONSE)
+  })
+
   it('keeps tokens out of every error and its inspection', async () => {
     tokenEndpoint(DEFAULT_TOKEN_URL, () => HttpResponse.json({ error: 'invalid_grant', access_token: 'sk-ant-oat01-LEAK' }, { status: 400 }))
     const err = await failure(refreshAccessToken('sk-ant-ort01-SECRET', undefined, fast))

@@ -130,6 +130,8 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       tokenUrl: `${issuer}/token`,
       redirectUri: REDIRECT_URI,
       scopes: 'openid offline_access',
+      // oidc-provider issues a refresh token for offline_access only with prompt=consent.
+      authorizeParams: { prompt: 'consent' },
     },
     authorize,
     events,
