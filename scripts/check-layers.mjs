@@ -27,7 +27,8 @@ export const LAYERS = {
   },
 }
 
-const NODE_GLOBALS = /\b(process|Buffer|require|__dirname|__filename)\b(?!\s*:)/
+// globalThis.process is allowed: undefined-safe in browsers and workers, unlike a bare process.
+const NODE_GLOBALS = /(?<![.\w$])(process|Buffer|require|__dirname|__filename)\b(?!\??\s*:)/
 const builtins = new Set(builtinModules)
 
 function stripComments(source) {

@@ -20,6 +20,9 @@ describe('layering', () => {
     expect(findViolations('@oauth/core', 'x.ts', 'const home = process.env.HOME')).toHaveLength(1)
     expect(findViolations('@oauth/http', 'x.ts', "const b = Buffer.from('x')")).toHaveLength(1)
     expect(findViolations('@oauth/core', 'x.ts', "// process.env is not used\nconst s = 'process'")).toEqual([])
+    // The undefined-safe form runs everywhere; a bare `process` is a ReferenceError in browsers.
+    expect(findViolations('@oauth/storage-env', 'x.ts', 'const env = (globalThis as { process?: { env?: E } }).process?.env')).toEqual([])
+    expect(findViolations('@oauth/storage-env', 'x.ts', 'const env = process?.env')).toHaveLength(1)
   })
 
   it('catches an import of a layer above', () => {

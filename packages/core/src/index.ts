@@ -31,5 +31,6 @@ export {
   type OrganizationInfo,
 } from './tokens.js'
 export type { TokenStore } from './token-store.js'
+export { composeStores } from './compose.js'
 export { base64url, timingSafeEqual } from './encoding.js'
 export * from './errors.js'

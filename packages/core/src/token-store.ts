@@ -23,6 +23,8 @@ import type { OAuthTokens } from './tokens.js'
 export interface TokenStore {
   /** A short label for messages and `status` output, such as `file ~/.anthropic/oauth_tokens.json`. */
   readonly name: string
+  /** True when `save` keeps tokens only in this process (the environment store): composition writes elsewhere first. */
+  readonly readOnly?: boolean
   /** The stored tokens, or `null` when there are none. */
   load(): Promise<OAuthTokens | null>
   /** Replaces the stored tokens, atomically: a reader sees the old set or the new one, never a mix. */

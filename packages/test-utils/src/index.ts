@@ -1,1 +1,2 @@
 export { CLIENT_ID, REDIRECT_URI, startAuthorizationServer, type AuthorizationServer, type AuthorizationServerOptions } from './authorization-server.js'
+export { describeTokenStoreConformance, sampleTokens, type StoreCapabilities, type StoreUnderTest } from './store-conformance.js'

@@ -1,0 +1,76 @@
+import { TOKEN_STORE_UNAVAILABLE, TokenStorageError } from './errors.js'
+import type { TokenStore } from './token-store.js'
+import type { OAuthTokens } from './tokens.js'
+
+const unavailable = (err: unknown) => err instanceof TokenStorageError && err.code === TOKEN_STORE_UNAVAILABLE
+
+/**
+ * One store made of several, in order of preference: `load` answers from the first store
+ * that has tokens, `save` writes to the first writable one (not `readOnly`), and `lock`
+ * is that store's lock. A store that reports `TOKEN_STORE_UNAVAILABLE` (a locked or
+ * missing keychain, say) is passed over; every other error (a corrupt file) is thrown,
+ * never skipped. The fallback is yours to compose; no single store falls back silently.
+ *
+ * @example
+ * ```ts
+ * import { composeStores } from '@oauth/core'
+ * import { FileTokenStore } from '@oauth/storage-file'
+ * import { KeychainTokenStore } from '@oauth/storage-keychain'
+ * const store = composeStores(new KeychainTokenStore(), new FileTokenStore())
+ * ```
+ */
+export function composeStores(...stores: TokenStore[]): TokenStore {
+  if (stores.length === 0) throw new TypeError('composeStores needs at least one store')
+  const writable = stores.filter((s) => !s.readOnly)
+  const writeOrder = writable.length > 0 ? writable : stores
+  const lockHolder = writeOrder.find((s) => typeof s.lock === 'function')
+
+  async function firstAvailable<T>(order: TokenStore[], op: (s: TokenStore) => Promise<T>): Promise<T> {
+    let last: unknown
+    for (const store of order) {
+      try {
+        return await op(store)
+      } catch (err) {
+        if (!unavailable(err)) throw err
+        last = err
+      }
+    }
+    throw last
+  }
+
+  const composed: TokenStore = {
+    name: stores.map((s) => s.name).join(' → '),
+    readOnly: writable.length === 0,
+    async load(): Promise<OAuthTokens | null> {
+      let reachable = 0
+      let last: unknown
+      for (const store of stores) {
+        try {
+          const tokens = await store.load()
+          reachable++
+          if (tokens) return tokens
+        } catch (err) {
+          if (!unavailable(err)) throw err
+          last = err
+        }
+      }
+      if (reachable === 0) throw last
+      return null
+    },
+    save: (tokens) => firstAvailable(writeOrder, (s) => s.save(tokens)),
+    async clear() {
+      for (const store of stores) {
+        try {
+          await store.clear()
+        } catch (err) {
+          if (!unavailable(err)) throw err
+        }
+      }
+    },
+    async exists() {
+      return (await composed.load()) !== null
+    },
+  }
+  if (lockHolder) composed.lock = (fn) => lockHolder.lock!(fn)
+  return composed
+}

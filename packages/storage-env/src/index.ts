@@ -1,0 +1,1 @@
+export { EnvTokenStore, loadTokensFromEnv, type Env } from './env-store.js'

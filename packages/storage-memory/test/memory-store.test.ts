@@ -1,0 +1,4 @@
+import { describeTokenStoreConformance } from '@oauth/test-utils'
+import { MemoryTokenStore } from '../src/index.js'
+
+describeTokenStoreConformance('MemoryTokenStore', async () => ({ store: new MemoryTokenStore() }), { lock: true, shared: false })

@@ -1,0 +1,136 @@
+// One conformance suite, written once, run against every TokenStore adapter.
+import { inspect } from 'node:util'
+import type { OAuthTokens, TokenStore } from '@oauth/core'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+
+export interface StoreUnderTest {
+  store: TokenStore
+  /** A second handle on the same backing storage (another "process"), when the adapter has one. */
+  sibling?: () => TokenStore | Promise<TokenStore>
+  cleanup?: () => Promise<void> | void
+}
+
+export function sampleTokens(n: number): OAuthTokens {
+  return {
+    accessToken: `sk-ant-oat01-SECRET-access-${n}`,
+    refreshToken: `sk-ant-ort01-SECRET-refresh-${n}`,
+    expiresAt: 1_800_000_000_000 + n * 1000,
+    tokenType: 'Bearer',
+    scope: 'user:inference user:profile',
+    organization: { uuid: `org-${n}`, name: 'Example Org' },
+    account: { uuid: `acct-${n}`, emailAddress: `dev${n}@example.com` },
+  }
+}
+
+export interface StoreCapabilities {
+  /** The store has `lock`, which must exclude other holders. */
+  lock: boolean
+  /** `sibling()` gives another handle on the same storage, as another process would have. */
+  shared: boolean
+}
+
+export function describeTokenStoreConformance(name: string, create: () => Promise<StoreUnderTest>, capabilities: StoreCapabilities): void {
+  describe(`${name}: TokenStore conformance`, () => {
+    let subject: StoreUnderTest
+    beforeEach(async () => {
+      subject = await create()
+    })
+    afterEach(async () => {
+      await subject.cleanup?.()
+    })
+
+    it('loads null and reports no tokens when empty', async () => {
+      expect(await subject.store.load()).toBeNull()
+      expect(await subject.store.exists()).toBe(false)
+    })
+
+    it('round-trips a full token set', async () => {
+      await subject.store.save(sampleTokens(1))
+      expect(await subject.store.load()).toEqual(sampleTokens(1))
+      expect(await subject.store.exists()).toBe(true)
+    })
+
+    it('round-trips a minimal token set', async () => {
+      const minimal: OAuthTokens = { accessToken: 'at-only', tokenType: 'Bearer', scope: '' }
+      await subject.store.save(minimal)
+      expect(await subject.store.load()).toEqual(minimal)
+    })
+
+    it('replaces what was saved before', async () => {
+      await subject.store.save(sampleTokens(1))
+      await subject.store.save(sampleTokens(2))
+      expect(await subject.store.load()).toEqual(sampleTokens(2))
+    })
+
+    it('clears, and clearing an empty store is fine', async () => {
+      await subject.store.save(sampleTokens(1))
+      await subject.store.clear()
+      expect(await subject.store.load()).toBeNull()
+      expect(await subject.store.exists()).toBe(false)
+      await subject.store.clear()
+    })
+
+    it('does not let a caller change stored tokens by mutating what it loaded or saved', async () => {
+      const saved = sampleTokens(3)
+      await subject.store.save(saved)
+      saved.accessToken = 'mutated'
+      const loaded = (await subject.store.load())!
+      loaded.refreshToken = 'mutated'
+      expect(await subject.store.load()).toEqual(sampleTokens(3))
+    })
+
+    it('never yields a torn value from concurrent saves', async () => {
+      const sets = Array.from({ length: 30 }, (_, i) => sampleTokens(100 + i))
+      const readers: Promise<OAuthTokens | null>[] = []
+      await Promise.all(
+        sets.map(async (t, i) => {
+          await subject.store.save(t)
+          if (i % 3 === 0) readers.push(subject.store.load())
+        }),
+      )
+      const candidates = sets.map((s) => JSON.stringify(s))
+      for (const read of [...(await Promise.all(readers)), await subject.store.load()]) {
+        expect(candidates).toContain(JSON.stringify(read))
+      }
+    })
+
+    it('shows no token in JSON.stringify or util.inspect', async () => {
+      await subject.store.save(sampleTokens(4))
+      const shown = `${JSON.stringify(subject.store)}\n${inspect(subject.store, { depth: 10, showHidden: true })}`
+      expect(shown).not.toContain('SECRET')
+    })
+
+    it('has a lock exactly when it says so', () => {
+      expect(typeof subject.store.lock).toBe(capabilities.lock ? 'function' : 'undefined')
+    })
+
+    // Registered only where it applies: a test that cannot fail, or a skipped one, proves nothing.
+    if (capabilities.shared) it('shares saved tokens with another handle on the same storage', async () => {
+      await subject.store.save(sampleTokens(5))
+      const other = await subject.sibling!()
+      expect(await other.load()).toEqual(sampleTokens(5))
+    })
+
+    if (capabilities.lock) it('excludes other lock holders, returns the result, and releases after a failure', async () => {
+      const store = subject.store as Required<TokenStore>
+      const handles = [store, ...(subject.sibling ? [await subject.sibling(), await subject.sibling()] : [])]
+      let active = 0
+      let maxActive = 0
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          handles[i % handles.length]!.lock!(async () => {
+            active++
+            maxActive = Math.max(maxActive, active)
+            await new Promise((resolve) => setTimeout(resolve, 5))
+            active--
+            return i
+          }),
+        ),
+      )
+      expect(maxActive).toBe(1)
+      expect(results).toEqual(Array.from({ length: 12 }, (_, i) => i))
+      await expect(store.lock(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom')
+      expect(await store.lock(async () => 'free again')).toBe('free again')
+    })
+  })
+}
