@@ -88,9 +88,8 @@ export function describeTokenStoreConformance(name: string, create: () => Promis
           if (i % 3 === 0) readers.push(subject.store.load())
         }),
       )
-      const candidates = sets.map((s) => JSON.stringify(s))
       for (const read of [...(await Promise.all(readers)), await subject.store.load()]) {
-        expect(candidates).toContain(JSON.stringify(read))
+        expect(sets).toContainEqual(read)
       }
     })
 

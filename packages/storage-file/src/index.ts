@@ -1,0 +1,1 @@
+export { defaultTokenPath, FileTokenStore, type FileTokenStoreOptions, type SdkProfileOptions } from './file-store.js'

@@ -1,0 +1,234 @@
+import { execFileSync } from 'node:child_process'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { deserializeTokens, TOKEN_STORE_CORRUPT, TOKEN_STORE_LOCK_TIMEOUT, TOKEN_STORE_UNREADABLE, TokenStorageError } from '@oauth/core'
+import { bundleNodeScript, describeTokenStoreConformance, runNodeScript, sampleTokens, startNodeScript } from '@oauth/test-utils'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { defaultTokenPath, FileTokenStore } from '../src/index.js'
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url))
+const root = mkdtempSync(join(tmpdir(), 'oauth-file-store-'))
+chmodSync(root, 0o755) // so the unprivileged child below can reach its own files
+let n = 0
+const freshPath = () => join(root, `case-${++n}`, 'nested', 'oauth_tokens.json')
+const scripts: Record<string, string> = {}
+
+beforeAll(async () => {
+  for (const name of ['save-as', 'writer', 'hold-lock']) scripts[name] = await bundleNodeScript(join(packageDir, 'test/fixtures', `${name}.ts`), packageDir)
+}, 60_000)
+afterAll(() => rmSync(root, { recursive: true, force: true }))
+
+describeTokenStoreConformance(
+  'FileTokenStore',
+  async () => {
+    const path = freshPath()
+    return { store: new FileTokenStore(path), sibling: () => new FileTokenStore(path) }
+  },
+  { lock: true, shared: true },
+)
+
+const mode = (path: string) => statSync(path).mode & 0o777
+
+async function rejection(promise: Promise<unknown>): Promise<TokenStorageError> {
+  const err = await promise.then(
+    () => {
+      throw new Error('expected a TokenStorageError')
+    },
+    (e: unknown) => e,
+  )
+  expect(err).toBeInstanceOf(TokenStorageError)
+  return err as TokenStorageError
+}
+
+describe('FileTokenStore on disk', () => {
+  it('defaults to ~/.anthropic/oauth_tokens.json', () => {
+    expect(new FileTokenStore().path).toBe(defaultTokenPath())
+    expect(defaultTokenPath()).toMatch(/\/\.anthropic\/oauth_tokens\.json$/)
+  })
+
+  it.each([['0022'], ['0000'], ['0077']])('writes the file 0600 and the directories it creates 0700 under umask %s', async (umask) => {
+    const path = freshPath()
+    await runNodeScript(process.execPath, [scripts['save-as']!, path, umask])
+    expect(mode(path)).toBe(0o600)
+    expect(mode(join(path, '..'))).toBe(0o700)
+    expect(mode(join(path, '../..'))).toBe(0o700)
+  })
+
+  it('replaces a world-readable file with a 0600 one', async () => {
+    const path = freshPath()
+    mkdirSync(join(path, '..'), { recursive: true })
+    writeFileSync(path, JSON.stringify({ access_token: 'old' }), { mode: 0o644 })
+    await new FileTokenStore(path).save(sampleTokens(1))
+    expect(mode(path)).toBe(0o600)
+  })
+
+  it('writes the layout the Python SDK reads', async () => {
+    const path = freshPath()
+    await new FileTokenStore(path).save(sampleTokens(2))
+    const json = JSON.parse(readFileSync(path, 'utf8'))
+    expect(json).toMatchObject({ access_token: sampleTokens(2).accessToken, expires_at: sampleTokens(2).expiresAt! / 1000, account: { email_address: 'dev2@example.com' } })
+  })
+
+  describe('refuses to read, or overwrite, what it cannot parse', () => {
+    const cases: [string, (path: string) => void, string, string][] = [
+      ['corrupt JSON', (p) => writeFileSync(p, '{"access_token": "sk-ant-oat01-SECRET"', { mode: 0o600 }), TOKEN_STORE_CORRUPT, 'not valid JSON'],
+      ['an empty file', (p) => writeFileSync(p, '', { mode: 0o600 }), TOKEN_STORE_CORRUPT, 'empty'],
+      ['JSON without access_token', (p) => writeFileSync(p, '{"refresh_token":"r"}', { mode: 0o600 }), TOKEN_STORE_CORRUPT, 'access_token'],
+      ['a directory in its place', (p) => mkdirSync(p), TOKEN_STORE_UNREADABLE, 'directory'],
+    ]
+    it.each(cases)('%s: a typed error naming the path, file left in place', async (_, make, code, why) => {
+      const path = freshPath()
+      mkdirSync(join(path, '..'), { recursive: true })
+      make(path)
+      const before = statSync(path).isFile() ? readFileSync(path, 'utf8') : 'dir'
+      const store = new FileTokenStore(path)
+      const err = await rejection(store.load())
+      expect(err.code).toBe(code)
+      expect(err.message).toContain(path)
+      expect(err.message).toContain(why)
+      expect(err.message).not.toContain('SECRET')
+      expect((await rejection(store.save(sampleTokens(9)))).code).toBe(code)
+      expect(statSync(path).isFile() ? readFileSync(path, 'utf8') : 'dir').toBe(before)
+    })
+
+    it('a file this user may not read: TOKEN_STORE_UNREADABLE naming the path (checked as an unprivileged user)', async () => {
+      const path = freshPath()
+      await new FileTokenStore(path).save(sampleTokens(1))
+      chmodSync(join(path, '..'), 0o755)
+      chmodSync(join(path, '../..'), 0o755)
+      // root reads anything, so the reader runs as nobody (65534); the file stays 0600, owned by root.
+      const { stdout } = await runNodeScript(process.execPath, [scripts['save-as']!, path, 'load'], { uid: 65534, gid: 65534 })
+      const result = JSON.parse(stdout)
+      expect(result.code).toBe(TOKEN_STORE_UNREADABLE)
+      expect(result.message).toContain(path)
+      expect(result.message).toContain('permission denied')
+    })
+  })
+
+  it('leaves a parseable file whenever a writer is killed (200 SIGKILLs at random moments)', async () => {
+    const path = freshPath()
+    const store = new FileTokenStore(path)
+    await store.save(sampleTokens(0))
+    let kills = 0
+    let reads = 0
+    const round = async (id: number) => {
+      const child = startNodeScript(scripts.writer!, [path, String(id)])
+      await new Promise((resolve) => setTimeout(resolve, 40 + Math.random() * 60))
+      child.kill('SIGKILL')
+      await new Promise((resolve) => child.once('exit', resolve))
+      kills++
+      const tokens = await store.load() // throws TOKEN_STORE_CORRUPT on a torn file
+      expect(tokens?.accessToken).toMatch(/^(sk-ant-oat01-SECRET-access-0|at-\d+-\d+-x{4000})$/)
+      reads++
+    }
+    for (let batch = 0; batch < 50; batch++) await Promise.all([0, 1, 2, 3].map((i) => round(batch * 4 + i)))
+    expect(kills).toBe(200)
+    expect(reads).toBe(200)
+    expect(mode(path)).toBe(0o600)
+    expect(() => deserializeTokens(readFileSync(path, 'utf8'), path)).not.toThrow()
+  }, 120_000)
+
+  describe('lock', () => {
+    it('is taken over at once when its holder was killed', async () => {
+      const path = freshPath()
+      await new FileTokenStore(path).save(sampleTokens(1))
+      const child = startNodeScript(scripts['hold-lock']!, [path])
+      await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => String(d).includes('locked') && resolve()))
+      expect(existsSync(`${path}.lock`)).toBe(true)
+      child.kill('SIGKILL')
+      await new Promise((resolve) => child.once('exit', resolve))
+      const started = Date.now()
+      const store = new FileTokenStore(path, { staleLockMs: 60_000, lockTimeoutMs: 5_000 })
+      expect(await store.lock(async () => 'mine')).toBe('mine')
+      expect(Date.now() - started).toBeLessThan(2_000)
+      expect(existsSync(`${path}.lock`)).toBe(false)
+    }, 30_000)
+
+    it('waits for a live holder, then times out with a typed error', async () => {
+      const path = freshPath()
+      await new FileTokenStore(path).save(sampleTokens(1))
+      const child = startNodeScript(scripts['hold-lock']!, [path])
+      try {
+        await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => String(d).includes('locked') && resolve()))
+        const store = new FileTokenStore(path, { staleLockMs: 5_000, lockTimeoutMs: 600 })
+        const err = await rejection(store.lock(async () => 'never'))
+        expect(err.code).toBe(TOKEN_STORE_LOCK_TIMEOUT)
+        expect(err.message).toContain(`${path}.lock`)
+      } finally {
+        child.kill('SIGKILL')
+      }
+    }, 30_000)
+
+    it('takes over a lock from another machine once it has not been refreshed for staleLockMs', async () => {
+      const path = freshPath()
+      mkdirSync(join(path, '..'), { recursive: true })
+      writeFileSync(`${path}.lock`, JSON.stringify({ token: 'other', pid: 1, host: 'another-machine' }))
+      const old = new Date(Date.now() - 2_000)
+      utimesSync(`${path}.lock`, old, old)
+      const store = new FileTokenStore(path, { staleLockMs: 1_000, lockTimeoutMs: 3_000 })
+      expect(await store.lock(async () => 'taken over')).toBe('taken over')
+    })
+
+    it('keeps a long-held lock alive with a heartbeat, so a waiter never takes it early', async () => {
+      const path = freshPath()
+      await new FileTokenStore(path).save(sampleTokens(1))
+      const holder = new FileTokenStore(path, { staleLockMs: 300 })
+      let released = 0
+      const held = holder.lock(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 1_500)) // five times staleLockMs
+        released = Date.now()
+      })
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      // Another process, judging staleness by the same 300 ms: only the heartbeat keeps it out.
+      const child = startNodeScript(scripts['hold-lock']!, [path, '300'])
+      try {
+        const lockedAt = await new Promise<number>((resolve) => child.stdout!.on('data', (d: Buffer) => String(d).includes('locked') && resolve(Date.now())))
+        await held
+        expect(released).toBeGreaterThan(0)
+        expect(lockedAt).toBeGreaterThanOrEqual(released)
+      } finally {
+        child.kill('SIGKILL')
+      }
+    }, 30_000)
+  })
+
+  it('removes the temporary files of killed writers once they are old', async () => {
+    const path = freshPath()
+    const store = new FileTokenStore(path)
+    await store.save(sampleTokens(1))
+    const leftover = join(path, '..', `.oauth_tokens.json.999.abcdef.tmp`)
+    writeFileSync(leftover, 'tokens', { mode: 0o600 })
+    const old = new Date(Date.now() - 120_000)
+    utimesSync(leftover, old, old)
+    await store.save(sampleTokens(2))
+    expect(readdirSync(join(path, '..')).filter((f) => f.endsWith('.tmp'))).toEqual([])
+  })
+})
+
+describe('FileTokenStore.forSdkProfile', () => {
+  it("writes the Anthropic SDK's profile layout", async () => {
+    const configDir = join(root, `sdk-${++n}`)
+    const store = FileTokenStore.forSdkProfile('work', { configDir })
+    await store.save(sampleTokens(7))
+    expect(store.path).toBe(join(configDir, 'credentials', 'work.json'))
+    expect(JSON.parse(readFileSync(join(configDir, 'configs', 'work.json'), 'utf8'))).toEqual({
+      version: '1.0',
+      authentication: { type: 'user_oauth', client_id: '9d1c250a-e61b-44d9-88ed-5944d1962f5e' },
+    })
+    expect(JSON.parse(readFileSync(store.path, 'utf8'))).toMatchObject({
+      version: '1.0',
+      type: 'oauth_token',
+      access_token: sampleTokens(7).accessToken,
+      refresh_token: sampleTokens(7).refreshToken,
+      expires_at: sampleTokens(7).expiresAt! / 1000,
+    })
+    expect(mode(store.path)).toBe(0o600)
+    expect(await store.load()).toEqual(sampleTokens(7))
+  })
+
+  it('refuses a profile name that could escape the directory', () => {
+    expect(() => FileTokenStore.forSdkProfile('../etc')).toThrow(/not allowed/)
+  })
+})
