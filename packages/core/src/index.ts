@@ -32,5 +32,6 @@ export {
 } from './tokens.js'
 export type { TokenStore } from './token-store.js'
 export { composeStores } from './compose.js'
+export { createMutex } from './mutex.js'
 export { base64url, timingSafeEqual } from './encoding.js'
 export * from './errors.js'

@@ -83,3 +83,22 @@ describe('composeStores', () => {
     expect([a.peek(), b.peek()]).toEqual([null, null])
   })
 })
+
+describe('createMutex', () => {
+  it('runs holders one at a time, in order, past failures', async () => {
+    const { createMutex } = await import('../src/index.js')
+    const exclusive = createMutex()
+    const events: string[] = []
+    const work = (name: string, fail = false) =>
+      exclusive(async () => {
+        events.push(`${name} start`)
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        events.push(`${name} end`)
+        if (fail) throw new Error(name)
+        return name
+      })
+    const results = await Promise.allSettled([work('a'), work('b', true), work('c')])
+    expect(events).toEqual(['a start', 'a end', 'b start', 'b end', 'c start', 'c end'])
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+  })
+})

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
-import { TOKEN_STORE_LOCK_TIMEOUT, TOKEN_STORE_UNAVAILABLE, TokenStorageError } from '@oauth/core'
+import { createMutex, TOKEN_STORE_LOCK_TIMEOUT, TOKEN_STORE_UNAVAILABLE, TokenStorageError } from '@oauth/core'
 
 export interface FileLockOptions {
   /** A lock whose holder stopped refreshing it this long ago is abandoned. */
@@ -20,7 +20,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const errno = (err: unknown) => (err as NodeJS.ErrnoException)?.code
 
 /** Holders in this process queue here, so they do not poll the file system against each other. */
-const queues = new Map<string, Promise<unknown>>()
+const local = new Map<string, ReturnType<typeof createMutex>>()
 
 /**
  * Runs `fn` while holding `lockPath`, a file created with O_EXCL. The holder refreshes its
@@ -28,17 +28,9 @@ const queues = new Map<string, Promise<unknown>>()
  * detected at once on the same host (its pid is gone) and after `staleMs` elsewhere.
  */
 export function withFileLock<T>(lockPath: string, options: FileLockOptions, fn: () => Promise<T>): Promise<T> {
-  const previous = queues.get(lockPath) ?? Promise.resolve()
-  const run = previous.then(
-    () => holdFileLock(lockPath, options, fn),
-    () => holdFileLock(lockPath, options, fn),
-  )
-  const tail = run.catch(() => undefined)
-  queues.set(lockPath, tail)
-  tail.then(() => {
-    if (queues.get(lockPath) === tail) queues.delete(lockPath)
-  })
-  return run
+  let exclusive = local.get(lockPath)
+  if (!exclusive) local.set(lockPath, (exclusive = createMutex()))
+  return exclusive(() => holdFileLock(lockPath, options, fn))
 }
 
 async function holdFileLock<T>(lockPath: string, options: FileLockOptions, fn: () => Promise<T>): Promise<T> {

@@ -1,4 +1,4 @@
-import type { OAuthTokens, TokenStore } from '@oauth/core'
+import { createMutex, type OAuthTokens, type TokenStore } from '@oauth/core'
 
 /**
  * Keeps tokens in this process's memory: for tests, short-lived processes, and as the
@@ -17,7 +17,7 @@ import type { OAuthTokens, TokenStore } from '@oauth/core'
 export class MemoryTokenStore implements TokenStore {
   readonly name = 'memory'
   #tokens: OAuthTokens | null
-  #queue: Promise<unknown> = Promise.resolve()
+  readonly #exclusive = createMutex()
 
   constructor(tokens: OAuthTokens | null = null) {
     this.#tokens = tokens && structuredClone(tokens)
@@ -41,9 +41,7 @@ export class MemoryTokenStore implements TokenStore {
 
   /** Runs holders one at a time, in the order they asked. */
   lock<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(fn, fn)
-    this.#queue = run.catch(() => undefined)
-    return run
+    return this.#exclusive(fn)
   }
 
   toJSON(): Record<string, unknown> {

@@ -6,10 +6,11 @@ import { build } from 'esbuild'
 
 /**
  * Bundles a TypeScript script for a child `node` process: @oauth/* packages from their
- * source (the "@oauth/source" condition), everything else left as imports. The bundle is
- * written to `<package>/.test-build/`, so those imports resolve from the package.
+ * source (the "@oauth/source" condition) and their dependencies, each resolved from its
+ * importer as pnpm lays them out. Packages named in `external` (native bindings) stay
+ * imports, resolved from `<package>/.test-build/`, where the bundle is written.
  */
-export async function bundleNodeScript(entry: string, packageDir: string): Promise<string> {
+export async function bundleNodeScript(entry: string, packageDir: string, external: string[] = []): Promise<string> {
   const outfile = join(packageDir, '.test-build', `${entry.split('/').at(-1)!.replace(/\.ts$/, '')}.mjs`)
   mkdirSync(dirname(outfile), { recursive: true })
   await build({
@@ -20,15 +21,10 @@ export async function bundleNodeScript(entry: string, packageDir: string): Promi
     format: 'esm',
     target: 'node20',
     conditions: ['@oauth/source'],
+    external,
+    // Bundled CommonJS dependencies may call require(); give the ES module one.
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     logLevel: 'error',
-    plugins: [
-      {
-        name: 'external-non-oauth',
-        setup(b) {
-          b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@oauth/') ? undefined : { path: args.path, external: true }))
-        },
-      },
-    ],
   })
   return outfile
 }

@@ -1,0 +1,1 @@
+export { RedisTokenStore, type RedisClientLike, type RedisCommand, type RedisTokenStoreOptions } from './redis-store.js'

@@ -1,0 +1,36 @@
+// The body of a worker process for the cross-process tests: it shares one login through
+// `store` with its siblings, and for `durationMs` keeps calling the server's userinfo
+// endpoint with a fresh token, as a real service would.
+import type { OAuthConfig, TokenStore } from '@oauth/core'
+import { createOAuthFetch, TokenManager } from '@oauth/http'
+
+export interface RefresherReport {
+  calls: number
+  failures: { status?: number; error?: string }[]
+  tokens: string[]
+  refreshes: number
+}
+
+export async function runRefresher(store: TokenStore, config: OAuthConfig, userinfoUrl: string, durationMs: number): Promise<RefresherReport> {
+  // Access tokens live a few seconds here: count them as expiring 1 s early.
+  const manager = new TokenManager({ store, config, expiryBufferSeconds: 1 })
+  const api = createOAuthFetch(manager)
+  const report: RefresherReport = { calls: 0, failures: [], tokens: [], refreshes: 0 }
+  const seen = new Set<string>()
+  const end = Date.now() + durationMs
+  while (Date.now() < end) {
+    try {
+      seen.add(await manager.getAccessToken())
+      const res = await api(userinfoUrl)
+      report.calls++
+      if (res.status !== 200) report.failures.push({ status: res.status })
+      await res.body?.cancel()
+    } catch (err) {
+      report.failures.push({ error: `${(err as { code?: string }).code}: ${(err as Error).message}` })
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 150))
+  }
+  report.tokens = [...seen]
+  report.refreshes = manager.refreshCount
+  return report
+}
