@@ -3,3 +3,4 @@ export { describeTokenStoreConformance, sampleTokens, type StoreCapabilities, ty
 export { bundleNodeScript, runNodeScript, startNodeScript } from './node-script.js'
 export { runRefresher, type RefresherReport } from './refresher.js'
 export { startRedisServer, type RedisServer } from './redis-server.js'
+export { startSecretService, type SecretService } from './secret-service.js'

@@ -1,8 +1,8 @@
 // The body of a worker process for the cross-process tests: it shares one login through
 // `store` with its siblings, and for `durationMs` keeps calling the server's userinfo
 // endpoint with a fresh token, as a real service would.
-import type { OAuthConfig, TokenStore } from '@oauth/core'
-import { createOAuthFetch, TokenManager } from '@oauth/http'
+// It takes the manager and its fetch from the caller, so that test-utils does not depend on
+// @oauth/http (which depends on test-utils for its own tests).
 
 export interface RefresherReport {
   calls: number
@@ -11,10 +11,12 @@ export interface RefresherReport {
   refreshes: number
 }
 
-export async function runRefresher(store: TokenStore, config: OAuthConfig, userinfoUrl: string, durationMs: number): Promise<RefresherReport> {
-  // Access tokens live a few seconds here: count them as expiring 1 s early.
-  const manager = new TokenManager({ store, config, expiryBufferSeconds: 1 })
-  const api = createOAuthFetch(manager)
+export interface RefresherManager {
+  getAccessToken(): Promise<string>
+  readonly refreshCount: number
+}
+
+export async function runRefresher(manager: RefresherManager, api: typeof fetch, userinfoUrl: string, durationMs: number): Promise<RefresherReport> {
   const report: RefresherReport = { calls: 0, failures: [], tokens: [], refreshes: 0 }
   const seen = new Set<string>()
   const end = Date.now() + durationMs

@@ -1,0 +1,1 @@
+export { KeychainTokenStore, type KeychainTokenStoreOptions } from './keychain-store.js'
