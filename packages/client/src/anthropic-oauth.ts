@@ -1,0 +1,152 @@
+import { Anthropic, type ClientOptions } from '@anthropic-ai/sdk'
+import { DEFAULT_OAUTH_BETAS, DEFAULT_USER_AGENT, OAUTH_NOT_LOGGED_IN, OAuthError, type OAuthConfig, type OAuthTokens, type ResolvedOAuthConfig, type TokenStore } from '@oauth/core'
+import { mergeBetas, TokenManager, type TokenRequestOptions } from '@oauth/http'
+import { EnvTokenStore, loadTokensFromEnv, type Env } from '@oauth/storage-env'
+import { FileTokenStore } from '@oauth/storage-file'
+import { authorizeInteractive, type AuthorizeInteractiveOptions } from './interactive.js'
+
+export interface AnthropicOAuthOptions extends Omit<ClientOptions, 'apiKey' | 'authToken' | 'credentials' | 'config' | 'profile'> {
+  /** Tokens to start with (after a login); otherwise they are loaded from `tokenStorage`. */
+  oauthTokens?: OAuthTokens | null
+  /** The OAuth server. Default: the Anthropic preset. */
+  oauthConfig?: OAuthConfig
+  /** Where tokens are loaded from and refreshed tokens saved to (a `TokenStorage`, Redis, …). */
+  tokenStorage?: TokenStore
+  /** `anthropic-beta` values sent on every request; `oauth-2025-04-20` is always added. Default `DEFAULT_OAUTH_BETAS`. */
+  betas?: readonly string[]
+  /** `User-Agent` for API requests. Default `DEFAULT_USER_AGENT`. */
+  userAgent?: string
+  /** Timeout and retry policy for refresh requests. */
+  oauthRequestOptions?: TokenRequestOptions
+  /** Share one token lifecycle between clients; built from the options above when omitted. */
+  tokenManager?: TokenManager
+}
+
+const FOREIGN_CREDENTIALS = ['apiKey', 'authToken', 'config', 'profile'] as const
+
+/**
+ * The Anthropic SDK client, signed in with OAuth tokens from a Claude subscription.
+ * Every request carries a fresh `Authorization: Bearer` token (refreshed and persisted
+ * automatically, one refresh for any number of concurrent requests), the OAuth betas,
+ * the configured `User-Agent` and `beta=true`; never `x-api-key`, whatever the environment
+ * says. All resources work: `messages`, `messages.stream`, `beta.messages`, `models`, …
+ *
+ * @example
+ * ```ts
+ * import { AnthropicOAuth } from '@oauth/client'
+ * const client = AnthropicOAuth.fromStorage() // ~/.anthropic/oauth_tokens.json, written by `anthropic-oauth login`
+ * const message = await client.messages.create({
+ *   model: 'claude-sonnet-4-5',
+ *   max_tokens: 100,
+ *   messages: [{ role: 'user', content: 'Hello!' }],
+ * })
+ * ```
+ */
+export class AnthropicOAuth extends Anthropic {
+  readonly #manager: TokenManager
+  readonly #betas: readonly string[]
+  readonly #userAgent: string
+
+  constructor(options: AnthropicOAuthOptions = {}) {
+    const { oauthTokens, oauthConfig, tokenStorage, betas, userAgent, oauthRequestOptions, tokenManager, ...clientOptions } = options
+    for (const name of FOREIGN_CREDENTIALS) {
+      if ((clientOptions as Record<string, unknown>)[name] != null) {
+        throw new TypeError(`AnthropicOAuth signs in with OAuth tokens; \`${name}\` cannot be combined with it. Use the plain Anthropic client for API keys.`)
+      }
+    }
+    const manager = tokenManager ?? new TokenManager({ tokens: oauthTokens, store: tokenStorage, config: oauthConfig, requestOptions: oauthRequestOptions })
+    const resolvedBetas = betas ?? DEFAULT_OAUTH_BETAS
+    const resolvedUserAgent = userAgent ?? DEFAULT_USER_AGENT
+    // Everything passed here is kept in _options, so withOptions() clones get the same
+    // manager (one token lifecycle), betas and user agent.
+    super({
+      ...clientOptions,
+      apiKey: null,
+      authToken: null,
+      credentials: manager.provider,
+      tokenManager: manager,
+      betas: resolvedBetas,
+      userAgent: resolvedUserAgent,
+    } as ClientOptions)
+    this.#manager = manager
+    this.#betas = resolvedBetas
+    this.#userAgent = resolvedUserAgent
+  }
+
+  /**
+   * A client from `ANTHROPIC_OAUTH_ACCESS_TOKEN` (or `ANTHROPIC_ACCESS_TOKEN`),
+   * `ANTHROPIC_REFRESH_TOKEN` and `ANTHROPIC_TOKEN_EXPIRES_AT`. Refreshed tokens stay in memory.
+   */
+  static fromEnv(options: AnthropicOAuthOptions & { env?: Env } = {}): AnthropicOAuth {
+    const { env, ...rest } = options
+    const store = new EnvTokenStore(env)
+    const tokens = loadTokensFromEnv(env)
+    if (!tokens) {
+      throw new OAuthError(OAUTH_NOT_LOGGED_IN, 'No OAuth token in the environment: set ANTHROPIC_OAUTH_ACCESS_TOKEN (and ANTHROPIC_REFRESH_TOKEN), or log in with `anthropic-oauth login`.')
+    }
+    return new AnthropicOAuth({ ...rest, oauthTokens: tokens, tokenStorage: store })
+  }
+
+  /**
+   * A client whose tokens live in a store: a file path (default
+   * `~/.anthropic/oauth_tokens.json`) or any `TokenStore`. Tokens load on the first request;
+   * an empty store then fails with `OAUTH_NOT_LOGGED_IN`.
+   */
+  static fromStorage(pathOrStore?: string | TokenStore, options: AnthropicOAuthOptions = {}): AnthropicOAuth {
+    const store = typeof pathOrStore === 'object' && pathOrStore !== null ? pathOrStore : new FileTokenStore(pathOrStore)
+    return new AnthropicOAuth({ ...options, tokenStorage: store })
+  }
+
+  /**
+   * Runs the browser login in a terminal and returns the tokens (see {@link authorizeInteractive}).
+   * Save them with a store, or pass them as `oauthTokens`.
+   */
+  static authorizeInteractive(config?: OAuthConfig, options?: AuthorizeInteractiveOptions): Promise<OAuthTokens> {
+    return authorizeInteractive(config, options)
+  }
+
+  /** The tokens held now (a copy), or `null` before the first request loaded them. */
+  get oauthTokens(): OAuthTokens | null {
+    return this.#manager.tokens
+  }
+
+  get oauthConfig(): ResolvedOAuthConfig {
+    return this.#manager.config
+  }
+
+  /** The token manager this client (and its `withOptions` clones) share. */
+  get tokenManager(): TokenManager {
+    return this.#manager
+  }
+
+  /** A summary without secrets: the SDK's own token cache holds the bearer token in a plain field. */
+  toJSON(): Record<string, unknown> {
+    return { client: 'AnthropicOAuth', baseURL: this.baseURL, ...this.#manager.toJSON() }
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `AnthropicOAuth ${JSON.stringify(this.toJSON())}`
+  }
+
+  protected override defaultQuery(): Record<string, string | undefined> | undefined {
+    return { ...super.defaultQuery(), beta: 'true' }
+  }
+
+  protected override getUserAgent(): string {
+    return this.#userAgent
+  }
+
+  protected override _shouldResolveDefaultCredentials(): boolean {
+    return false // never pick up a profile or an environment key behind the OAuth login
+  }
+
+  protected override async prepareRequest(request: RequestInit, context: { url: string; options: unknown }): Promise<void> {
+    await super.prepareRequest(request, context as never)
+    const headers = new Headers(request.headers)
+    // ANTHROPIC_CUSTOM_HEADERS or defaultHeaders may carry one; an OAuth request never does.
+    headers.delete('x-api-key')
+    headers.set('anthropic-beta', mergeBetas(headers.get('anthropic-beta'), this.#betas))
+    headers.set('user-agent', this.#userAgent)
+    request.headers = headers
+  }
+}
