@@ -22,7 +22,7 @@ export const LAYERS = {
     node: true,
   },
   '@oauth/cli': {
-    allow: ['@oauth/core', '@oauth/http', '@oauth/client', '@oauth/storage-memory', '@oauth/storage-env', '@oauth/storage-file', '@oauth/storage-keychain', '@oauth/storage-redis'],
+    allow: ['@anthropic-ai/sdk', '@oauth/core', '@oauth/http', '@oauth/client', '@oauth/storage-memory', '@oauth/storage-env', '@oauth/storage-file', '@oauth/storage-keychain', '@oauth/storage-redis'],
     node: true,
   },
 }

@@ -2,8 +2,7 @@
 // applied), checked by publint and arethetypeswrong, then installed in a scratch
 // folder and loaded from both ESM and CJS.
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -42,7 +41,8 @@ beforeAll(() => {
     execFileSync('tar', ['-xzf', pkg.tarball, '-C', target, '--strip-components=1'])
     for (const dep of Object.keys({ ...pkg.json.dependencies, ...pkg.json.peerDependencies })) {
       if (dep.startsWith('@oauth/') || existsSync(join(modules, dep))) continue
-      const from = join(createRequire(join(pkg.dir, 'package.json')).resolve(`${dep}/package.json`), '..')
+      // pnpm links each declared dependency into the package's own node_modules.
+      const from = realpathSync(join(pkg.dir, 'node_modules', dep))
       mkdirSync(join(modules, dep, '..'), { recursive: true })
       symlinkSync(from, join(modules, dep), 'dir')
     }

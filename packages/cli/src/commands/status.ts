@@ -1,0 +1,48 @@
+import { parseArgs } from 'node:util'
+import { isExpired } from '@oauth/core'
+import { EXIT, inWords, type CliIO } from '../io.js'
+import { STORE_HELP, STORE_OPTIONS, storeFrom } from '../options.js'
+
+export const STATUS_HELP = `Usage: anthropic-oauth status [options]
+
+Shows who is logged in, the scopes, when the access token expires, and where the
+login is stored. Never prints a token. Exit code 3 when not logged in.
+
+Options:
+  --json         machine-readable output
+${STORE_HELP}`
+
+export async function status(args: string[], io: CliIO): Promise<number> {
+  const { values } = parseArgs({ args, options: { ...STORE_OPTIONS, json: { type: 'boolean' } }, strict: true })
+  if (values.help) return io.stdout.write(`${STATUS_HELP}\n`), EXIT.OK
+  const store = await storeFrom(values)
+  const tokens = await store.load()
+  const now = Date.now()
+  const info = {
+    loggedIn: tokens !== null,
+    store: store.name,
+    account: tokens?.account?.emailAddress ?? null,
+    organization: tokens?.organization?.name ?? null,
+    scopes: tokens?.scope ? tokens.scope.split(' ') : [],
+    expiresAt: tokens?.expiresAt ? new Date(tokens.expiresAt).toISOString() : null,
+    expired: tokens ? isExpired(tokens, now, 0) : null,
+    refreshable: tokens ? Boolean(tokens.refreshToken) : null,
+  }
+  if (values.json) {
+    io.stdout.write(`${JSON.stringify(info, null, 2)}\n`)
+  } else if (!tokens) {
+    io.stdout.write(`Not logged in (${store.name}). Run: anthropic-oauth login\n`)
+  } else {
+    const expiry = tokens.expiresAt ? `${info.expired ? 'expired' : 'expires'} ${inWords(tokens.expiresAt - now)}` : 'no expiry given'
+    io.stdout.write(
+      [
+        `Logged in${info.account ? ` as ${info.account}` : ''}`,
+        ...(info.organization ? [`Organization: ${info.organization}`] : []),
+        `Scopes:       ${info.scopes.join(' ') || '(none given)'}`,
+        `Access token: ${expiry}${tokens.refreshToken ? ', renewed automatically' : ', cannot be renewed (no refresh token)'}`,
+        `Store:        ${store.name}`,
+      ].join('\n') + '\n',
+    )
+  }
+  return tokens ? EXIT.OK : EXIT.NOT_LOGGED_IN
+}

@@ -1,0 +1,2 @@
+export { HELP, main } from './main.js'
+export { EXIT, type CliIO } from './io.js'

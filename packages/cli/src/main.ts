@@ -1,0 +1,74 @@
+import {
+  OAUTH_INVALID_GRANT,
+  OAUTH_NETWORK_ERROR,
+  OAUTH_NOT_LOGGED_IN,
+  OAUTH_RATE_LIMITED,
+  OAUTH_RESPONSE_LOST,
+  OAUTH_SERVER_ERROR,
+  OAUTH_TIMEOUT,
+  OAuthError,
+  TOKEN_STORE_LOCK_TIMEOUT,
+  TOKEN_STORE_UNAVAILABLE,
+} from '@oauth/core'
+import { login, LOGIN_HELP } from './commands/login.js'
+import { logout } from './commands/logout.js'
+import { status } from './commands/status.js'
+import { token } from './commands/token.js'
+import { EXIT, type CliIO } from './io.js'
+import { UsageError } from './options.js'
+
+export const HELP = `Usage: anthropic-oauth <command> [options]
+
+Sign in to the Anthropic API with a Claude subscription (or to any OAuth 2.0
+server), and keep the login fresh for your programs.
+
+Commands:
+  login    sign in with the browser and store the tokens
+  status   who is logged in, and until when (never prints tokens)
+  token    print a valid access token for scripts
+  logout   remove the stored login
+
+Run \`anthropic-oauth <command> --help\` for a command's options.
+Anthropic's terms restrict subscription OAuth tokens to Anthropic's own apps.`
+
+const COMMANDS: Record<string, (args: string[], io: CliIO) => Promise<number>> = { login, status, token, logout }
+const TEMPORARY = new Set([OAUTH_RATE_LIMITED, OAUTH_SERVER_ERROR, OAUTH_NETWORK_ERROR, OAUTH_TIMEOUT, OAUTH_RESPONSE_LOST, TOKEN_STORE_LOCK_TIMEOUT, TOKEN_STORE_UNAVAILABLE])
+
+/**
+ * Runs one `anthropic-oauth` command and resolves with its exit code.
+ *
+ * @example
+ * ```ts
+ * import { main } from '@oauth/cli'
+ * process.exitCode = await main(['status'])
+ * ```
+ */
+export async function main(argv: string[], io: CliIO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+  const [command, ...args] = argv
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    io.stdout.write(`${HELP}\n`)
+    return command ? EXIT.OK : EXIT.USAGE
+  }
+  const run = COMMANDS[command]
+  if (!run) {
+    io.stderr.write(`Unknown command "${command}".\n\n${HELP}\n`)
+    return EXIT.USAGE
+  }
+  try {
+    return await run(args, io)
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr.write(`${(err as Error).message}\nRun \`anthropic-oauth ${command} --help\`.\n`)
+      return EXIT.USAGE
+    }
+    if (err instanceof OAuthError) {
+      io.stderr.write(`${err.message}\n`)
+      if (err.code === OAUTH_NOT_LOGGED_IN || err.code === OAUTH_INVALID_GRANT) return EXIT.NOT_LOGGED_IN
+      return TEMPORARY.has(err.code) ? EXIT.TEMPORARY : EXIT.ERROR
+    }
+    io.stderr.write(`anthropic-oauth ${command} failed: ${(err as Error)?.message ?? err}\n`)
+    return EXIT.ERROR
+  }
+}
+
+export { LOGIN_HELP }

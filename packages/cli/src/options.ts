@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs'
+import { OAuthFlowError, OAUTH_INVALID_CONFIG, type OAuthConfig, type TokenStore } from '@oauth/core'
+import { FileTokenStore } from '@oauth/storage-file'
+
+export const STORE_HELP = `Store options:
+  --store <file|keychain|profile>  where the login lives (default: file)
+  --path <file>                    the token file (default: ~/.anthropic/oauth_tokens.json)
+  --profile <name>                 with --store profile: the Anthropic SDK profile (default: default)
+  --config <file.json>             an OAuthConfig for another OAuth server (default: the Anthropic preset;
+                                   also ANTHROPIC_OAUTH_CONFIG=<file.json>)`
+
+export const STORE_OPTIONS = {
+  store: { type: 'string' },
+  path: { type: 'string' },
+  profile: { type: 'string' },
+  config: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+export class UsageError extends Error {}
+
+export async function storeFrom(values: { store?: string; path?: string; profile?: string }): Promise<TokenStore> {
+  const kind = values.store ?? 'file'
+  if (kind === 'file') return new FileTokenStore(values.path)
+  if (kind === 'profile') return FileTokenStore.forSdkProfile(values.profile ?? 'default')
+  if (kind === 'keychain') {
+    // The keychain keeps the tokens; the file store's lock keeps processes from refreshing at once.
+    // Loaded only when asked for: a native binding that cannot load must not break the file store.
+    const { KeychainTokenStore } = await import('@oauth/storage-keychain')
+    const file = new FileTokenStore(values.path)
+    return new KeychainTokenStore({ lockWith: file })
+  }
+  throw new UsageError(`Unknown store "${kind}": use file, keychain or profile.`)
+}
+
+export function configFrom(values: { config?: string }, env: NodeJS.ProcessEnv): OAuthConfig | undefined {
+  const path = values.config ?? env.ANTHROPIC_OAUTH_CONFIG
+  if (!path) return undefined
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as OAuthConfig
+  } catch (err) {
+    throw new OAuthFlowError(OAUTH_INVALID_CONFIG, `Cannot read the OAuth config ${path}: ${(err as Error).message}`)
+  }
+}

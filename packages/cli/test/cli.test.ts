@@ -1,0 +1,204 @@
+// The CLI as a new user runs it: a child process, its prompt answered through stdin,
+// against local stand-ins of the Anthropic token endpoint and of a generic OAuth server.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Anthropic } from '@anthropic-ai/sdk'
+import { bundleNodeScript, startAnthropicStandIn, startAuthorizationServer, type AnthropicStandIn, type AuthorizationServer } from '@oauth/test-utils'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url))
+const dir = mkdtempSync(join(tmpdir(), 'oauth-cli-'))
+let bin: string
+let standIn: AnthropicStandIn
+let oidc: AuthorizationServer
+let presetConfig: string
+let genericConfig: string
+
+beforeAll(async () => {
+  bin = await bundleNodeScript(join(packageDir, 'src/bin.ts'), packageDir, ['@napi-rs/keyring', '@anthropic-ai/sdk'])
+  standIn = await startAnthropicStandIn()
+  oidc = await startAuthorizationServer({ accessTokenTtl: 60 })
+  presetConfig = join(dir, 'preset.json')
+  writeFileSync(presetConfig, JSON.stringify(standIn.config))
+  genericConfig = join(dir, 'generic.json')
+  writeFileSync(genericConfig, JSON.stringify(oidc.config))
+}, 60_000)
+afterAll(async () => {
+  await standIn.close()
+  await oidc.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+interface Result {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** Runs the CLI; `onPrompt` sees stderr as it grows and may answer on stdin. */
+function cli(args: string[], options: { env?: NodeJS.ProcessEnv; onStderr?: (text: string, answer: (line: string) => void) => void } = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, DISPLAY: '', WAYLAND_DISPLAY: '', ...options.env }, cwd: packageDir })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d))
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d
+      options.onStderr?.(stderr, (line) => child.stdin.write(`${line}\n`))
+    })
+    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }))
+  })
+}
+
+const urlIn = (text: string) => text.match(/https?:\/\/\S+\/(oauth\/authorize|auth)\?\S+/)?.[0]
+
+describe('anthropic-oauth with the Anthropic preset wire format', () => {
+  const path = join(dir, 'preset', 'oauth_tokens.json')
+
+  it('login: prints the URL, takes the pasted code#state, stores the tokens 0600', async () => {
+    let answered = false
+    const result = await cli(['login', '--config', presetConfig, '--path', path, '--no-browser'], {
+      onStderr: (text, answer) => {
+        const url = urlIn(text)
+        if (!url || answered) return
+        answered = true
+        const params = new URL(url).searchParams
+        answer(`${standIn.issueCode(params.get('code_challenge')!, params.get('state')!)}#${params.get('state')}`)
+      },
+    })
+    expect(result.stderr).toContain('Logged in as dev@example.com')
+    expect(result.code).toBe(0)
+    expect(JSON.parse(readFileSync(path, 'utf8')).account.email_address).toBe('dev@example.com')
+  })
+
+  it('status: account, organization, scopes, expiry in words, store; never a token', async () => {
+    const result = await cli(['status', '--path', path])
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('Logged in as dev@example.com')
+    expect(result.stdout).toContain('Organization: Stand-in Org')
+    expect(result.stdout).toContain('user:inference user:profile')
+    expect(result.stdout).toMatch(/expires in (59 min|1 h 0 min)/)
+    expect(result.stdout).toContain(path)
+    expect(result.stdout + result.stderr).not.toMatch(/sk-ant-o[ar]t01/)
+    const json = JSON.parse((await cli(['status', '--path', path, '--json'])).stdout)
+    expect(json).toMatchObject({ loggedIn: true, account: 'dev@example.com', expired: false, refreshable: true })
+  })
+
+  it('token: prints the stored token alone, and a refreshed one when it is expiring', async () => {
+    const stored = JSON.parse(readFileSync(path, 'utf8'))
+    expect((await cli(['token', '--path', path, '--config', presetConfig])).stdout).toBe(`${stored.access_token}\n`)
+    writeFileSync(path, JSON.stringify({ ...stored, expires_at: Date.now() / 1000 + 60 }))
+    const before = standIn.tokenRequests.length
+    const result = await cli(['token', '--path', path, '--config', presetConfig])
+    expect(result.code).toBe(0)
+    const saved = JSON.parse(readFileSync(path, 'utf8'))
+    expect(saved.access_token).not.toBe(stored.access_token)
+    expect(result.stdout).toBe(`${saved.access_token}\n`)
+    expect(standIn.tokenRequests.length).toBe(before + 1)
+  })
+
+  it('token: a rate-limited refresh exits 4 and keeps the login', async () => {
+    const stored = JSON.parse(readFileSync(path, 'utf8'))
+    writeFileSync(path, JSON.stringify({ ...stored, expires_at: Date.now() / 1000 - 10 }))
+    standIn.tokenFailure = { status: 429, body: { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } }, headers: { 'retry-after': '0' } }
+    try {
+      const result = await cli(['token', '--path', path, '--config', presetConfig])
+      expect(result.code).toBe(4)
+      expect(result.stdout).toBe('')
+      expect(result.stderr).toMatch(/rate limit/i)
+      expect(result.stderr).not.toMatch(/log in/i)
+      expect(JSON.parse(readFileSync(path, 'utf8')).refresh_token).toBe(stored.refresh_token)
+    } finally {
+      standIn.tokenFailure = undefined
+    }
+  }, 30_000)
+
+  it('logout: removes the login; then status and token exit 3', async () => {
+    expect((await cli(['logout', '--path', path])).code).toBe(0)
+    const status = await cli(['status', '--path', path])
+    expect(status.code).toBe(3)
+    expect(status.stdout).toContain('Not logged in')
+    const token = await cli(['token', '--path', path])
+    expect(token.code).toBe(3)
+    expect(token.stderr).toContain('anthropic-oauth login')
+  })
+
+  it('login --store profile: plain new Anthropic({ profile }) then works with that login', async () => {
+    const configDir = join(dir, 'sdk-config')
+    let answered = false
+    const result = await cli(['login', '--store', 'profile', '--profile', 'work', '--config', presetConfig, '--no-browser'], {
+      env: { ANTHROPIC_CONFIG_DIR: configDir },
+      onStderr: (text, answer) => {
+        const url = urlIn(text)
+        if (!url || answered) return
+        answered = true
+        const params = new URL(url).searchParams
+        answer(`${standIn.issueCode(params.get('code_challenge')!, params.get('state')!)}#${params.get('state')}`)
+      },
+    })
+    expect(result.code).toBe(0)
+    const saved = process.env.ANTHROPIC_CONFIG_DIR
+    process.env.ANTHROPIC_CONFIG_DIR = configDir
+    try {
+      standIn.apiRequests.length = 0
+      const sdk = new Anthropic({ profile: 'work', baseURL: standIn.url, maxRetries: 0 })
+      expect((await sdk.models.list()).data[0]!.id).toBe('claude-test')
+      const credentials = JSON.parse(readFileSync(join(configDir, 'credentials', 'work.json'), 'utf8'))
+      expect(standIn.apiRequests[0]!.headers.authorization).toBe(`Bearer ${credentials.access_token}`)
+    } finally {
+      if (saved === undefined) delete process.env.ANTHROPIC_CONFIG_DIR
+      else process.env.ANTHROPIC_CONFIG_DIR = saved
+    }
+  })
+})
+
+describe('anthropic-oauth with a generic OAuth server (oidc-provider)', () => {
+  it('login catches the loopback redirect; status shows the scopes; logout', async () => {
+    const path = join(dir, 'generic', 'tokens.json')
+    let browsing = false
+    const result = await cli(['login', '--config', genericConfig, '--path', path, '--no-browser'], {
+      onStderr: (text) => {
+        const url = urlIn(text)
+        if (!url || browsing) return
+        browsing = true
+        // The user's browser: signs in, consents, and lands on the CLI's loopback listener.
+        void oidc.authorize(url).then((callback) => fetch(callback))
+      },
+    })
+    expect(result.stderr).toContain('Logged in')
+    expect(result.code).toBe(0)
+    const status = await cli(['status', '--path', path])
+    expect(status.stdout).toContain('openid')
+    expect(status.stdout).toContain('offline_access')
+    const token = await cli(['token', '--path', path, '--config', genericConfig])
+    const me = await fetch(`${oidc.issuer}/me`, { headers: { authorization: `Bearer ${token.stdout.trim()}` } })
+    expect(me.status).toBe(200)
+    expect((await cli(['logout', '--path', path])).code).toBe(0)
+  }, 30_000)
+})
+
+describe('anthropic-oauth usage', () => {
+  it('prints help for the tool and for each command', async () => {
+    const top = await cli(['--help'])
+    expect(top.code).toBe(0)
+    expect(top.stdout).toMatch(/login[\s\S]*status[\s\S]*token[\s\S]*logout/)
+    for (const command of ['login', 'status', 'token', 'logout']) {
+      const help = await cli([command, '--help'])
+      expect(help.code).toBe(0)
+      expect(help.stdout).toContain(`Usage: anthropic-oauth ${command}`)
+      expect(help.stdout).toContain('--store')
+    }
+  })
+
+  it('exits 2 on an unknown command, an unknown option or an unknown store', async () => {
+    expect((await cli([])).code).toBe(2)
+    expect((await cli(['fly'])).code).toBe(2)
+    const bad = await cli(['status', '--bogus'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('status --help')
+    expect((await cli(['status', '--store', 'floppy'])).code).toBe(2)
+  })
+})
