@@ -5,7 +5,8 @@ import { defineConfig } from 'vitest/config'
 // workspace package at its src/index.ts (tsconfig.base.json has the same condition).
 const conditions = ['@oauth/source', 'module', 'node', 'import', 'default']
 
-const packages = readdirSync('packages').filter((name) => existsSync(`packages/${name}/test`))
+const dirs = ['packages', 'examples'].flatMap((parent) => readdirSync(parent).map((name) => `${parent}/${name}`))
+const projects = dirs.filter((dir) => existsSync(`${dir}/test`))
 
 export default defineConfig({
   resolve: { conditions },
@@ -13,9 +14,9 @@ export default defineConfig({
   test: {
     reporters: ['default', ['json', { outputFile: '.reports/vitest.json' }]],
     projects: [
-      ...packages.map((name) => ({
+      ...projects.map((dir) => ({
         extends: true as const,
-        test: { name, root: `packages/${name}`, include: ['test/**/*.test.ts', 'runtimes/**/*.test.ts'] },
+        test: { name: dir.replace(/^packages\//, ''), root: dir, include: ['test/**/*.test.ts', 'runtimes/**/*.test.ts'] },
       })),
       { extends: true as const, test: { name: 'repo', root: '.', include: ['test/**/*.test.ts'] } },
     ],

@@ -36,7 +36,12 @@ export interface AnthropicStandIn {
 
 const b64url = (buf: Buffer) => buf.toString('base64url')
 
-export async function startAnthropicStandIn(): Promise<AnthropicStandIn> {
+export interface AnthropicStandInOptions {
+  /** Accept API bearer tokens this says are valid (e.g. checked at another server's userinfo endpoint). */
+  verifyToken?: (token: string) => Promise<boolean>
+}
+
+export async function startAnthropicStandIn(options: AnthropicStandInOptions = {}): Promise<AnthropicStandIn> {
   const codes = new Map<string, { challenge: string; state: string }>()
   const access = new Map<string, number>() // token → expiry (ms)
   const refresh = new Map<string, { live: boolean }>()
@@ -93,10 +98,11 @@ export async function startAnthropicStandIn(): Promise<AnthropicStandIn> {
     return json(res, 400, { error: 'unsupported_grant_type' })
   }
 
-  function api(req: IncomingMessage, res: ServerResponse, path: string, body: Record<string, unknown>) {
-    const auth = String(req.headers.authorization ?? '')
-    const expiry = access.get(auth.replace(/^Bearer /, ''))
-    if (reject > 0 || !expiry || expiry < Date.now()) {
+  async function api(req: IncomingMessage, res: ServerResponse, path: string, body: Record<string, unknown>) {
+    const bearer = String(req.headers.authorization ?? '').replace(/^Bearer /, '')
+    const expiry = access.get(bearer)
+    const valid = options.verifyToken ? await options.verifyToken(bearer) : expiry !== undefined && expiry >= Date.now()
+    if (reject > 0 || !valid) {
       if (reject > 0) reject--
       return json(res, 401, { type: 'error', error: { type: 'authentication_error', message: 'invalid bearer token' } })
     }
@@ -139,7 +145,7 @@ export async function startAnthropicStandIn(): Promise<AnthropicStandIn> {
         token(req, res, body as Record<string, string>).catch((err) => json(res, 500, { error: 'server_error', error_description: String(err) }))
       } else {
         standIn.apiRequests.push(record)
-        api(req, res, u.pathname, body)
+        api(req, res, u.pathname, body).catch((err) => json(res, 500, { type: 'error', error: { type: 'api_error', message: String(err) } }))
       }
     })
   })

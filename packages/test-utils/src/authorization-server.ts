@@ -15,6 +15,13 @@ export interface AuthorizationServerOptions {
   rotateRefreshToken?: boolean
   /** The account that logs in. Default 'user-1'. */
   accountId?: string
+  /**
+   * Show real login and consent pages (forms with a button) instead of answering them
+   * automatically, for tests that drive a browser. Default false.
+   */
+  pages?: boolean
+  /** Extra clients, e.g. a browser app with its own redirect URI. */
+  extraClients?: Record<string, unknown>[]
 }
 
 export interface AuthorizationServer {
@@ -49,6 +56,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
         response_types: ['code'],
         redirect_uris: [REDIRECT_URI],
       },
+      ...((options.extraClients ?? []) as never[]),
     ],
     scopes: ['openid', 'offline_access'],
     pkce: { required: () => true },
@@ -80,11 +88,21 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   // The login and consent pages, answered without a browser (TESTING.md).
   async function interaction(req: IncomingMessage, res: ServerResponse) {
     const details = await provider.interactionDetails(req, res)
+    if (options.pages && req.method === 'GET') {
+      const login = details.prompt.name === 'login'
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(
+        `<!doctype html><meta charset="utf-8"><title>${login ? 'Sign in' : 'Consent'}</title>` +
+          `<h1>${login ? 'Sign in to the test server' : 'Allow access?'}</h1>` +
+          `<form method="post" action="${req.url}"><p>${login ? `Account: <b>${accountId}</b>` : `Scopes: ${(details.params.scope as string) ?? ''}`}</p>` +
+          `<button id="${login ? 'login' : 'consent'}" type="submit">${login ? 'Sign in' : 'Allow'}</button></form>`,
+      )
+      return
+    }
     if (details.prompt.name === 'login') {
       await provider.interactionFinished(req, res, { login: { accountId } }, { mergeWithLastSubmission: false })
       return
     }
-    const grant = new provider.Grant({ accountId, clientId: CLIENT_ID })
+    const grant = new provider.Grant({ accountId, clientId: details.params.client_id as string })
     const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] }
     if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '))
     if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims)

@@ -4,4 +4,4 @@ export { bundleNodeScript, runNodeScript, startNodeScript } from './node-script.
 export { runRefresher, type RefresherReport } from './refresher.js'
 export { startRedisServer, type RedisServer } from './redis-server.js'
 export { startSecretService, type SecretService } from './secret-service.js'
-export { startAnthropicStandIn, type AnthropicStandIn, type RecordedRequest } from './anthropic-stand-in.js'
+export { startAnthropicStandIn, type AnthropicStandIn, type AnthropicStandInOptions, type RecordedRequest } from './anthropic-stand-in.js'
