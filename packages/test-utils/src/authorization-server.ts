@@ -72,6 +72,9 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       Interaction: 600,
     },
     features: { devInteractions: { enabled: false }, revocation: { enabled: true } },
+    // The default does the same with URL.parse, which Node 20 lacks: a browser app may call the
+    // token and userinfo endpoints from the origin of one of its redirect URIs.
+    clientBasedCORS: (_ctx, origin, client) => client.redirectUris!.some((uri) => new URL(uri).origin === origin),
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     cookies: { keys: [randomBytes(16).toString('hex')] },
     jwks: { keys: [jwk as never] },
