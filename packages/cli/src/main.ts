@@ -17,6 +17,7 @@ import { token } from './commands/token.js'
 import { EXIT, type CliIO } from './io.js'
 import { UsageError } from './options.js'
 
+/** The top-level `anthropic-oauth --help` text. */
 export const HELP = `Usage: anthropic-oauth <command> [options]
 
 Sign in to the Anthropic API with a Claude subscription (or to any OAuth 2.0

@@ -5,6 +5,7 @@ import { EnvTokenStore, loadTokensFromEnv, type Env } from '@oauth/storage-env'
 import { FileTokenStore } from '@oauth/storage-file'
 import { authorizeInteractive, type AuthorizeInteractiveOptions } from './interactive.js'
 
+/** Options for {@link AnthropicOAuth}: the SDK client's options (but no other credential) plus the OAuth ones. */
 export interface AnthropicOAuthOptions extends Omit<ClientOptions, 'apiKey' | 'authToken' | 'credentials' | 'config' | 'profile'> {
   /** Tokens to start with (after a login); otherwise they are loaded from `tokenStorage`. */
   oauthTokens?: OAuthTokens | null

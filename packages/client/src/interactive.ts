@@ -6,6 +6,7 @@ import type { Readable, Writable } from 'node:stream'
 import { buildAuthorizationUrl, OAuthFlowError, parseAuthCode, resolveConfig, type AuthCode, type OAuthConfig, type OAuthTokens } from '@oauth/core'
 import { exchangeCodeForTokens, type TokenRequestOptions } from '@oauth/http'
 
+/** Options for {@link authorizeInteractive}. */
 export interface AuthorizeInteractiveOptions {
   /** Where the prompt is read. Default `process.stdin`. */
   input?: Readable

@@ -2,24 +2,43 @@
  * Stable error codes. Callers switch on `error.code`, never on message text.
  * Every code any `@oauth/*` package throws is listed here so one import serves.
  */
+/** A config or argument is malformed; the message names the field. */
 export const OAUTH_INVALID_CONFIG = 'OAUTH_INVALID_CONFIG'
+/** What was pasted is not `code#state` or a callback URL with both. */
 export const OAUTH_INVALID_AUTH_CODE = 'OAUTH_INVALID_AUTH_CODE'
+/** The returned state is not the one this login sent: the code was not spent. */
 export const OAUTH_STATE_MISMATCH = 'OAUTH_STATE_MISMATCH'
+/** The authorization server answered the callback with an `error` (the user declined, say). */
 export const OAUTH_AUTHORIZATION_DENIED = 'OAUTH_AUTHORIZATION_DENIED'
+/** The token endpoint answered 200 with something that is not a usable token response. */
 export const OAUTH_INVALID_TOKEN_RESPONSE = 'OAUTH_INVALID_TOKEN_RESPONSE'
+/** The code or refresh token was refused (`invalid_grant`): log in again. Never retried. */
 export const OAUTH_INVALID_GRANT = 'OAUTH_INVALID_GRANT'
+/** The token endpoint is rate limiting (429); retried with backoff, and the login is kept. */
 export const OAUTH_RATE_LIMITED = 'OAUTH_RATE_LIMITED'
+/** The token endpoint failed (5xx); retried with backoff, and the login is kept. */
 export const OAUTH_SERVER_ERROR = 'OAUTH_SERVER_ERROR'
+/** Another refusal from the token endpoint (4xx such as `invalid_client`, or a redirect). */
 export const OAUTH_TOKEN_ENDPOINT_ERROR = 'OAUTH_TOKEN_ENDPOINT_ERROR'
+/** Could not connect: the request was never sent, so it was retried. */
 export const OAUTH_NETWORK_ERROR = 'OAUTH_NETWORK_ERROR'
+/** The connection failed after the request may have been sent; not re-sent, as reuse can revoke the login. */
 export const OAUTH_RESPONSE_LOST = 'OAUTH_RESPONSE_LOST'
+/** The token endpoint did not answer in time; not re-sent, as reuse can revoke the login. */
 export const OAUTH_TIMEOUT = 'OAUTH_TIMEOUT'
+/** A plain `http:` token URL on a host that is not loopback. */
 export const OAUTH_INSECURE_ENDPOINT = 'OAUTH_INSECURE_ENDPOINT'
+/** No tokens, or an expired token without a refresh token: log in. */
 export const OAUTH_NOT_LOGGED_IN = 'OAUTH_NOT_LOGGED_IN'
+/** The stored tokens cannot be parsed; the store was left as it is. */
 export const TOKEN_STORE_CORRUPT = 'TOKEN_STORE_CORRUPT'
+/** The store cannot be read (permissions, a directory in place of the file). */
 export const TOKEN_STORE_UNREADABLE = 'TOKEN_STORE_UNREADABLE'
+/** The backend cannot be reached (a locked keychain, Redis down); `composeStores` falls back past it. */
 export const TOKEN_STORE_UNAVAILABLE = 'TOKEN_STORE_UNAVAILABLE'
+/** Saving failed; the previous tokens are unchanged. */
 export const TOKEN_STORE_WRITE_FAILED = 'TOKEN_STORE_WRITE_FAILED'
+/** Another holder kept the store lock longer than the wait allowed. */
 export const TOKEN_STORE_LOCK_TIMEOUT = 'TOKEN_STORE_LOCK_TIMEOUT'
 
 /**

@@ -1,11 +1,13 @@
 import { OAUTH_INVALID_TOKEN_RESPONSE, OAuthError, TOKEN_STORE_CORRUPT, TokenStorageError } from './errors.js'
 import { EXPIRY_BUFFER_SECONDS } from './presets/anthropic.js'
 
+/** The organization a token acts for, as the Anthropic token endpoint reports it. */
 export interface OrganizationInfo {
   uuid: string
   name: string
 }
 
+/** The account that signed in, as the Anthropic token endpoint reports it. */
 export interface AccountInfo {
   uuid: string
   emailAddress: string

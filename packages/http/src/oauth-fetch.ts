@@ -1,6 +1,7 @@
 import { DEFAULT_OAUTH_BETAS, DEFAULT_TOKEN_URL, OAUTH_BETA } from '@oauth/core'
 import type { TokenManager } from './token-manager.js'
 
+/** Options for {@link createOAuthFetch}. */
 export interface OAuthFetchOptions {
   /** The underlying fetch. Default: the global one, looked up per request. */
   fetch?: typeof fetch

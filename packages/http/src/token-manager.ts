@@ -17,6 +17,7 @@ import { refreshAccessToken, type TokenRequestOptions } from './token-endpoint.j
 /** The Anthropic SDK's credentials hook: `new Anthropic({ credentials })`. `expiresAt` is epoch seconds. */
 export type AccessTokenProvider = (opts?: { forceRefresh?: boolean }) => Promise<{ token: string; expiresAt: number | null }>
 
+/** Options for {@link TokenManager}. */
 export interface TokenManagerOptions {
   /** Tokens to start with; without them the manager loads from `store` on first use. */
   tokens?: OAuthTokens | null

@@ -15,6 +15,7 @@ import {
 } from '@oauth/core'
 import { withFileLock } from './lock.js'
 
+/** Options for {@link FileTokenStore}. */
 export interface FileTokenStoreOptions {
   /** A lock whose holder stopped refreshing it this long ago counts as abandoned. Default 10 s. */
   staleLockMs?: number
@@ -26,6 +27,7 @@ export interface FileTokenStoreOptions {
   companion?: { path: string; content: Readonly<Record<string, unknown>> }
 }
 
+/** Options for {@link FileTokenStore.forSdkProfile}. */
 export interface SdkProfileOptions {
   /** Default: `ANTHROPIC_CONFIG_DIR`, else `$XDG_CONFIG_HOME/anthropic`, else `~/.config/anthropic` (as the SDK). */
   configDir?: string

@@ -1,6 +1,7 @@
 import { AsyncEntry, type LinuxStore } from '@napi-rs/keyring'
 import { deserializeTokens, serializeTokens, TOKEN_STORE_UNAVAILABLE, TokenStorageError, type OAuthTokens, type TokenStore } from '@oauth/core'
 
+/** Options for {@link KeychainTokenStore}. */
 export interface KeychainTokenStoreOptions {
   /** The keychain item's service. Default `anthropic-oauth`. */
   service?: string

@@ -22,6 +22,7 @@ export type RedisClientLike =
   | { sendCommand(args: string[]): Promise<unknown> }
   | RedisCommand
 
+/** Options for {@link RedisTokenStore}. */
 export interface RedisTokenStoreOptions {
   /** The key holding the tokens. Default `oauth:tokens`; the lock is `<key>:lock`. */
   key?: string

@@ -15,11 +15,17 @@ export const DEFAULT_OAUTH_BETAS: readonly string[] = [
 ]
 /** The beta flag without which the API refuses OAuth bearer tokens. */
 export const OAUTH_BETA = 'oauth-2025-04-20'
+/** The public OAuth client of Claude's first-party CLI. */
 export const DEFAULT_CLIENT_ID = '9d1c250a-e61b-44d9-88ed-5944d1962f5e'
+/** Anthropic's page that shows the code to paste (`code#state`). */
 export const DEFAULT_REDIRECT_URI = 'https://console.anthropic.com/oauth/code/callback'
+/** Anthropic's OAuth token endpoint (JSON requests). */
 export const DEFAULT_TOKEN_URL = 'https://console.anthropic.com/v1/oauth/token'
+/** Anthropic's authorization page (claude.ai). */
 export const DEFAULT_AUTHORIZE_URL = 'https://claude.ai/oauth/authorize'
+/** The scopes the preset asks for. */
 export const DEFAULT_SCOPES = 'org:create_api_key user:profile user:inference'
+/** The `User-Agent` the preset sends to the token endpoint and the API. */
 export const DEFAULT_USER_AGENT = 'claude-cli/2.1.2 (external, cli)'
 /** A token counts as expiring this many seconds before its `expiresAt`. */
 export const EXPIRY_BUFFER_SECONDS = 300
