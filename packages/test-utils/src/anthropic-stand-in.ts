@@ -27,6 +27,8 @@ export interface AnthropicStandIn {
   issueCode(codeChallenge: string, state: string): string
   /** Answers the next N API requests with 401, whatever the token. */
   rejectNext(n: number): void
+  /** How many times the token endpoint answered invalid_grant. */
+  invalidGrants: number
   /** Access tokens issued from now on live this long. */
   accessTokenTtlSeconds: number
   /** Answers token requests with this status and body instead, while set. */
@@ -67,7 +69,10 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
   }
   const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
     res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body))
-  const invalidGrant = (res: ServerResponse, why: string) => json(res, 400, { error: 'invalid_grant', error_description: why })
+  const invalidGrant = (res: ServerResponse, why: string) => {
+    standIn.invalidGrants++
+    json(res, 400, { error: 'invalid_grant', error_description: why })
+  }
 
   async function token(req: IncomingMessage, res: ServerResponse, body: Record<string, string>) {
     if (standIn.tokenFailure) return json(res, standIn.tokenFailure.status, standIn.tokenFailure.body, standIn.tokenFailure.headers)
@@ -156,6 +161,7 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
     apiRequests: [],
     tokenRequests: [],
     accessTokenTtlSeconds: 3600,
+    invalidGrants: 0,
     issueCode(challenge, state) {
       const code = b64url(randomBytes(16))
       codes.set(code, { challenge, state })

