@@ -13,6 +13,8 @@ const args = process.argv.slice(2)
 const quick = args.includes('--quick')
 const outIndex = args.indexOf('--out')
 const out = outIndex >= 0 ? args[outIndex + 1]! : fileURLToPath(new URL('../RESULTS.md', import.meta.url))
+const onlyIndex = args.indexOf('--only')
+const only = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined
 
 const sections: string[] = []
 const started = performance.now()
@@ -23,6 +25,7 @@ for (const [name, run] of [
   ['sizes', () => benchSizes()],
   ['import time', () => benchImportTime(quick)],
 ] as const) {
+  if (only && name !== only) continue
   console.error(`bench: ${name}…`)
   sections.push(await run())
 }

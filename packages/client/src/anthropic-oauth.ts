@@ -143,7 +143,8 @@ export class AnthropicOAuth extends Anthropic {
 
   protected override async prepareRequest(request: RequestInit, context: { url: string; options: unknown }): Promise<void> {
     await super.prepareRequest(request, context as never)
-    const headers = new Headers(request.headers)
+    // Usually already a Headers instance (the SDK normalises it); copy only when it is not.
+    const headers = request.headers instanceof Headers ? request.headers : new Headers(request.headers)
     // ANTHROPIC_CUSTOM_HEADERS or defaultHeaders may carry one; an OAuth request never does.
     headers.delete('x-api-key')
     headers.set('anthropic-beta', mergeBetas(headers.get('anthropic-beta'), this.#betas))
