@@ -32,7 +32,7 @@ for (const [name, run] of [
 const header = [
   '# Benchmark results',
   `Machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${type()}. Node ${process.version}. ${new Date().toISOString().slice(0, 10)}.${quick ? ' **Quick run: short timings, not for comparison.**' : ''}`,
-  'Every ratio compares implementations measured in this same run. Regenerate with `pnpm bench`.',
+  'Every ratio compares implementations measured in this same run. On this 2-core machine, run-to-run noise in the timing tables is several percent: compare ratios, not single figures. Regenerate with `pnpm bench`.',
 ].join('\n\n')
 writeFileSync(out, `${header}\n\n${sections.join('\n\n')}\n`)
 console.error(`bench: wrote ${out} in ${Math.round((performance.now() - started) / 1000)} s`)
