@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildAuthorizationUrl, exchangeCodeForTokens, parseAuthCode, refreshAccessToken, TokenManager, TokenStorage, type OAuthConfig, type OAuthTokens } from '@oauth/client'
 import { RedisTokenStore } from '@oauth/storage-redis'
-import { bundleNodeScript, startAnthropicStandIn, startAuthorizationServer, startNodeScript, startRedisServer, type AnthropicStandIn, type RefresherReport } from '@oauth/test-utils'
+import { bundleNodeScript, runWorkers, startAnthropicStandIn, startAuthorizationServer, startRedisServer, type AnthropicStandIn, type RefresherReport } from '@oauth/test-utils'
 import { Redis } from 'ioredis'
 import { fmt, table } from './stats.js'
 
@@ -46,24 +46,6 @@ async function inProcess(quick: boolean): Promise<string> {
   return table(['who refreshes', 'concurrent callers', 'token requests', 'invalid_grant', 'failed callers', 'wall ms'], rows)
 }
 
-interface Run {
-  label: string
-  processes: number
-  start: () => ReturnType<typeof startNodeScript>
-}
-
-async function runProcesses(runs: Run[]): Promise<RefresherReport[]> {
-  return Promise.all(
-    runs.map(async (run) => {
-      const child = run.start()
-      let out = ''
-      child.stdout!.on('data', (d: Buffer) => (out += d))
-      await new Promise((resolve) => child.once('exit', resolve))
-      return JSON.parse(out.trim().split('\n').at(-1) ?? '{"calls":0,"failures":[{"error":"no report"}]}') as RefresherReport
-    }),
-  )
-}
-
 async function crossProcess(quick: boolean): Promise<string> {
   const seconds = quick ? 4 : 20
   const durationMs = seconds * 1000
@@ -87,7 +69,7 @@ async function crossProcess(quick: boolean): Promise<string> {
         const file = join(dir, 'standin.json')
         await new TokenStorage(file).save(await standInLogin(standIn))
         const before = refreshes(standIn)
-        const reports = await runProcesses(Array.from({ length: 8 }, () => ({ label: '', processes: 8, start: () => startNodeScript(manager, ['file', file, JSON.stringify(standIn.config), `${standIn.url}/v1/models`, String(durationMs), '30']) })))
+        const reports = await runWorkers<RefresherReport>(manager, Array.from({ length: 8 }, () => ['file', file, JSON.stringify(standIn.config), `${standIn.url}/v1/models`, String(durationMs), '30']))
         summarize('@oauth: `TokenManager` + file store (Anthropic stand-in)', 8, reports, refreshes(standIn) - before, standIn.invalidGrants, expiries)
 
         const configDir = join(dir, 'sdk-config')
@@ -95,7 +77,7 @@ async function crossProcess(quick: boolean): Promise<string> {
         await profile.save(await standInLogin(standIn))
         const before2 = refreshes(standIn)
         const grants2 = standIn.invalidGrants
-        const reports2 = await runProcesses(Array.from({ length: 8 }, () => ({ label: '', processes: 8, start: () => startNodeScript(sdkProfile, [standIn.url, String(durationMs)], { env: { ...process.env, ANTHROPIC_CONFIG_DIR: configDir } }) })))
+        const reports2 = await runWorkers<RefresherReport>(sdkProfile, Array.from({ length: 8 }, () => [standIn.url, String(durationMs)]), { env: { ...process.env, ANTHROPIC_CONFIG_DIR: configDir } })
         summarize('plain SDK, shared `user_oauth` profile (Anthropic stand-in)', 8, reports2, refreshes(standIn) - before2, standIn.invalidGrants - grants2, expiries)
       } finally {
         await standIn.close()
@@ -117,7 +99,7 @@ async function crossProcess(quick: boolean): Promise<string> {
           await client.quit()
           where = redis.url
         } else await new TokenStorage(where).save(tokens)
-        const reports = await runProcesses(Array.from({ length: processes }, () => ({ label: '', processes, start: () => startNodeScript(manager, [kind, where, JSON.stringify(auth.config), `${auth.issuer}/me`, String(durationMs), '1']) })))
+        const reports = await runWorkers<RefresherReport>(manager, Array.from({ length: processes }, () => [kind, where, JSON.stringify(auth.config), `${auth.issuer}/me`, String(durationMs), '1']))
         summarize(`@oauth: \`TokenManager\` + ${kind} store (oidc-provider, rotation)`, processes, reports, auth.events.refreshGrants, auth.events.errors.filter((e) => e === 'invalid_grant').length, Math.ceil(seconds / 2))
       } finally {
         await auth.close()

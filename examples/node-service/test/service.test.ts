@@ -2,13 +2,12 @@
 // through Redis, and an expired token is refreshed once for all of them.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildAuthorizationUrl, exchangeCodeForTokens, TokenStorage, type OAuthTokens, type TokenStore } from '@oauth/client'
 import { RedisTokenStore } from '@oauth/storage-redis'
-import { startAnthropicStandIn, startRedisServer, type AnthropicStandIn, type RedisServer } from '@oauth/test-utils'
+import { freePort, startAnthropicStandIn, startRedisServer, type AnthropicStandIn, type RedisServer } from '@oauth/test-utils'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -33,14 +32,6 @@ async function expiredLogin(): Promise<OAuthTokens> {
   const { url, oauthState } = await buildAuthorizationUrl(standIn.config)
   const code = standIn.issueCode(new URL(url).searchParams.get('code_challenge')!, oauthState.state)
   return { ...(await exchangeCodeForTokens(code, oauthState.state, oauthState, standIn.config)), expiresAt: Date.now() - 1000 }
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const { port } = probe.address() as { port: number }
-  await new Promise((resolve) => probe.close(resolve))
-  return port
 }
 
 async function startService(env: NodeJS.ProcessEnv): Promise<{ port: number; child: ChildProcess }> {

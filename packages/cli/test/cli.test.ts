@@ -55,20 +55,23 @@ function cli(args: string[], options: { env?: NodeJS.ProcessEnv; onStderr?: (tex
 
 const urlIn = (text: string) => text.match(/https?:\/\/\S+\/(oauth\/authorize|auth)\?\S+/)?.[0]
 
+/** The user at the preset's prompt: signs in at the printed URL and pastes `code#state`, once. */
+function pastePresetCode() {
+  let answered = false
+  return (text: string, answer: (line: string) => void) => {
+    const url = urlIn(text)
+    if (!url || answered) return
+    answered = true
+    const params = new URL(url).searchParams
+    answer(`${standIn.issueCode(params.get('code_challenge')!, params.get('state')!)}#${params.get('state')}`)
+  }
+}
+
 describe('anthropic-oauth with the Anthropic preset wire format', () => {
   const path = join(dir, 'preset', 'oauth_tokens.json')
 
   it('login: prints the URL, takes the pasted code#state, stores the tokens 0600', async () => {
-    let answered = false
-    const result = await cli(['login', '--config', presetConfig, '--path', path, '--no-browser'], {
-      onStderr: (text, answer) => {
-        const url = urlIn(text)
-        if (!url || answered) return
-        answered = true
-        const params = new URL(url).searchParams
-        answer(`${standIn.issueCode(params.get('code_challenge')!, params.get('state')!)}#${params.get('state')}`)
-      },
-    })
+    const result = await cli(['login', '--config', presetConfig, '--path', path, '--no-browser'], { onStderr: pastePresetCode() })
     expect(result.stderr).toContain('Logged in as dev@example.com')
     expect(result.code).toBe(0)
     expect(JSON.parse(readFileSync(path, 'utf8')).account.email_address).toBe('dev@example.com')
@@ -128,16 +131,9 @@ describe('anthropic-oauth with the Anthropic preset wire format', () => {
 
   it('login --store profile: plain new Anthropic({ profile }) then works with that login', async () => {
     const configDir = join(dir, 'sdk-config')
-    let answered = false
     const result = await cli(['login', '--store', 'profile', '--profile', 'work', '--config', presetConfig, '--no-browser'], {
       env: { ANTHROPIC_CONFIG_DIR: configDir },
-      onStderr: (text, answer) => {
-        const url = urlIn(text)
-        if (!url || answered) return
-        answered = true
-        const params = new URL(url).searchParams
-        answer(`${standIn.issueCode(params.get('code_challenge')!, params.get('state')!)}#${params.get('state')}`)
-      },
+      onStderr: pastePresetCode(),
     })
     expect(result.code).toBe(0)
     const saved = process.env.ANTHROPIC_CONFIG_DIR

@@ -7,8 +7,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildAuthorizationUrl, parseAuthCode } from '@oauth/core'
 import { exchangeCodeForTokens } from '@oauth/http'
-import { bundleNodeScript, startAuthorizationServer, startNodeScript, type AuthorizationServer, type RefresherReport } from '@oauth/test-utils'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { bundleNodeScript, startAuthorizationServer, runWorkers, expectOneRefreshPerExpiry, type AuthorizationServer, type RefresherReport } from '@oauth/test-utils'
+import { afterAll, beforeAll, it } from 'vitest'
 import { FileTokenStore } from '../src/index.js'
 
 const PROCESSES = 8
@@ -35,39 +35,6 @@ it(`${PROCESSES} processes sharing a file store for ${DURATION_MS / 1000} s: no 
   await new FileTokenStore(path).save(await exchangeCodeForTokens(code, state, oauthState, server.config))
 
   const started = Date.now()
-  const reports = await Promise.all(
-    Array.from({ length: PROCESSES }, async () => {
-      const child = startNodeScript(script, [path, JSON.stringify(server.config), `${server.issuer}/me`, String(DURATION_MS)])
-      let out = ''
-      let err = ''
-      child.stdout!.on('data', (d: Buffer) => (out += d))
-      child.stderr!.on('data', (d: Buffer) => (err += d))
-      const status = await new Promise((resolve) => child.once('exit', resolve))
-      if (status !== 0) throw new Error(`worker exited ${status}: ${err}`)
-      return JSON.parse(out.trim().split('\n').at(-1)!) as RefresherReport
-    }),
-  )
-  const elapsedS = (Date.now() - started) / 1000
-
-  const calls = reports.reduce((sum, r) => sum + r.calls, 0)
-  const failures = reports.flatMap((r) => r.failures)
-  const tokens = new Set(reports.flatMap((r) => r.tokens))
-  const workerRefreshes = reports.reduce((sum, r) => sum + r.refreshes, 0)
-  // Each access token is treated as expiring 1 s early, so it serves TOKEN_TTL_S - 1 seconds.
-  const expiries = Math.ceil(elapsedS / (TOKEN_TTL_S - 1))
-  console.log(
-    `cross-process file store: ${PROCESSES} processes, ${elapsedS.toFixed(1)} s, ${calls} API calls, ${server.events.refreshGrants} refreshes ` +
-      `(${expiries} expiries at most), ${tokens.size} distinct access tokens, ${failures.length} failures, server errors: ${server.events.errors.length}${server.events.errors.length ? ` (${[...new Set(server.events.errors)].join(', ')})` : ''}`,
-  )
-  expect(elapsedS).toBeGreaterThanOrEqual(DURATION_MS / 1000)
-  expect(failures).toEqual([])
-  expect(server.events.errors).toEqual([]) // no invalid_grant, ever
-  expect(server.events.revoked).toBe(0)
-  expect(calls).toBeGreaterThan(PROCESSES * 100)
-  // One refresh per expiry: never more refreshes than expiries, and every refresh was needed.
-  expect(server.events.refreshGrants).toBeLessThanOrEqual(expiries)
-  expect(server.events.refreshGrants).toBeGreaterThanOrEqual(Math.floor(elapsedS / TOKEN_TTL_S))
-  expect(workerRefreshes).toBe(server.events.refreshGrants)
-  // Every refreshed token was shared: the initial token plus one per refresh, nothing else.
-  expect(tokens.size).toBe(server.events.refreshGrants + 1)
+  const reports = await runWorkers<RefresherReport>(script, Array.from({ length: PROCESSES }, () => [path, JSON.stringify(server.config), `${server.issuer}/me`, String(DURATION_MS)]))
+  expectOneRefreshPerExpiry('cross-process file store', server, reports, { processes: PROCESSES, durationMs: DURATION_MS, elapsedMs: Date.now() - started, tokenTtlSeconds: TOKEN_TTL_S })
 }, 120_000)

@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { build } from 'esbuild'
@@ -34,4 +35,29 @@ export const runNodeScript = promisify(execFile)
 /** Starts `node script args…`; the caller kills or awaits it. */
 export function startNodeScript(script: string, args: string[], options: { env?: NodeJS.ProcessEnv } = {}): ChildProcess {
   return spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env })
+}
+
+/** Runs one `node script args…` per entry of `argsList` at once; each prints a JSON report as its last line. */
+export async function runWorkers<T>(script: string, argsList: string[][], options: { env?: NodeJS.ProcessEnv } = {}): Promise<T[]> {
+  return Promise.all(
+    argsList.map(async (args) => {
+      const child = startNodeScript(script, args, options)
+      let out = ''
+      let err = ''
+      child.stdout!.on('data', (d: Buffer) => (out += d))
+      child.stderr!.on('data', (d: Buffer) => (err += d))
+      const status = await new Promise((resolve) => child.once('exit', resolve))
+      if (status !== 0) throw new Error(`worker exited ${status}: ${err}`)
+      return JSON.parse(out.trim().split('\n').at(-1)!) as T
+    }),
+  )
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  const probe = createServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const { port } = probe.address() as { port: number }
+  await new Promise((resolve) => probe.close(resolve))
+  return port
 }
