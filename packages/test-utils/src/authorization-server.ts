@@ -35,6 +35,45 @@ export interface AuthorizationServer {
   close(): Promise<void>
 }
 
+/**
+ * Keeps the server's state in memory on purpose (it is a throwaway test server); naming it
+ * also stops oidc-provider from warning about its own quick-start adapter.
+ */
+function memoryAdapter() {
+  const store = new Map<string, Record<string, unknown>>()
+  const grants = new Map<string, string[]>()
+  return class MemoryAdapter {
+    constructor(private readonly model: string) {}
+    key(id: string) {
+      return `${this.model}:${id}`
+    }
+    async upsert(id: string, payload: Record<string, unknown>) {
+      store.set(this.key(id), payload)
+      if (typeof payload.grantId === 'string') grants.set(payload.grantId, [...(grants.get(payload.grantId) ?? []), this.key(id)])
+    }
+    async find(id: string) {
+      return store.get(this.key(id))
+    }
+    async findByUid(uid: string) {
+      return [...store.values()].find((p) => p.uid === uid)
+    }
+    async findByUserCode(userCode: string) {
+      return [...store.values()].find((p) => p.userCode === userCode)
+    }
+    async consume(id: string) {
+      const payload = store.get(this.key(id))
+      if (payload) payload.consumed = Math.floor(Date.now() / 1000)
+    }
+    async destroy(id: string) {
+      store.delete(this.key(id))
+    }
+    async revokeByGrantId(grantId: string) {
+      for (const key of grants.get(grantId) ?? []) store.delete(key)
+      grants.delete(grantId)
+    }
+  }
+}
+
 export const CLIENT_ID = 'test-cli'
 export const REDIRECT_URI = 'http://127.0.0.1/callback'
 
@@ -47,6 +86,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   const issuer = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
 
   const provider = new Provider(issuer, {
+    adapter: memoryAdapter(),
     clients: [
       {
         client_id: CLIENT_ID,
