@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config'
 // workspace package at its src/index.ts (tsconfig.base.json has the same condition).
 const conditions = ['@oauth/source', 'module', 'node', 'import', 'default']
 
-const dirs = ['packages', 'examples', '.'].flatMap((parent) => (parent === '.' ? ['docs'] : readdirSync(parent).map((name) => `${parent}/${name}`)))
+const dirs = ['packages', 'examples', '.'].flatMap((parent) => (parent === '.' ? ['docs', 'bench'] : readdirSync(parent).map((name) => `${parent}/${name}`)))
 const projects = dirs.filter((dir) => existsSync(`${dir}/test`))
 
 export default defineConfig({
