@@ -1,12 +1,12 @@
-import { readdirSync, existsSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { defineConfig } from 'vitest/config'
+import { workspaceDirs } from './scripts/workspace.mjs'
 
 // Tests run against source: the "@oauth/source" export condition points each
 // workspace package at its src/index.ts (tsconfig.base.json has the same condition).
 const conditions = ['@oauth/source', 'module', 'node', 'import', 'default']
 
-const dirs = ['packages', 'examples', '.'].flatMap((parent) => (parent === '.' ? ['docs', 'bench'] : readdirSync(parent).map((name) => `${parent}/${name}`)))
-const projects = dirs.filter((dir) => existsSync(`${dir}/test`))
+const projects = workspaceDirs().filter((dir) => existsSync(`${dir}/test`))
 
 export default defineConfig({
   resolve: { conditions },

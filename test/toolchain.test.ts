@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { expect, it } from 'vitest'
+import { workspaceDirs } from '../scripts/workspace.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
@@ -10,7 +11,7 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 // script of the package that depends on it; at the root that silently ran the whole test
 // suite under Node 24 instead of the machine's Node 20.
 it('no workspace package with scripts links a `node` binary ahead of the real one', () => {
-  const dirs = ['.', ...['packages', 'examples'].flatMap((p) => readdirSync(join(root, p)).map((n) => `${p}/${n}`)), 'bench', 'docs']
+  const dirs = ['.', ...workspaceDirs()]
   const hasScripts = (d: string) => Object.keys(JSON.parse(readFileSync(join(root, d, 'package.json'), 'utf8')).scripts ?? {}).length > 0
   const shadowing = dirs.filter((d) => hasScripts(d) && existsSync(join(root, d, 'node_modules/.bin/node')))
   expect(shadowing).toEqual([])

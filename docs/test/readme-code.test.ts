@@ -1,24 +1,18 @@
 // Every ```ts block in every README is compiled against the real packages (their source,
 // through the @oauth/source condition). A renamed export or a changed signature fails here.
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { expect, it } from 'vitest'
+import { workspaceDirs } from '../../scripts/workspace.mjs'
 
 const docsDir = fileURLToPath(new URL('..', import.meta.url))
 const root = join(docsDir, '..')
 const out = join(docsDir, '.test-build', 'blocks')
 
 function readmes(): string[] {
-  const found = [join(root, 'README.md')]
-  for (const parent of ['packages', 'examples']) {
-    for (const name of readdirSync(join(root, parent))) {
-      const readme = join(root, parent, name, 'README.md')
-      if (existsSync(readme)) found.push(readme)
-    }
-  }
-  return found
+  return [join(root, 'README.md'), ...workspaceDirs().map((dir) => join(root, dir, 'README.md')).filter((readme) => existsSync(readme))]
 }
 
 it('compiles every TypeScript block of every README', () => {
