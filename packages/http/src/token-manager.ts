@@ -111,8 +111,7 @@ export class TokenManager {
 
   /** The current tokens, loaded from the store on first use and refreshed when expiring (DESIGN §5.1). */
   async getTokens(): Promise<OAuthTokens> {
-    const tokens = this.#tokens ?? (await this.#load())
-    if (!tokens) throw this.#notLoggedIn()
+    const tokens = await this.#current()
     const now = this.#now()
     if (!isExpired(tokens, now, this.#bufferSeconds)) return tokens
     if (tokens.expiresAt! - now > this.#minValidityMs) {
@@ -128,8 +127,7 @@ export class TokenManager {
    * another refresh.
    */
   async refresh(options: { failedAccessToken?: string } = {}): Promise<OAuthTokens> {
-    const current = this.#tokens ?? (await this.#load())
-    if (!current) throw this.#notLoggedIn()
+    const current = await this.#current()
     const failed = options.failedAccessToken ?? current.accessToken
     if (current.accessToken !== failed && !isExpired(current, this.#now(), this.#bufferSeconds)) return current
     return this.#refresh(failed)
@@ -179,6 +177,13 @@ export class TokenManager {
       OAUTH_NOT_LOGGED_IN,
       this.#store ? `No tokens in ${this.#store.name}. Log in first (\`anthropic-oauth login\`).` : 'No tokens were given and no store is configured. Log in first.',
     )
+  }
+
+  /** The tokens in memory, else those in the store; no tokens at all is `OAUTH_NOT_LOGGED_IN`. */
+  async #current(): Promise<OAuthTokens> {
+    const tokens = this.#tokens ?? (await this.#load())
+    if (!tokens) throw this.#notLoggedIn()
+    return tokens
   }
 
   #load(): Promise<OAuthTokens | null> {
