@@ -12,7 +12,8 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: ['@oauth/source'] } },
   test: {
-    reporters: ['default', ['json', { outputFile: '.reports/vitest.json' }]],
+    // scripts/test.mjs names one report per Node release.
+    reporters: ['default', ['json', { outputFile: process.env.OAUTH_VITEST_REPORT ?? '.reports/vitest.json' }]],
     projects: [
       ...projects.map((dir) => ({
         extends: true as const,

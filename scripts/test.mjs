@@ -1,31 +1,65 @@
 #!/usr/bin/env node
-// `pnpm test`: build every package (the packaging and size tests read dist/),
-// run every test in one vitest run, and end with one line CI can read:
-// "N passed, N failed" (summed from vitest's JSON report, so a run that
-// executed no test shows as "0 passed").
+// `pnpm test`: make sure the servers the tests run are installed (scripts/provision.mjs),
+// build every package (the packaging and size tests read dist/), typecheck, then run every
+// test in one vitest run on each supported Node release: the machine's Node, then Node 22
+// and 24 from @oauth/test-runtimes. It ends with one line CI can read, "N passed, N failed",
+// summed from vitest's JSON reports, so a run that executed no test shows as "0 passed".
+//
+//   pnpm test                      everything, on every Node
+//   OAUTH_TEST_NODES=current pnpm test -- packages/http   only the machine's Node (while developing)
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { delimiter, dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { provision } from './provision.mjs'
 
+const root = fileURLToPath(new URL('..', import.meta.url))
 process.env.TURBO_TELEMETRY_DISABLED = '1'
-const report = '.reports/vitest.json'
-const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit' }).status ?? 1
+const run = (cmd, args, env = process.env) => spawnSync(cmd, args, { stdio: 'inherit', cwd: root, env }).status ?? 1
+const fail = (why) => {
+  console.log(`0 passed, 1 failed (${why})`)
+  process.exit(1)
+}
 
-if (run('pnpm', ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only']) !== 0) {
-  console.log('0 passed, 1 failed (the build failed)')
-  process.exit(1)
+if (!provision()) fail('system packages are missing; see above')
+if (run('pnpm', ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only']) !== 0) fail('the build failed')
+if (run('pnpm', ['run', 'typecheck']) !== 0) fail('type errors')
+
+// The Node binaries come from npm packages kept in @oauth/test-runtimes (no scripts there,
+// so they never shadow the machine's Node for pnpm).
+const runtimes = createRequire(join(root, 'packages/test-runtimes/package.json'))
+const nodes = [process.execPath]
+if (process.env.OAUTH_TEST_NODES !== 'current') {
+  for (const pkg of ['node22', 'node24']) nodes.push(join(dirname(runtimes.resolve(`${pkg}/package.json`)), 'bin/node'))
 }
-if (run('pnpm', ['run', 'typecheck']) !== 0) {
-  console.log('0 passed, 1 failed (type errors)')
-  process.exit(1)
+
+const vitest = join(root, 'node_modules/vitest/vitest.mjs')
+let passed = 0
+let failed = 0
+let skipped = 0
+let exitCode = 0
+for (const node of nodes) {
+  const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()
+  const report = `.reports/vitest-${version}.json`
+  rmSync(join(root, report), { force: true })
+  console.log(`\n=== The whole suite on Node ${version} ===\n`)
+  // Its directory goes first on PATH, so that tests spawning `node` get the same release.
+  const env = { ...process.env, PATH: `${dirname(node)}${delimiter}${process.env.PATH}`, OAUTH_VITEST_REPORT: report }
+  const status = run(node, [vitest, 'run', ...process.argv.slice(2)], env)
+  if (!existsSync(join(root, report))) {
+    console.log(`Node ${version}: vitest wrote no report`)
+    failed++
+    exitCode = 1
+    continue
+  }
+  const r = JSON.parse(readFileSync(join(root, report), 'utf8'))
+  const f = r.numFailedTests + (r.numFailedTestSuites && !r.numFailedTests ? r.numFailedTestSuites : 0)
+  console.log(`Node ${version}: ${r.numPassedTests} passed, ${f} failed`)
+  passed += r.numPassedTests
+  failed += f
+  skipped += r.numPendingTests + r.numTodoTests
+  if (status !== 0 || f > 0) exitCode = 1
 }
-rmSync(report, { force: true })
-const status = run('pnpm', ['exec', 'vitest', 'run', ...process.argv.slice(2)])
-if (!existsSync(report)) {
-  console.log('0 passed, 1 failed (vitest wrote no report)')
-  process.exit(1)
-}
-const r = JSON.parse(readFileSync(report, 'utf8'))
-const failed = r.numFailedTests + (r.numFailedTestSuites && !r.numFailedTests ? r.numFailedTestSuites : 0)
-const skipped = r.numPendingTests + r.numTodoTests
-console.log(`${r.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
-process.exit(status !== 0 || failed > 0 ? 1 : 0)
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
+process.exit(exitCode)
