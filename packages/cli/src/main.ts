@@ -10,10 +10,6 @@ import {
   TOKEN_STORE_LOCK_TIMEOUT,
   TOKEN_STORE_UNAVAILABLE,
 } from '@oauth/core'
-import { login, LOGIN_HELP } from './commands/login.js'
-import { logout } from './commands/logout.js'
-import { status } from './commands/status.js'
-import { token } from './commands/token.js'
 import { EXIT, type CliIO } from './io.js'
 import { UsageError } from './options.js'
 
@@ -32,7 +28,15 @@ Commands:
 Run \`anthropic-oauth <command> --help\` for a command's options.
 Anthropic's terms restrict subscription OAuth tokens to Anthropic's own apps.`
 
-const COMMANDS: Record<string, (args: string[], io: CliIO) => Promise<number>> = { login, status, token, logout }
+type Command = (args: string[], io: CliIO) => Promise<number>
+// Loaded on demand: `token`, run once per request by scripts and credential helpers, must not
+// pay for the Anthropic SDK (loaded by `login`) or anything else it does not use.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  login: async () => (await import('./commands/login.js')).login,
+  status: async () => (await import('./commands/status.js')).status,
+  token: async () => (await import('./commands/token.js')).token,
+  logout: async () => (await import('./commands/logout.js')).logout,
+}
 const TEMPORARY = new Set([OAUTH_RATE_LIMITED, OAUTH_SERVER_ERROR, OAUTH_NETWORK_ERROR, OAUTH_TIMEOUT, OAUTH_RESPONSE_LOST, TOKEN_STORE_LOCK_TIMEOUT, TOKEN_STORE_UNAVAILABLE])
 
 /**
@@ -50,13 +54,13 @@ export async function main(argv: string[], io: CliIO = { stdin: process.stdin, s
     io.stdout.write(`${HELP}\n`)
     return command ? EXIT.OK : EXIT.USAGE
   }
-  const run = COMMANDS[command]
-  if (!run) {
+  const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined
+  if (!load) {
     io.stderr.write(`Unknown command "${command}".\n\n${HELP}\n`)
     return EXIT.USAGE
   }
   try {
-    return await run(args, io)
+    return await (await load())(args, io)
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.stderr.write(`${(err as Error).message}\nRun \`anthropic-oauth ${command} --help\`.\n`)
@@ -71,5 +75,3 @@ export async function main(argv: string[], io: CliIO = { stdin: process.stdin, s
     return EXIT.ERROR
   }
 }
-
-export { LOGIN_HELP }

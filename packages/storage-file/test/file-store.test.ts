@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { deserializeTokens, TOKEN_STORE_CORRUPT, TOKEN_STORE_LOCK_TIMEOUT, TOKEN_STORE_UNREADABLE, TokenStorageError } from '@oauth/core'
-import { bundleNodeScript, describeTokenStoreConformance, runNodeScript, sampleTokens, startNodeScript } from '@oauth/test-utils'
+import { bundleNodeScript, describeTokenStoreConformance, runNodeScript, runNodeScriptAs, sampleTokens, startNodeScript } from '@oauth/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { defaultTokenPath, FileTokenStore } from '../src/index.js'
 
@@ -99,7 +99,7 @@ describe('FileTokenStore on disk', () => {
       chmodSync(join(path, '..'), 0o755)
       chmodSync(join(path, '../..'), 0o755)
       // root reads anything, so the reader runs as nobody (65534); the file stays 0600, owned by root.
-      const { stdout } = await runNodeScript(process.execPath, [scripts['save-as']!, path, 'load'], { uid: 65534, gid: 65534 })
+      const { stdout } = await runNodeScriptAs(65534, 65534, scripts['save-as']!, [path, 'load'])
       const result = JSON.parse(stdout)
       expect(result.code).toBe(TOKEN_STORE_UNREADABLE)
       expect(result.message).toContain(path)

@@ -1,7 +1,8 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync } from 'node:fs'
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { dirname, join } from 'node:path'
+import { tmpdir } from 'node:os'
+import { basename, dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { build } from 'esbuild'
 
@@ -31,6 +32,39 @@ export async function bundleNodeScript(entry: string, packageDir: string, extern
 }
 
 export const runNodeScript = promisify(execFile)
+
+/** True when a user who is neither owner nor group member can reach `path` (x on every parent, r+x on it). */
+function reachableByOthers(path: string): boolean {
+  if ((statSync(path).mode & 0o005) !== 0o005) return false
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) return false
+    if (dir === dirname(dir)) return true
+  }
+}
+
+/**
+ * Runs a bundled script as another user (an unprivileged reader, say). The script, and the
+ * Node binary when that user could not reach it, are copied to a world-readable temporary
+ * folder first: a clone inside root's 0700 home is out of that user's reach.
+ */
+export async function runNodeScriptAs(uid: number, gid: number, script: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'oauth-as-user-'))
+  try {
+    chmodSync(dir, 0o755)
+    const copy = join(dir, basename(script))
+    copyFileSync(script, copy)
+    chmodSync(copy, 0o644)
+    let node = process.execPath
+    if (!reachableByOthers(node)) {
+      node = join(dir, 'node')
+      copyFileSync(process.execPath, node)
+      chmodSync(node, 0o755)
+    }
+    return await runNodeScript(node, [copy, ...args], { uid, gid, cwd: dir })
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
 
 /** Starts `node script args…`; the caller kills or awaits it. */
 export function startNodeScript(script: string, args: string[], options: { env?: NodeJS.ProcessEnv } = {}): ChildProcess {

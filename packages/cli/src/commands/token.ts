@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util'
-import { isExpired } from '@oauth/core'
-import { TokenManager } from '@oauth/http'
+import { isExpired, OAuthError } from '@oauth/core'
 import { EXIT, withSpinner, type CliIO } from '../io.js'
 import { configFrom, STORE_HELP, STORE_OPTIONS, storeFrom } from '../options.js'
 
@@ -11,6 +10,9 @@ when it is about to expire, for scripts:
 
   curl -H "Authorization: Bearer $(anthropic-oauth token)" …
 
+When the refresh fails for a temporary reason (rate limit, server or network
+down) and the token is still valid, it is printed anyway, with a warning on stderr.
+
 Exit codes: 3 not logged in or login expired, 4 temporary failure (try again).
 
 ${STORE_HELP}`
@@ -18,11 +20,30 @@ ${STORE_HELP}`
 export async function token(args: string[], io: CliIO): Promise<number> {
   const { values } = parseArgs({ args, options: STORE_OPTIONS, strict: true })
   if (values.help) return io.stdout.write(`${TOKEN_HELP}\n`), EXIT.OK
-  const manager = new TokenManager({ store: await storeFrom(values), config: configFrom(values, io.env) })
+  const store = await storeFrom(values)
+  // The fast path, taken on almost every call: a stored token that is not expiring is printed
+  // without loading @oauth/http, oauth4webapi or the SDK (scripts run this once per request).
+  const stored = await store.load()
+  if (stored && !isExpired(stored)) {
+    io.stdout.write(`${stored.accessToken}\n`)
+    return EXIT.OK
+  }
+  const { TokenManager } = await import('@oauth/http')
+  const manager = new TokenManager({ store, config: configFrom(values, io.env) })
   const tokens = await manager.getTokens()
-  // getTokens may serve an expiring token while it refreshes in the background; a script
-  // gets the fresh one instead (refresh joins the refresh already under way).
-  const fresh = isExpired(tokens) ? await withSpinner(io, 'Refreshing the access token', () => manager.refresh({ failedAccessToken: tokens.accessToken })) : tokens
-  io.stdout.write(`${fresh.accessToken}\n`)
-  return EXIT.OK
+  if (!isExpired(tokens)) return io.stdout.write(`${tokens.accessToken}\n`), EXIT.OK
+  try {
+    // getTokens may serve an expiring token while it refreshes in the background; a script
+    // gets the fresh one instead (refresh joins the refresh already under way).
+    const fresh = await withSpinner(io, 'Refreshing the access token', () => manager.refresh({ failedAccessToken: tokens.accessToken }))
+    io.stdout.write(`${fresh.accessToken}\n`)
+    return EXIT.OK
+  } catch (err) {
+    // A rate limit or an outage is no reason to fail a script while the token still works.
+    const retryable = err instanceof OAuthError && (err as { retryable?: boolean }).retryable === true
+    if (!retryable || isExpired(tokens, Date.now(), 0)) throw err
+    io.stderr.write(`Warning: could not renew the access token (${err.message}) It is still valid until ${new Date(tokens.expiresAt!).toISOString()}.\n`)
+    io.stdout.write(`${tokens.accessToken}\n`)
+    return EXIT.OK
+  }
 }
