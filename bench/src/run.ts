@@ -3,6 +3,7 @@
 import { writeFileSync } from 'node:fs'
 import { cpus, totalmem, type } from 'node:os'
 import { fileURLToPath } from 'node:url'
+import { benchCliToken } from './cli-token.js'
 import { benchCoalescing } from './coalescing.js'
 import { benchImportTime } from './import-time.js'
 import { benchOverhead } from './overhead.js'
@@ -24,6 +25,7 @@ for (const [name, run] of [
   ['coalescing', () => benchCoalescing(quick)],
   ['sizes', () => benchSizes()],
   ['import time', () => benchImportTime(quick)],
+  ['cli token', () => benchCliToken(quick)],
 ] as const) {
   if (only && name !== only) continue
   console.error(`bench: ${name}…`)
