@@ -17,6 +17,8 @@ export const EXIT = {
   NOT_LOGGED_IN: 3,
   /** A temporary failure (rate limit, server error, network): try again later; the login is fine. */
   TEMPORARY: 4,
+  /** The API refused the subscription token by policy (`OAUTH_POLICY_*`): the login is fine; see Anthropic's terms. */
+  POLICY: 5,
 } as const
 
 /** A spinner on stderr while waiting on the network; a single line when stderr is not a terminal. */
@@ -37,10 +39,17 @@ export async function withSpinner<T>(io: CliIO, label: string, work: () => Promi
   }
 }
 
-/** "in 7 h 59 min", "3 min ago". */
+/** "in 7 h 59 min", "3 min ago", "in 364 days". */
 export function inWords(ms: number): string {
   const abs = Math.abs(ms)
   const minutes = Math.round(abs / 60_000)
-  const text = abs < 60_000 ? `${Math.max(1, Math.round(abs / 1000))} s` : minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`
+  const text =
+    abs < 60_000
+      ? `${Math.max(1, Math.round(abs / 1000))} s`
+      : minutes < 60
+        ? `${minutes} min`
+        : abs < 2 * 86_400_000
+          ? `${Math.floor(minutes / 60)} h ${minutes % 60} min`
+          : `${Math.floor(abs / 86_400_000)} days`
   return ms >= 0 ? `in ${text}` : `${text} ago`
 }

@@ -7,6 +7,7 @@ import {
   OAUTH_SERVER_ERROR,
   OAUTH_TIMEOUT,
   OAuthError,
+  OAuthPolicyError,
   TOKEN_STORE_LOCK_TIMEOUT,
   TOKEN_STORE_UNAVAILABLE,
 } from '@oauth/core'
@@ -69,6 +70,7 @@ export async function main(argv: string[], io: CliIO = { stdin: process.stdin, s
     if (err instanceof OAuthError) {
       io.stderr.write(`${err.message}\n`)
       if (err.code === OAUTH_NOT_LOGGED_IN || err.code === OAUTH_INVALID_GRANT) return EXIT.NOT_LOGGED_IN
+      if (err instanceof OAuthPolicyError) return EXIT.POLICY
       return TEMPORARY.has(err.code) ? EXIT.TEMPORARY : EXIT.ERROR
     }
     io.stderr.write(`anthropic-oauth ${command} failed: ${(err as Error)?.message ?? err}\n`)

@@ -1,5 +1,5 @@
-import { Anthropic, type ClientOptions } from '@anthropic-ai/sdk'
-import { DEFAULT_OAUTH_BETAS, DEFAULT_USER_AGENT, OAUTH_NOT_LOGGED_IN, OAuthError, type OAuthConfig, type OAuthTokens, type ResolvedOAuthConfig, type TokenStore } from '@oauth/core'
+import { Anthropic, type ClientOptions, type Middleware } from '@anthropic-ai/sdk'
+import { anthropicPolicyError, DEFAULT_OAUTH_BETAS, DEFAULT_USER_AGENT, OAUTH_NOT_LOGGED_IN, OAuthError, type OAuthConfig, type OAuthTokens, type ResolvedOAuthConfig, type TokenStore } from '@oauth/core'
 import { mergeBetas, TokenManager, type TokenRequestOptions } from '@oauth/http'
 import { EnvTokenStore, loadTokensFromEnv, type Env } from '@oauth/storage-env'
 import { FileTokenStore } from '@oauth/storage-file'
@@ -75,8 +75,10 @@ export class AnthropicOAuth extends Anthropic {
   }
 
   /**
-   * A client from `ANTHROPIC_OAUTH_ACCESS_TOKEN` (or `ANTHROPIC_ACCESS_TOKEN`),
-   * `ANTHROPIC_REFRESH_TOKEN` and `ANTHROPIC_TOKEN_EXPIRES_AT`. Refreshed tokens stay in memory.
+   * A client from the environment (see `loadTokensFromEnv`): `ANTHROPIC_OAUTH_ACCESS_TOKEN`,
+   * else `ANTHROPIC_ACCESS_TOKEN`, else `CLAUDE_CODE_OAUTH_TOKEN` (a long-lived token from
+   * `claude setup-token`), with `ANTHROPIC_REFRESH_TOKEN` and `ANTHROPIC_TOKEN_EXPIRES_AT`.
+   * Refreshed tokens stay in memory.
    */
   static fromEnv(options: AnthropicOAuthOptions & { env?: Env } = {}): AnthropicOAuth {
     const { env, ...rest } = options
@@ -127,6 +129,26 @@ export class AnthropicOAuth extends Anthropic {
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `AnthropicOAuth ${JSON.stringify(this.toJSON())}`
+  }
+
+  /**
+   * The API's policy refusals of subscription tokens (400 "Third-party apps now draw from your
+   * extra usage…", 401 "OAuth authentication is currently not supported", …) become
+   * `OAuthPolicyError`s here, inside the SDK's retry loop: middleware errors are not retried,
+   * so the SDK neither retries the request nor refreshes a token that is fine.
+   */
+  protected override backendMiddleware(): ReadonlyArray<Middleware> {
+    const policy: Middleware = async (request, next) => {
+      const response = await next(request)
+      if (response.status !== 400 && response.status !== 401) return response
+      const refusal = anthropicPolicyError(response.status, await response.clone().text())
+      if (refusal) {
+        response.body?.cancel().catch(() => {})
+        throw refusal
+      }
+      return response
+    }
+    return [...super.backendMiddleware(), policy]
   }
 
   protected override defaultQuery(): Record<string, string | undefined> | undefined {

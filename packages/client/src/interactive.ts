@@ -3,7 +3,21 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createInterface } from 'node:readline'
 import type { Readable, Writable } from 'node:stream'
-import { buildAuthorizationUrl, OAuthFlowError, parseAuthCode, resolveConfig, type AuthCode, type OAuthConfig, type OAuthTokens } from '@oauth/core'
+import {
+  buildAuthorizationUrl,
+  LONG_LIVED_EXPIRES_IN_SECONDS,
+  LONG_LIVED_SCOPES,
+  OAUTH_INVALID_AUTH_CODE,
+  OAUTH_INVALID_CONFIG,
+  OAUTH_LOGIN_TIMEOUT,
+  OAuthFlowError,
+  parseAuthCode,
+  resolveConfig,
+  timingSafeEqual,
+  type AuthCode,
+  type OAuthConfig,
+  type OAuthTokens,
+} from '@oauth/core'
 import { exchangeCodeForTokens, type TokenRequestOptions } from '@oauth/http'
 
 /** Options for {@link authorizeInteractive}. */
@@ -15,11 +29,23 @@ export interface AuthorizeInteractiveOptions {
   /** Open the system browser. Default: when there is a display and this is not an SSH session. */
   openBrowser?: boolean | ((url: string) => void | Promise<void>)
   /**
-   * For a loopback redirect URI (`http://127.0.0.1[:port]/path`, RFC 8252 §7.3), also listen
-   * there and take the code from the browser's redirect; pasting still works meanwhile.
-   * Default true. The Anthropic preset's redirect is Anthropic's own page: paste only.
+   * `automatic`: the redirect goes to a server on 127.0.0.1 (the config's loopback redirect),
+   * so there is nothing to paste. `manual`: the redirect goes to the config's `redirectUri`
+   * (for the Anthropic preset, a page that shows `code#state` to paste). Default: automatic
+   * where a browser is opened and the config has a loopback redirect, else manual. Pasting
+   * the code or the callback URL works in both.
+   */
+  mode?: 'automatic' | 'manual'
+  /**
+   * For a config whose `redirectUri` itself is loopback (`http://127.0.0.1[:port]/path`,
+   * RFC 8252 §7.3): listen there and take the code from the browser's redirect. Default true.
    */
   loopback?: boolean
+  /**
+   * The Anthropic preset's long-lived login, as the first-party `setup-token`: the inference-only
+   * scope and a one-year token, with no refresh token. Default false.
+   */
+  longLived?: boolean
   /** Gives up after this long. Default 10 minutes. */
   timeoutMs?: number
   signal?: AbortSignal
@@ -46,10 +72,10 @@ function openSystemBrowser(url: string): void {
   }
 }
 
-function loopbackTarget(redirectUri: string): URL | undefined {
-  const url = new URL(redirectUri)
-  const loopbackHost = url.hostname === '127.0.0.1' || url.hostname === '[::1]' || url.hostname === 'localhost'
-  return url.protocol === 'http:' && loopbackHost ? url : undefined
+function isLoopbackUri(uri: string | undefined): uri is string {
+  if (!uri) return false
+  const url = new URL(uri)
+  return url.protocol === 'http:' && (url.hostname === '127.0.0.1' || url.hostname === '[::1]' || url.hostname === 'localhost')
 }
 
 const DONE_PAGE = '<!doctype html><meta charset="utf-8"><title>Signed in</title><p>Signed in. You can close this window and return to the terminal.</p>'
@@ -68,24 +94,44 @@ const DONE_PAGE = '<!doctype html><meta charset="utf-8"><title>Signed in</title>
  * ```
  */
 export async function authorizeInteractive(config?: OAuthConfig, options: AuthorizeInteractiveOptions = {}): Promise<OAuthTokens> {
+  options.signal?.throwIfAborted()
   const input = options.input ?? process.stdin
   const output = options.output ?? process.stderr
   let resolved = resolveConfig(config)
+  if (options.longLived) resolved = { ...resolved, scopes: LONG_LIVED_SCOPES }
+  const open = options.openBrowser ?? canOpenBrowser()
+  const loopbackUri = isLoopbackUri(resolved.redirectUri) ? resolved.redirectUri : resolved.loopbackRedirectUri
+  const mode = options.mode ?? (open && isLoopbackUri(loopbackUri) ? 'automatic' : 'manual')
+  if (mode === 'automatic' && !isLoopbackUri(loopbackUri)) {
+    throw new OAuthFlowError(OAUTH_INVALID_CONFIG, 'The automatic login needs a loopback redirect URI (`redirectUri` or `loopbackRedirectUri` on http://127.0.0.1, [::1] or localhost). Use the manual mode.')
+  }
+  const listenOn = mode === 'automatic' ? loopbackUri : options.loopback !== false && isLoopbackUri(resolved.redirectUri) ? resolved.redirectUri : undefined
+
   let server: Server | undefined
   let fromBrowser: Promise<AuthCode> | undefined
-  const target = options.loopback === false ? undefined : loopbackTarget(resolved.redirectUri)
-  if (target) {
+  let expectedState = ''
+  if (listenOn) {
+    const target = new URL(listenOn)
     server = createServer()
+    // "localhost" is served on 127.0.0.1: an IP literal cannot be taken over by another
+    // address family's listener (RFC 8252 §8.3).
+    const host = target.hostname === 'localhost' ? '127.0.0.1' : target.hostname.replace(/^\[|\]$/g, '')
     await new Promise<void>((resolve, reject) => {
       server!.once('error', reject)
-      server!.listen(Number(target.port || 0), target.hostname.replace(/^\[|\]$/g, ''), () => resolve())
+      server!.listen(Number(target.port || 0), host, () => resolve())
     })
     target.port = String((server.address() as AddressInfo).port)
+    // The exchange sends exactly this redirect URI, port included: the code is bound to it.
     resolved = { ...resolved, redirectUri: target.href }
     fromBrowser = new Promise<AuthCode>((resolve, reject) => {
       server!.on('request', (req, res) => {
         const url = new URL(req.url ?? '/', target)
         if (url.pathname !== target.pathname) return void res.writeHead(404).end()
+        // Only the real redirect ends the login: any web page can send the browser here, so a
+        // request without this login's state is answered 400 and the server keeps waiting.
+        if (!expectedState || !timingSafeEqual(url.searchParams.get('state') ?? '', expectedState)) {
+          return void res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end('This is not the sign-in you started: the state does not match. Keep waiting for the real one, or start over.')
+        }
         try {
           const parsed = parseAuthCode(url.href)
           res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(DONE_PAGE)
@@ -99,6 +145,7 @@ export async function authorizeInteractive(config?: OAuthConfig, options: Author
   }
 
   const { url, oauthState } = await buildAuthorizationUrl(resolved)
+  expectedState = oauthState.state
   const rl = createInterface({ input, terminal: false })
   const cleanup = () => {
     rl.close()
@@ -116,24 +163,28 @@ export async function authorizeInteractive(config?: OAuthConfig, options: Author
         }
       }
       rl.on('line', tryLine)
-      rl.once('close', () => reject(new OAuthFlowError('OAUTH_INVALID_AUTH_CODE', 'The input ended before a code was pasted. Run the login again.')))
+      // With a loopback server still waiting, the end of the input (`</dev/null`, a closed
+      // pipe) is not the end of the login: the browser can still come back.
+      rl.once('close', () => {
+        if (!fromBrowser) reject(new OAuthFlowError(OAUTH_INVALID_AUTH_CODE, 'The input ended before a code was pasted. Run the login again.'))
+      })
     })
     // Listening before the browser opens: a fast paste must not be read and dropped.
     output.write(`\nOpen this URL in a browser to sign in:\n\n  ${url}\n\n`)
     output.write(fromBrowser ? 'Waiting for the browser… or paste the code (or the callback URL) here: ' : 'Paste the code shown after signing in (code#state), then press Enter: ')
-    const open = options.openBrowser ?? canOpenBrowser()
     if (typeof open === 'function') void Promise.resolve(open(url)).catch(() => undefined)
     else if (open) openSystemBrowser(url)
     const timeoutMs = options.timeoutMs ?? 600_000
     let timer: ReturnType<typeof setTimeout> | undefined
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new OAuthFlowError('OAUTH_TIMEOUT', `No code within ${Math.round(timeoutMs / 1000)} s. Run the login again.`)), timeoutMs)
+      timer = setTimeout(() => reject(new OAuthFlowError(OAUTH_LOGIN_TIMEOUT, `No sign-in within ${Math.round(timeoutMs / 1000)} s. Run the login again.`)), timeoutMs)
       options.signal?.addEventListener('abort', () => reject(options.signal!.reason), { once: true })
     })
     try {
       const { code, state } = await Promise.race([pasted, timeout, ...(fromBrowser ? [fromBrowser] : [])])
       output.write('\nExchanging the code for tokens…\n')
-      return await exchangeCodeForTokens(code, state, oauthState, resolved, options.requestOptions)
+      const expiresIn = options.longLived ? LONG_LIVED_EXPIRES_IN_SECONDS : undefined
+      return await exchangeCodeForTokens(code, state, oauthState, resolved, { ...options.requestOptions, expiresIn })
     } finally {
       clearTimeout(timer)
     }

@@ -16,13 +16,28 @@ export interface OAuthConfig {
   authorizeUrl: string
   /** The token endpoint. */
   tokenUrl: string
+  /**
+   * Further token endpoints, tried in order only when the one before answers 404 or cannot be
+   * connected to (the request never reached a server that could spend the code or refresh
+   * token); never after any other answer. The endpoint that answered is remembered for the
+   * rest of the process. Default none.
+   */
+  tokenUrlFallbacks?: readonly string[]
   redirectUri: string
+  /**
+   * Where the automatic login's loopback server takes the redirect, when `redirectUri` is a
+   * page that shows a code to paste (the Anthropic preset: `http://localhost/callback`; the
+   * port is picked at login). A loopback `redirectUri` needs none. Default none.
+   */
+  loopbackRedirectUri?: string
   /** Space-separated scopes; omitted from the request when empty. */
   scopes?: string
   /** `form` (RFC 6749 §4.1.3, the default) or `json` (the Anthropic endpoint). */
   tokenRequestFormat?: 'form' | 'json'
   /** Send `state` in the code-exchange body too (the Anthropic endpoint wants it). Default false. */
   includeStateInTokenRequest?: boolean
+  /** Extra headers for token-endpoint requests (the Anthropic preset: `anthropic-beta`). Default none. */
+  tokenRequestHeaders?: Readonly<Record<string, string>>
   /** Extra query parameters for the authorization URL. */
   authorizeParams?: Readonly<Record<string, string>>
   /** `User-Agent` for token-endpoint requests. Default: the runtime's own. */
@@ -30,7 +45,7 @@ export interface OAuthConfig {
 }
 
 /** An {@link OAuthConfig} with every optional field filled in. */
-export type ResolvedOAuthConfig = Readonly<Required<Omit<OAuthConfig, 'userAgent'>> & Pick<OAuthConfig, 'userAgent'>>
+export type ResolvedOAuthConfig = Readonly<Required<Omit<OAuthConfig, 'userAgent' | 'loopbackRedirectUri'>> & Pick<OAuthConfig, 'userAgent' | 'loopbackRedirectUri'>>
 
 /**
  * Checks the fields every flow needs, at the public boundary. Throws
@@ -45,6 +60,10 @@ export function assertConfig(config: OAuthConfig): void {
         `OAuth config \`${key}\` must be a non-empty ${key === 'clientId' ? 'string' : 'absolute URL'}.`,
       )
     }
+  }
+  const fallbacks = config.tokenUrlFallbacks
+  if (fallbacks !== undefined && (!Array.isArray(fallbacks) || !fallbacks.every((url) => typeof url === 'string' && URL.canParse(url)))) {
+    throw new OAuthFlowError(OAUTH_INVALID_CONFIG, 'OAuth config `tokenUrlFallbacks` must be a list of absolute URLs.')
   }
 }
 
@@ -67,11 +86,14 @@ export function resolveConfig(config?: OAuthConfig): ResolvedOAuthConfig {
     clientId: config.clientId,
     authorizeUrl: config.authorizeUrl,
     tokenUrl: config.tokenUrl,
+    tokenUrlFallbacks: config.tokenUrlFallbacks ?? [],
     redirectUri: config.redirectUri,
+    loopbackRedirectUri: config.loopbackRedirectUri,
     scopes: config.scopes ?? '',
     // Checked where it is used (`@oauth/http`).
     tokenRequestFormat: config.tokenRequestFormat ?? 'form',
     includeStateInTokenRequest: config.includeStateInTokenRequest ?? false,
+    tokenRequestHeaders: config.tokenRequestHeaders ?? {},
     authorizeParams: config.authorizeParams ?? {},
     userAgent: config.userAgent,
   }

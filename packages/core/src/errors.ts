@@ -26,6 +26,8 @@ export const OAUTH_NETWORK_ERROR = 'OAUTH_NETWORK_ERROR'
 export const OAUTH_RESPONSE_LOST = 'OAUTH_RESPONSE_LOST'
 /** The token endpoint did not answer in time; not re-sent, as reuse can revoke the login. */
 export const OAUTH_TIMEOUT = 'OAUTH_TIMEOUT'
+/** Nobody completed the interactive login (no paste, no redirect) in the time allowed. Carried by `OAuthFlowError`. */
+export const OAUTH_LOGIN_TIMEOUT = 'OAUTH_LOGIN_TIMEOUT'
 /** A plain `http:` token URL on a host that is not loopback. */
 export const OAUTH_INSECURE_ENDPOINT = 'OAUTH_INSECURE_ENDPOINT'
 /** No tokens, or an expired token without a refresh token: log in. */
@@ -76,4 +78,40 @@ export class OAuthFlowError extends OAuthError {
 /** A token store could not load, save, clear or lock. The message names the store and, for files, the path. */
 export class TokenStorageError extends OAuthError {
   override name = 'TokenStorageError'
+}
+
+/**
+ * The Messages API refused a subscription token used outside Anthropic's own apps
+ * (HTTP 400 "Third-party apps now draw from your extra usage…"). Carried by {@link OAuthPolicyError}.
+ */
+export const OAUTH_POLICY_EXTRA_USAGE = 'OAUTH_POLICY_EXTRA_USAGE'
+/** HTTP 400 "This credential is only authorized for use with Claude Code…". Carried by {@link OAuthPolicyError}. */
+export const OAUTH_POLICY_CLAUDE_CODE_ONLY = 'OAUTH_POLICY_CLAUDE_CODE_ONLY'
+/** HTTP 400 whose only message is "Error", given to subscription tokens outside Anthropic's apps. Carried by {@link OAuthPolicyError}. */
+export const OAUTH_POLICY_REFUSED = 'OAUTH_POLICY_REFUSED'
+/** HTTP 401 "OAuth authentication is currently not supported". Carried by {@link OAuthPolicyError}. */
+export const OAUTH_POLICY_OAUTH_UNSUPPORTED = 'OAUTH_POLICY_OAUTH_UNSUPPORTED'
+
+/**
+ * The API refused the request by policy, not because the login is bad: the token is valid,
+ * so it is never refreshed for this, the request is never retried, and it is never reported
+ * as "not logged in". `code` is one of the `OAUTH_POLICY_*` constants; `status` is the HTTP status.
+ *
+ * @example
+ * ```ts
+ * import { OAuthPolicyError } from '@oauth/core'
+ * function explain(err: unknown) {
+ *   if (err instanceof OAuthPolicyError) console.error(err.code, err.message) // e.g. 'OAUTH_POLICY_EXTRA_USAGE'
+ * }
+ * ```
+ */
+export class OAuthPolicyError extends OAuthError {
+  override name = 'OAuthPolicyError'
+  /** The HTTP status of the refusal (400 or 401). */
+  readonly status: number
+
+  constructor(code: string, status: number, message: string) {
+    super(code, message)
+    this.status = status
+  }
 }

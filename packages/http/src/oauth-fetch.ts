@@ -1,4 +1,4 @@
-import { DEFAULT_OAUTH_BETAS, DEFAULT_TOKEN_URL, OAUTH_BETA } from '@oauth/core'
+import { anthropicPolicyError, DEFAULT_CLIENT_ID, DEFAULT_OAUTH_BETAS, OAUTH_BETA } from '@oauth/core'
 import type { TokenManager } from './token-manager.js'
 
 /** Options for {@link createOAuthFetch}. */
@@ -6,8 +6,9 @@ export interface OAuthFetchOptions {
   /** The underlying fetch. Default: the global one, looked up per request. */
   fetch?: typeof fetch
   /**
-   * Add the Anthropic API's OAuth extras (the `anthropic-beta` list, `User-Agent`, `beta=true`).
-   * Default: when the manager uses the Anthropic preset's token URL.
+   * Add the Anthropic API's OAuth extras (the `anthropic-beta` list, `User-Agent`, `beta=true`),
+   * and turn its policy refusals into {@link OAuthPolicyError}s.
+   * Default: when the manager uses the Anthropic preset's client ID.
    */
   anthropic?: boolean
   /** Betas for the Anthropic extras; `oauth-2025-04-20` is always added. Default `DEFAULT_OAUTH_BETAS`. */
@@ -36,7 +37,9 @@ export function mergeBetas(existing: string | null | undefined, betas: readonly 
  * A `fetch` that signs every request with the manager's current access token
  * (`Authorization: Bearer …`, never `x-api-key`), and after a 401 refreshes that token
  * once and retries once. Use it with any SDK or client that accepts a custom `fetch`.
- * Request bodies are buffered so that the retry can send them again.
+ * Request bodies are buffered so that the retry can send them again. With the Anthropic
+ * preset, the API's policy refusals of subscription tokens reject with an `OAuthPolicyError`
+ * (codes `OAUTH_POLICY_*`), never followed by a refresh or a retry.
  *
  * @example
  * ```ts
@@ -46,7 +49,7 @@ export function mergeBetas(existing: string | null | undefined, betas: readonly 
  * ```
  */
 export function createOAuthFetch(manager: TokenManager, options: OAuthFetchOptions = {}): typeof fetch {
-  const anthropic = options.anthropic ?? manager.config.tokenUrl === DEFAULT_TOKEN_URL
+  const anthropic = options.anthropic ?? manager.config.clientId === DEFAULT_CLIENT_ID
   const betas = options.betas ?? DEFAULT_OAUTH_BETAS
   const userAgent = options.userAgent ?? manager.config.userAgent
   return async (input, init) => {
@@ -65,12 +68,20 @@ export function createOAuthFetch(manager: TokenManager, options: OAuthFetchOptio
       }
       return doFetch(url, { method: request.method, headers, body, signal: request.signal, redirect: request.redirect })
     }
+    // A policy refusal (a subscription token used outside Anthropic's apps) is thrown as an
+    // OAuthPolicyError: the token is fine, so it is neither refreshed nor retried.
+    const checked = async (response: Response) => {
+      if (!anthropic || (response.status !== 400 && response.status !== 401)) return response
+      const policy = anthropicPolicyError(response.status, await response.clone().text())
+      if (policy) throw policy
+      return response
+    }
     const token = await manager.getAccessToken()
-    const first = await send(token)
+    const first = await checked(await send(token))
     if (first.status !== 401) return first
     first.body?.cancel().catch(() => {}) // not awaited: some bodies settle a cancel only when drained
     // One forced refresh of exactly the token that failed, one retry; never a loop.
     const fresh = await manager.refresh({ failedAccessToken: token })
-    return send(fresh.accessToken)
+    return checked(await send(fresh.accessToken))
   }
 }

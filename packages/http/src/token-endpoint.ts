@@ -19,7 +19,7 @@ import {
   type OAuthTokens,
   type ResolvedOAuthConfig,
 } from '@oauth/core'
-import * as oauth from 'oauth4webapi'
+import type * as oauth from 'oauth4webapi'
 import { OAuthHttpError } from './errors.js'
 
 /** How failed token requests are retried. */
@@ -48,6 +48,15 @@ export interface TokenRequestOptions {
   now?: () => number
 }
 
+/** Options for {@link exchangeCodeForTokens}. */
+export interface ExchangeOptions extends TokenRequestOptions {
+  /**
+   * Ask for this access-token lifetime, in seconds (`expires_in` in the request). The
+   * Anthropic preset's long-lived login asks for one year (`LONG_LIVED_EXPIRES_IN_SECONDS`).
+   */
+  expiresIn?: number
+}
+
 const MIB = 1024 * 1024
 
 /**
@@ -61,9 +70,9 @@ function isLoopback(url: URL): boolean {
   return host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host)
 }
 
-/** The token endpoint as oauth4webapi wants it, refusing plain http:// except on loopback. */
-function endpoint(config: ResolvedOAuthConfig): { as: oauth.AuthorizationServer; insecure: boolean } {
-  const url = new URL(config.tokenUrl)
+/** A token endpoint as oauth4webapi wants it, refusing plain http:// except on loopback. */
+function endpoint(config: ResolvedOAuthConfig, tokenUrl: string): { as: oauth.AuthorizationServer; insecure: boolean } {
+  const url = new URL(tokenUrl)
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new OAuthFlowError(OAUTH_INVALID_CONFIG, `The token URL must use https:, not ${url.protocol}`)
   }
@@ -92,8 +101,12 @@ function transport(config: ResolvedOAuthConfig, options: TokenRequestOptions) {
     if (config.tokenRequestFormat === 'json') {
       // The Anthropic endpoint takes the same parameters as a JSON object.
       headers.set('content-type', 'application/json')
-      body = JSON.stringify(Object.fromEntries(init.body!))
+      const params: Record<string, string | number> = Object.fromEntries(init.body!)
+      // A lifetime is a number in JSON, as every token response has it (`expires_in`).
+      if (params.expires_in !== undefined) params.expires_in = Number(params.expires_in)
+      body = JSON.stringify(params)
     }
+    for (const [name, value] of Object.entries(config.tokenRequestHeaders)) headers.set(name, value)
     if (config.userAgent) headers.set('user-agent', config.userAgent)
     const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000)
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout
@@ -271,30 +284,62 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
+ * Which endpoint of a fallback list answered last, per list, for the rest of the process:
+ * once platform.claude.com has answered, later requests go there first.
+ */
+const answeredEndpoint = new Map<string, string>()
+
+/** 404, or a request that never reached a server: the next endpoint in the list may be tried. */
+function mayFallBack(err: unknown): boolean {
+  return err instanceof OAuthHttpError && (err.status === 404 || err.code === OAUTH_NETWORK_ERROR)
+}
+
+/**
  * Sends one token request, retrying what is safe to retry: 429 and 5xx answers and
  * failures to connect. Never retried: `invalid_grant`, other 4xx, and anything that
  * may have reached the server without an answer (timeouts, resets) — re-sending a
  * spent code or rotated refresh token revokes the whole grant on rotating servers.
+ * With fallback endpoints, the next one is tried only after a 404 or a failure to
+ * connect, never after any other answer.
  */
 async function tokenRequest(
   config: ResolvedOAuthConfig,
   options: TokenRequestOptions,
-  send: (as: oauth.AuthorizationServer, client: oauth.Client, opts: oauth.TokenEndpointRequestOptions) => Promise<Response>,
+  send: (
+    oauth: typeof import('oauth4webapi'),
+    as: oauth.AuthorizationServer,
+    client: oauth.Client,
+    opts: oauth.TokenEndpointRequestOptions,
+  ) => Promise<Response>,
 ): Promise<OAuthTokens> {
-  const { as, insecure } = endpoint(config)
+  const urls = [config.tokenUrl, ...config.tokenUrlFallbacks]
+  const endpoints = urls.map((url) => ({ url, ...endpoint(config, url) }))
+  // Loaded on first use: importing @oauth/http (or the client) does not pay for it.
+  const oauth = await import('oauth4webapi')
   const client: oauth.Client = { client_id: config.clientId }
   const now = options.now ?? Date.now
   const policy = options.retry === false ? { retries: 0 } : (options.retry ?? {})
   const retries = policy.retries ?? 3
   const base = policy.baseDelayMs ?? 500
   const max = policy.maxDelayMs ?? 30_000
+  const key = urls.join(' ')
   for (let attempt = 0; ; attempt++) {
     try {
-      const response = await send(as, client, {
-        [oauth.customFetch]: transport(config, options) as typeof fetch,
-        [oauth.allowInsecureRequests]: insecure,
-      })
-      return await tokensFrom(response, as.issuer, now())
+      const first = Math.max(0, urls.indexOf(answeredEndpoint.get(key) ?? config.tokenUrl))
+      for (let i = first; ; i++) {
+        const { url, as, insecure } = endpoints[i]!
+        try {
+          const response = await send(oauth, as, client, {
+            [oauth.customFetch]: transport(config, options) as typeof fetch,
+            [oauth.allowInsecureRequests]: insecure,
+          })
+          if (response.status !== 404) answeredEndpoint.set(key, url)
+          return await tokensFrom(response, as.issuer, now())
+        } catch (err) {
+          // Nothing was spent at this endpoint: the next one may have the code or refresh token.
+          if (!mayFallBack(err) || i === endpoints.length - 1) throw err
+        }
+      }
     } catch (err) {
       if (!(err instanceof OAuthHttpError) || !err.retryable || attempt >= retries) throw err
       const delay = err.retryAfterMs ?? Math.random() * Math.min(max, base * 2 ** attempt)
@@ -326,7 +371,7 @@ export async function exchangeCodeForTokens(
   state: string,
   oauthState: OAuthState,
   config?: OAuthConfig,
-  options: TokenRequestOptions = {},
+  options: ExchangeOptions = {},
 ): Promise<OAuthTokens> {
   const c = resolveConfig(config)
   if (typeof code !== 'string' || code === '') {
@@ -337,11 +382,20 @@ export async function exchangeCodeForTokens(
   }
   // Before anything is sent: a code from another login must not be spent.
   assertStateMatches(oauthState, state)
-  return tokenRequest(c, options, (as, client, opts) => {
+  const additionalParameters: Record<string, string> = {}
+  if (c.includeStateInTokenRequest) additionalParameters.state = state
+  if (options.expiresIn !== undefined) {
+    if (!Number.isSafeInteger(options.expiresIn) || options.expiresIn <= 0) {
+      throw new OAuthFlowError(OAUTH_INVALID_CONFIG, 'exchangeCodeForTokens: `expiresIn` must be a positive whole number of seconds.')
+    }
+    additionalParameters.expires_in = String(options.expiresIn)
+  }
+  return tokenRequest(c, options, (oauth, as, client, opts) => {
     const callback = oauth.validateAuthResponse(as, client, new URLSearchParams({ code, state }), oauthState.state)
+    // The redirect URI sent is the one the authorization used: the code is bound to it.
     return oauth.authorizationCodeGrantRequest(as, client, oauth.None(), callback, c.redirectUri, oauthState.codeVerifier, {
       ...opts,
-      additionalParameters: c.includeStateInTokenRequest ? { state } : undefined,
+      additionalParameters,
     })
   })
 }
@@ -362,6 +416,8 @@ export async function refreshAccessToken(refreshToken: string, config?: OAuthCon
   if (typeof refreshToken !== 'string' || refreshToken === '') {
     throw new OAuthFlowError(OAUTH_INVALID_CONFIG, 'refreshAccessToken needs the refresh token as a non-empty string.')
   }
-  const tokens = await tokenRequest(c, options, (as, client, opts) => oauth.refreshTokenGrantRequest(as, client, oauth.None(), refreshToken, opts))
+  // No `scope`, on any server: the grant keeps its scopes, and Anthropic's endpoint answers a
+  // refresh that sends one with `invalid_scope` (earendil-works/pi#2357, 2026-03).
+  const tokens = await tokenRequest(c, options, (oauth, as, client, opts) => oauth.refreshTokenGrantRequest(as, client, oauth.None(), refreshToken, opts))
   return tokens.refreshToken === undefined ? { ...tokens, refreshToken } : tokens
 }

@@ -114,6 +114,8 @@ export class TokenManager {
     const tokens = await this.#current()
     const now = this.#now()
     if (!isExpired(tokens, now, this.#bufferSeconds)) return tokens
+    // Without a refresh token (a long-lived login) a token is used until it ends, never refreshed.
+    if (!tokens.refreshToken && tokens.expiresAt! > now) return tokens
     if (tokens.expiresAt! - now > this.#minValidityMs) {
       this.#refreshInBackground(tokens.accessToken)
       return tokens
@@ -232,7 +234,14 @@ export class TokenManager {
         if (stored && (!base || (stored.expiresAt ?? 0) >= (base.expiresAt ?? 0))) base = stored
       }
       if (!base?.refreshToken) {
-        throw new OAuthError(OAUTH_NOT_LOGGED_IN, 'The access token has expired and there is no refresh token to renew it. Log in again.')
+        // A long-lived login (`setup-token`) has no refresh token: it is never refreshed, and says so when it ends.
+        const expiresAt = base?.expiresAt
+        const what =
+          expiresAt === undefined ? 'The access token was refused' : expiresAt > this.#now() ? 'The server refused the access token' : `The access token expired on ${new Date(expiresAt).toISOString().slice(0, 10)}`
+        throw new OAuthError(
+          OAUTH_NOT_LOGGED_IN,
+          `${what}, and there is no refresh token to renew it (a long-lived login cannot be renewed). Log in again (\`anthropic-oauth login\`, or \`login --long-lived\` for another long-lived token).`,
+        )
       }
       let fresh: OAuthTokens
       try {

@@ -11,8 +11,10 @@ function defaultEnv(): Env {
 }
 
 /**
- * Reads tokens from the environment: `ANTHROPIC_OAUTH_ACCESS_TOKEN` (or, failing that,
- * `ANTHROPIC_ACCESS_TOKEN`), `ANTHROPIC_REFRESH_TOKEN`, and `ANTHROPIC_TOKEN_EXPIRES_AT`
+ * Reads tokens from the environment. The access token is the first of
+ * `ANTHROPIC_OAUTH_ACCESS_TOKEN`, `ANTHROPIC_ACCESS_TOKEN` (the Python plan's names) and
+ * `CLAUDE_CODE_OAUTH_TOKEN` (the long-lived token `claude setup-token` prints, as Claude Code
+ * reads it) that is set; with it `ANTHROPIC_REFRESH_TOKEN` and `ANTHROPIC_TOKEN_EXPIRES_AT`
  * (epoch seconds or epoch milliseconds). Returns `null` when no access token is set.
  * A malformed expiry is a `TOKEN_STORE_CORRUPT` error naming the variable.
  *
@@ -24,7 +26,7 @@ function defaultEnv(): Env {
  * ```
  */
 export function loadTokensFromEnv(env: Env = defaultEnv()): OAuthTokens | null {
-  const accessToken = env.ANTHROPIC_OAUTH_ACCESS_TOKEN?.trim() || env.ANTHROPIC_ACCESS_TOKEN?.trim()
+  const accessToken = env.ANTHROPIC_OAUTH_ACCESS_TOKEN?.trim() || env.ANTHROPIC_ACCESS_TOKEN?.trim() || env.CLAUDE_CODE_OAUTH_TOKEN?.trim()
   if (!accessToken) return null
   const tokens: OAuthTokens = { accessToken, tokenType: 'Bearer', scope: '' }
   const refreshToken = env.ANTHROPIC_REFRESH_TOKEN?.trim()

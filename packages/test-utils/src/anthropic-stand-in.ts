@@ -1,13 +1,38 @@
-// A local stand-in for Anthropic's OAuth token endpoint and Messages API, on 127.0.0.1.
-// The token endpoint speaks the preset's wire format (JSON body with state) and rotates
-// refresh tokens, revoking the login on reuse; the API accepts only live tokens it issued
-// and records every request it received.
-import { randomBytes } from 'node:crypto'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+// A local stand-in for Anthropic's OAuth service and Messages API, on 127.0.0.1, modelled on
+// how public sources show the service behaving in late 2026, not on our own code:
+//
+// - Three hosts, each its own listener. `platform` (platform.claude.com) holds the token
+//   endpoint for both grants and the authorization page (claude.ai/oauth/authorize in reality).
+//   `api` (api.anthropic.com) holds the Messages API and a token endpoint too, where the
+//   official SDK refreshes `user_oauth` profiles (@anthropic-ai/sdk 1.12.0 user-oauth.ts).
+//   `console` (console.anthropic.com, the 2025 plan's host) answers every request with
+//   404 {"type":"error","error":{"type":"not_found_error","message":"Not found"}}
+//   (Wei-Shaw/claude-relay-service#1207, since 2026-06-12).
+// - Codes are bound to the redirect URI, the PKCE challenge and the state they were issued
+//   for, and work once. Redirect URIs allowed: https://platform.claude.com/oauth/code/callback
+//   (the paste page) and http://localhost:<any port>/callback (the CLI's loopback server).
+// - Refresh tokens rotate; reusing a rotated one revokes the whole login, its access tokens
+//   included (anthropics/claude-code issue 53063 quoted in ID-Robots/clawbox#936: every refresh
+//   returns a new refresh token; rotation reuse as rotating servers do it).
+//   Unknown or revoked: 400 {"error":"invalid_grant","error_description":"Refresh token not found
+//   or invalid"} (ex-machina-co/opencode-anthropic-auth#162, #169).
+// - A refresh that sends `scope` is refused: 400 {"error":"invalid_scope", …} (earendil-works/pi#2357).
+// - An exchange with `expires_in` (the long-lived `setup-token` login, scope user:inference)
+//   gets a token of that lifetime and no refresh token (manaflow-ai/subrouter#305). What the
+//   service does with `expires_in` on a full-scope login is not shown by any source we found.
+// - Policy refusals of the Messages API, one mode at a time (see `policy`), with the bodies
+//   the issue threads quote; a 429 with Retry-After on the token endpoint (`failNextTokenRequests`).
+// - Every request is recorded with its headers. The stand-in does not refuse a token request
+//   without `anthropic-beta`: no public source shows the service doing so.
+import { createHash, randomBytes } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { ANTHROPIC_OAUTH_CONFIG, type OAuthConfig } from '@oauth/core'
+import { ANTHROPIC_OAUTH_CONFIG, DEFAULT_REDIRECT_URI, DEFAULT_SCOPES, type OAuthConfig } from '@oauth/core'
+
+export type StandInHost = 'platform' | 'api' | 'console'
 
 export interface RecordedRequest {
+  host: StandInHost
   method: string
   path: string
   query: Record<string, string>
@@ -15,24 +40,56 @@ export interface RecordedRequest {
   body: unknown
 }
 
+/** The Messages API's answers to subscription tokens used outside Anthropic's apps, as issue threads quote them. */
+export const POLICY_ANSWERS = {
+  // anthropics/claude-code#45911 (2026-04)
+  'extra-usage': {
+    status: 400,
+    message: "Third-party apps now draw from your extra usage, not your plan limits. We've added a $100 credit to get you started. Claim it at claude.ai/settings/usage and keep going.",
+  },
+  // anthropics/claude-code#24198 (2026-02)
+  'claude-code-only': { status: 400, message: 'This credential is only authorized for use with Claude Code and cannot be used for other API requests.' },
+  // bytedance/deer-flow#1245 (2026-03)
+  bare: { status: 400, message: 'Error' },
+  // DESIGN.md §3
+  'oauth-unsupported': { status: 401, message: 'OAuth authentication is currently not supported.' },
+} as const
+
 export interface AnthropicStandIn {
+  /** The API host (api.anthropic.com): the Messages API and a token endpoint. Use it as `baseURL`. */
   url: string
-  /** The Anthropic preset pointed at this stand-in's token endpoint. */
+  /** The platform host (platform.claude.com and claude.ai): the token endpoint and the authorization page. */
+  platformUrl: string
+  /** The legacy console host: 404 for everything. */
+  consoleUrl: string
+  /** The Anthropic preset pointed at this stand-in: platform first, then api, then console. */
   config: OAuthConfig
+  /** The 2025 plan's preset pointed at this stand-in (console token endpoint): it cannot sign in. */
+  legacyConfig: OAuthConfig
   /** Every API request (not token requests), in order. */
   apiRequests: RecordedRequest[]
-  /** Every token-endpoint request, in order. */
+  /** Every token-endpoint request, on any host, in order. */
   tokenRequests: RecordedRequest[]
-  /** Issues an authorization code for `codeChallenge` (as the consent page would) and returns it. */
-  issueCode(codeChallenge: string, state: string): string
+  /** Issues a code for a PKCE challenge, as the consent page would; bound to `redirectUri` (default: the paste page). */
+  issueCode(codeChallenge: string, state: string, redirectUri?: string, scope?: string): string
+  /**
+   * The user at the authorization page, approving: checks the request as the page does, then
+   * returns `code#state` for the paste page, or delivers the redirect to a loopback
+   * `redirect_uri` (a GET, as the browser would) and returns the URL it requested.
+   */
+  approve(authorizationUrl: string): Promise<string>
   /** Answers the next N API requests with 401, whatever the token. */
   rejectNext(n: number): void
-  /** How many times the token endpoint answered invalid_grant. */
+  /** While set, every API request gets this policy refusal. */
+  policy?: keyof typeof POLICY_ANSWERS
+  /** How many times a token endpoint answered invalid_grant. */
   invalidGrants: number
   /** Access tokens issued from now on live this long. */
   accessTokenTtlSeconds: number
   /** Answers token requests with this status and body instead, while set. */
   tokenFailure?: { status: number; body: unknown; headers?: Record<string, string> }
+  /** Answers the next N token requests with this status and body (429 with Retry-After, say). */
+  failNextTokenRequests(n: number, failure: { status: number; body: unknown; headers?: Record<string, string> }): void
   close(): Promise<void>
 }
 
@@ -43,73 +100,115 @@ export interface AnthropicStandInOptions {
   verifyToken?: (token: string) => Promise<boolean>
 }
 
-export async function startAnthropicStandIn(options: AnthropicStandInOptions = {}): Promise<AnthropicStandIn> {
-  const codes = new Map<string, { challenge: string; state: string }>()
-  const access = new Map<string, number>() // token → expiry (ms)
-  const refresh = new Map<string, { live: boolean }>()
-  let reject = 0
-  const http = createServer()
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
-  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
+interface Login {
+  live: boolean
+  scope: string
+}
 
-  const issue = () => {
+const LOOPBACK_REDIRECT = /^http:\/\/localhost:\d{1,5}\/callback$/
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+export async function startAnthropicStandIn(options: AnthropicStandInOptions = {}): Promise<AnthropicStandIn> {
+  const codes = new Map<string, { challenge: string; state: string; redirectUri: string; scope: string }>()
+  const access = new Map<string, { expiresAt: number; login: Login }>()
+  const refresh = new Map<string, { live: boolean; login: Login }>()
+  let reject = 0
+  let failures: { n: number; failure: { status: number; body: unknown; headers?: Record<string, string> } } | undefined
+  const servers = { platform: createServer(), api: createServer(), console: createServer() }
+  const urls = { platform: await listen(servers.platform), api: await listen(servers.api), console: await listen(servers.console) }
+
+  const issue = (login: Login, lifetimeSeconds: number, withRefresh: boolean) => {
     const accessToken = `sk-ant-oat01-${b64url(randomBytes(24))}`
-    const refreshToken = `sk-ant-ort01-${b64url(randomBytes(24))}`
-    access.set(accessToken, Date.now() + standIn.accessTokenTtlSeconds * 1000)
-    refresh.set(refreshToken, { live: true })
-    return {
+    access.set(accessToken, { expiresAt: Date.now() + lifetimeSeconds * 1000, login })
+    const body: Record<string, unknown> = {
       access_token: accessToken,
-      refresh_token: refreshToken,
-      expires_in: standIn.accessTokenTtlSeconds,
+      expires_in: lifetimeSeconds,
       token_type: 'Bearer',
-      scope: 'user:inference user:profile',
+      scope: login.scope,
       organization: { uuid: 'org-0001', name: 'Stand-in Org' },
       account: { uuid: 'acct-0001', email_address: 'dev@example.com' },
     }
+    if (withRefresh) {
+      const refreshToken = `sk-ant-ort01-${b64url(randomBytes(24))}`
+      refresh.set(refreshToken, { live: true, login })
+      body.refresh_token = refreshToken
+    }
+    return body
   }
   const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
     res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body))
-  const invalidGrant = (res: ServerResponse, why: string) => {
+  const notFound = (res: ServerResponse) => json(res, 404, { type: 'error', error: { type: 'not_found_error', message: 'Not found' } })
+  const invalidGrant = (res: ServerResponse, description: string) => {
     standIn.invalidGrants++
-    json(res, 400, { error: 'invalid_grant', error_description: why })
+    json(res, 400, { error: 'invalid_grant', error_description: description })
   }
 
-  async function token(req: IncomingMessage, res: ServerResponse, body: Record<string, string>) {
+  function token(req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>) {
+    if (failures && failures.n > 0) {
+      failures.n--
+      return json(res, failures.failure.status, failures.failure.body, failures.failure.headers)
+    }
     if (standIn.tokenFailure) return json(res, standIn.tokenFailure.status, standIn.tokenFailure.body, standIn.tokenFailure.headers)
-    if (!String(req.headers['content-type']).startsWith('application/json')) return json(res, 415, { error: 'invalid_request', error_description: 'JSON body expected' })
-    if (body.client_id !== ANTHROPIC_OAUTH_CONFIG.clientId) return json(res, 401, { error: 'invalid_client' })
+    if (!String(req.headers['content-type']).startsWith('application/json')) return json(res, 400, { error: 'invalid_request', error_description: 'Invalid request format' })
+    if (body.client_id !== ANTHROPIC_OAUTH_CONFIG.clientId) return json(res, 401, { error: 'invalid_client', error_description: 'Client not found' })
     if (body.grant_type === 'authorization_code') {
-      const pending = codes.get(body.code ?? '')
-      codes.delete(body.code ?? '')
-      if (!pending) return invalidGrant(res, 'unknown or used code')
-      const challenge = b64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body.code_verifier ?? '')).then(Buffer.from))
-      if (challenge !== pending.challenge) return invalidGrant(res, 'PKCE verification failed')
-      if (body.state !== pending.state) return invalidGrant(res, 'state mismatch')
-      if (body.redirect_uri !== ANTHROPIC_OAUTH_CONFIG.redirectUri) return invalidGrant(res, 'redirect_uri mismatch')
-      return json(res, 200, issue())
+      const pending = codes.get(String(body.code ?? ''))
+      codes.delete(String(body.code ?? '')) // once, whatever happens next
+      if (!pending) return invalidGrant(res, 'Invalid authorization code')
+      const challenge = b64url(createHash('sha256').update(String(body.code_verifier ?? '')).digest())
+      if (challenge !== pending.challenge) return invalidGrant(res, 'Invalid code verifier')
+      if (body.state !== pending.state) return invalidGrant(res, 'Invalid state')
+      if (body.redirect_uri !== pending.redirectUri) return invalidGrant(res, 'Redirect URI mismatch')
+      const login: Login = { live: true, scope: pending.scope }
+      if (body.expires_in !== undefined) {
+        if (typeof body.expires_in !== 'number' || !Number.isInteger(body.expires_in) || body.expires_in <= 0) {
+          return json(res, 400, { error: 'invalid_request', error_description: 'Invalid expires_in' })
+        }
+        return json(res, 200, issue(login, body.expires_in, false))
+      }
+      return json(res, 200, issue(login, standIn.accessTokenTtlSeconds, true))
     }
     if (body.grant_type === 'refresh_token') {
-      const entry = refresh.get(body.refresh_token ?? '')
-      if (!entry) return invalidGrant(res, 'unknown refresh token')
+      if (body.scope !== undefined) return json(res, 400, { error: 'invalid_scope', error_description: 'The requested scope is invalid, unknown, or malformed.' })
+      const entry = refresh.get(String(body.refresh_token ?? ''))
+      if (!entry || !entry.login.live) return invalidGrant(res, 'Refresh token not found or invalid')
       if (!entry.live) {
-        // Reuse of a rotated token: revoke everything, as rotating servers do.
-        for (const r of refresh.values()) r.live = false
-        access.clear()
-        return invalidGrant(res, 'refresh token reused')
+        // Reuse of a rotated token: the whole login is revoked, access tokens included.
+        entry.login.live = false
+        return invalidGrant(res, 'Refresh token not found or invalid')
       }
       entry.live = false
-      return json(res, 200, issue())
+      return json(res, 200, issue(entry.login, standIn.accessTokenTtlSeconds, true))
     }
-    return json(res, 400, { error: 'unsupported_grant_type' })
+    return json(res, 400, { error: 'unsupported_grant_type', error_description: 'Unsupported grant type' })
   }
 
-  async function api(req: IncomingMessage, res: ServerResponse, path: string, body: Record<string, unknown>) {
-    const bearer = String(req.headers.authorization ?? '').replace(/^Bearer /, '')
-    const expiry = access.get(bearer)
-    const valid = options.verifyToken ? await options.verifyToken(bearer) : expiry !== undefined && expiry >= Date.now()
+  /** The authorization page's checks, then a code bound to this request. */
+  function authorize(query: URLSearchParams): { status: number; error?: string; code?: string } {
+    if (query.get('client_id') !== ANTHROPIC_OAUTH_CONFIG.clientId) return { status: 400, error: 'Invalid OAuth Request: unknown client' }
+    if (query.get('response_type') !== 'code') return { status: 400, error: 'Invalid OAuth Request: response_type must be code' }
+    if (!query.get('code_challenge')) return { status: 400, error: 'Invalid OAuth Request: Missing code_challenge parameter' } // anthropics/claude-code#20728
+    if (query.get('code_challenge_method') !== 'S256') return { status: 400, error: 'Invalid OAuth Request: code_challenge_method must be S256' }
+    const redirectUri = query.get('redirect_uri') ?? ''
+    if (redirectUri !== DEFAULT_REDIRECT_URI && !LOOPBACK_REDIRECT.test(redirectUri)) return { status: 400, error: 'Invalid OAuth Request: redirect_uri not allowed' }
+    const state = query.get('state')
+    if (!state) return { status: 400, error: 'Invalid OAuth Request: Missing state parameter' }
+    const code = standIn.issueCode(query.get('code_challenge')!, state, redirectUri, query.get('scope') ?? DEFAULT_SCOPES)
+    return { status: 200, code }
+  }
+
+  function api(req: IncomingMessage, res: ServerResponse, path: string, body: Record<string, unknown>, valid: boolean) {
     if (reject > 0 || !valid) {
       if (reject > 0) reject--
-      return json(res, 401, { type: 'error', error: { type: 'authentication_error', message: 'invalid bearer token' } })
+      return json(res, 401, { type: 'error', error: { type: 'authentication_error', message: 'Invalid bearer token' } })
+    }
+    if (standIn.policy) {
+      const { status, message } = POLICY_ANSWERS[standIn.policy]
+      return json(res, status, { type: 'error', error: { type: status === 401 ? 'authentication_error' : 'invalid_request_error', message }, request_id: 'req_standin' })
     }
     const usage = { input_tokens: 5, output_tokens: 3 }
     const message = { id: 'msg_standin', type: 'message', role: 'assistant', model: body.model ?? 'claude-test', content: [{ type: 'text', text: 'Hello from the stand-in' }], stop_reason: 'end_turn', stop_sequence: null, usage }
@@ -130,51 +229,93 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
       return res.end()
     }
     if (path === '/v1/messages') return json(res, 200, message)
-    return json(res, 404, { type: 'error', error: { type: 'not_found_error', message: path } })
+    return notFound(res)
   }
 
-  http.on('request', (req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
-      const u = new URL(req.url ?? '/', url)
-      let body: Record<string, unknown> = {}
-      try {
-        body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {}
-      } catch {
-        body = { raw: Buffer.concat(chunks).toString('utf8') }
-      }
-      const record: RecordedRequest = { method: req.method ?? '', path: u.pathname, query: Object.fromEntries(u.searchParams), headers: { ...req.headers }, body }
-      if (u.pathname === '/v1/oauth/token') {
-        standIn.tokenRequests.push(record)
-        token(req, res, body as Record<string, string>).catch((err) => json(res, 500, { error: 'server_error', error_description: String(err) }))
-      } else {
+  for (const host of ['platform', 'api', 'console'] as const) {
+    servers[host].on('request', (req, res) => {
+      const chunks: Buffer[] = []
+      req.on('data', (c: Buffer) => chunks.push(c))
+      req.on('end', () => {
+        const u = new URL(req.url ?? '/', urls[host])
+        let body: Record<string, unknown> = {}
+        try {
+          body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {}
+        } catch {
+          body = { raw: Buffer.concat(chunks).toString('utf8') }
+        }
+        const record: RecordedRequest = { host, method: req.method ?? '', path: u.pathname, query: Object.fromEntries(u.searchParams), headers: { ...req.headers }, body }
+        const fail = (err: unknown) => json(res, 500, { type: 'error', error: { type: 'api_error', message: String(err) } })
+        if (u.pathname === '/v1/oauth/token') standIn.tokenRequests.push(record)
+        if (host === 'console') return notFound(res)
+        if (u.pathname === '/v1/oauth/token' && req.method === 'POST') return token(req, res, body)
+        if (host === 'platform') {
+          if (u.pathname === '/oauth/authorize') {
+            const { status, error, code } = authorize(u.searchParams)
+            return json(res, status, error ? { error } : { code, state: u.searchParams.get('state') })
+          }
+          return notFound(res)
+        }
         standIn.apiRequests.push(record)
-        api(req, res, u.pathname, body).catch((err) => json(res, 500, { type: 'error', error: { type: 'api_error', message: String(err) } }))
-      }
+        const bearer = String(req.headers.authorization ?? '').replace(/^Bearer /, '')
+        const entry = access.get(bearer)
+        const check = options.verifyToken ? options.verifyToken(bearer) : Promise.resolve(entry !== undefined && entry.login.live && entry.expiresAt >= Date.now())
+        check.then((valid) => api(req, res, u.pathname, body, valid)).catch(fail)
+      })
     })
-  })
+  }
 
+  const tokenUrl = (host: StandInHost) => `${urls[host]}/v1/oauth/token`
   const standIn: AnthropicStandIn = {
-    url,
-    config: { ...ANTHROPIC_OAUTH_CONFIG, tokenUrl: `${url}/v1/oauth/token` },
+    url: urls.api,
+    platformUrl: urls.platform,
+    consoleUrl: urls.console,
+    config: {
+      ...ANTHROPIC_OAUTH_CONFIG,
+      authorizeUrl: `${urls.platform}/oauth/authorize`,
+      tokenUrl: tokenUrl('platform'),
+      tokenUrlFallbacks: [tokenUrl('api'), tokenUrl('console')],
+    },
+    legacyConfig: { ...ANTHROPIC_OAUTH_CONFIG, authorizeUrl: `${urls.platform}/oauth/authorize`, tokenUrl: tokenUrl('console'), tokenUrlFallbacks: [] },
     apiRequests: [],
     tokenRequests: [],
     accessTokenTtlSeconds: 3600,
     invalidGrants: 0,
-    issueCode(challenge, state) {
+    issueCode(challenge, state, redirectUri = DEFAULT_REDIRECT_URI, scope = DEFAULT_SCOPES) {
       const code = b64url(randomBytes(16))
-      codes.set(code, { challenge, state })
+      codes.set(code, { challenge, state, redirectUri, scope })
       return code
+    },
+    async approve(authorizationUrl) {
+      const page = new URL(authorizationUrl)
+      const answer = await fetch(`${urls.platform}/oauth/authorize${page.search}`)
+      const result = (await answer.json()) as { code?: string; state?: string; error?: string }
+      if (!answer.ok || !result.code) throw new Error(`the authorization page refused: ${result.error}`)
+      const redirectUri = page.searchParams.get('redirect_uri')!
+      if (redirectUri === DEFAULT_REDIRECT_URI) return `${result.code}#${result.state}`
+      // The browser follows the redirect to the CLI's loopback server ("localhost": 127.0.0.1 here).
+      const target = new URL(redirectUri)
+      target.searchParams.set('code', result.code)
+      target.searchParams.set('state', result.state!)
+      await fetch(target.href.replace('//localhost:', '//127.0.0.1:'))
+      return target.href
     },
     rejectNext(n) {
       reject = n
     },
+    failNextTokenRequests(n, failure) {
+      failures = { n, failure }
+    },
     close: () =>
-      new Promise<void>((resolve) => {
-        http.closeAllConnections()
-        http.close(() => resolve())
-      }),
+      Promise.all(
+        Object.values(servers).map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.closeAllConnections()
+              server.close(() => resolve())
+            }),
+        ),
+      ).then(() => undefined),
   }
   return standIn
 }

@@ -27,12 +27,14 @@ export async function status(args: string[], io: CliIO): Promise<number> {
     expiresAt: tokens?.expiresAt ? new Date(tokens.expiresAt).toISOString() : null,
     expired: tokens ? isExpired(tokens, now, 0) : null,
     refreshable: tokens ? Boolean(tokens.refreshToken) : null,
+    daysLeft: tokens?.expiresAt ? Math.max(0, Math.floor((tokens.expiresAt - now) / 86_400_000)) : null,
   }
   if (values.json) {
     io.stdout.write(`${JSON.stringify(info, null, 2)}\n`)
   } else if (!tokens) {
     io.stdout.write(`Not logged in (${store.name}). Run: anthropic-oauth login\n`)
   } else {
+    // A long-lived login (a year, never renewed) reads in days: "expires in 364 days".
     const expiry = tokens.expiresAt ? `${info.expired ? 'expired' : 'expires'} ${inWords(tokens.expiresAt - now)}` : 'no expiry given'
     io.stdout.write(
       [

@@ -31,7 +31,8 @@ export async function token(args: string[], io: CliIO): Promise<number> {
   const { TokenManager } = await import('@oauth/http')
   const manager = new TokenManager({ store, config: configFrom(values, io.env) })
   const tokens = await manager.getTokens()
-  if (!isExpired(tokens)) return io.stdout.write(`${tokens.accessToken}\n`), EXIT.OK
+  // A long-lived token (no refresh token) is printed until it ends; it is never refreshed.
+  if (!isExpired(tokens) || !tokens.refreshToken) return io.stdout.write(`${tokens.accessToken}\n`), EXIT.OK
   try {
     // getTokens may serve an expiring token while it refreshes in the background; a script
     // gets the fresh one instead (refresh joins the refresh already under way).

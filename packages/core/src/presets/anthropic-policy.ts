@@ -1,0 +1,48 @@
+import {
+  OAUTH_POLICY_CLAUDE_CODE_ONLY,
+  OAUTH_POLICY_EXTRA_USAGE,
+  OAUTH_POLICY_OAUTH_UNSUPPORTED,
+  OAUTH_POLICY_REFUSED,
+  OAuthPolicyError,
+} from '../errors.js'
+import { sanitizeText } from '../sanitize.js'
+
+const TERMS = "Anthropic's terms restrict subscription OAuth tokens to Anthropic's own apps; see https://www.anthropic.com/legal/consumer-terms. Your login is fine: this is not fixed by logging in again."
+
+// The answers the Messages API gives subscription tokens used outside Anthropic's own apps,
+// each as public issue threads show it (all `{"type":"error","error":{"type":…,"message":…}}`):
+const RULES: { status: number; test: (message: string) => boolean; code: string; what: string }[] = [
+  // anthropics/claude-code#45048 and #45911 (2026-04), ianjwhite99/opencode-with-claude#91
+  { status: 400, test: (m) => m.includes('Third-party apps now draw from'), code: OAUTH_POLICY_EXTRA_USAGE, what: 'Requests from apps other than Anthropic’s own are billed to extra usage, not to the plan.' },
+  // anthropics/claude-code#24198 and #24690 (2026-02), anymorph-ai/Claudable#45
+  { status: 400, test: (m) => m.includes('only authorized for use with Claude Code'), code: OAUTH_POLICY_CLAUDE_CODE_ONLY, what: 'This credential may only be used by Claude Code.' },
+  // bytedance/deer-flow#1245 (2026-03): a bare "Error" for the same token that Claude Code can use
+  { status: 400, test: (m) => m.trim() === 'Error', code: OAUTH_POLICY_REFUSED, what: 'The API refused this subscription token without saying why ("Error").' },
+  // DESIGN.md §3; the 401 the API gives OAuth tokens where it does not accept them
+  { status: 401, test: (m) => m.includes('OAuth authentication is currently not supported'), code: OAUTH_POLICY_OAUTH_UNSUPPORTED, what: 'The API does not accept OAuth tokens for this request.' },
+]
+
+/**
+ * Reads an Anthropic API error answer and returns the typed policy refusal it is, or
+ * `undefined` when it is any other error (which the caller handles as usual).
+ *
+ * @example
+ * ```ts
+ * import { anthropicPolicyError } from '@oauth/core'
+ * const body = '{"type":"error","error":{"type":"invalid_request_error","message":"Error"}}'
+ * anthropicPolicyError(400, body)?.code // 'OAUTH_POLICY_REFUSED'
+ * ```
+ */
+export function anthropicPolicyError(status: number, body: string): OAuthPolicyError | undefined {
+  if (status !== 400 && status !== 401) return undefined
+  let message: unknown
+  try {
+    message = (JSON.parse(body) as { error?: { message?: unknown } })?.error?.message
+  } catch {
+    return undefined
+  }
+  if (typeof message !== 'string') return undefined
+  const rule = RULES.find((r) => r.status === status && r.test(message as string))
+  if (!rule) return undefined
+  return new OAuthPolicyError(rule.code, status, `${rule.what} The API answered HTTP ${status}: "${sanitizeText(message, 300)}". ${TERMS}`)
+}
