@@ -82,7 +82,7 @@ describe('anthropic-oauth with the Anthropic preset wire format', () => {
     expect(result.code).toBe(0)
     expect(result.stdout).toContain('Logged in as dev@example.com')
     expect(result.stdout).toContain('Organization: Stand-in Org')
-    expect(result.stdout).toContain('user:inference user:profile')
+    expect(result.stdout).toContain('org:create_api_key user:profile user:inference')
     expect(result.stdout).toMatch(/expires in (59 min|1 h 0 min)/)
     expect(result.stdout).toContain(path)
     expect(result.stdout + result.stderr).not.toMatch(/sk-ant-o[ar]t01/)

@@ -1,6 +1,6 @@
 import { Anthropic, type ClientOptions, type Middleware } from '@anthropic-ai/sdk'
-import { anthropicPolicyError, DEFAULT_OAUTH_BETAS, DEFAULT_USER_AGENT, OAUTH_NOT_LOGGED_IN, OAuthError, type OAuthConfig, type OAuthTokens, type ResolvedOAuthConfig, type TokenStore } from '@oauth/core'
-import { mergeBetas, TokenManager, type TokenRequestOptions } from '@oauth/http'
+import { DEFAULT_OAUTH_BETAS, DEFAULT_USER_AGENT, OAUTH_NOT_LOGGED_IN, OAuthError, type OAuthConfig, type OAuthTokens, type ResolvedOAuthConfig, type TokenStore } from '@oauth/core'
+import { anthropicPolicyError, mergeBetas, TokenManager, type TokenRequestOptions } from '@oauth/http'
 import { EnvTokenStore, loadTokensFromEnv, type Env } from '@oauth/storage-env'
 import { FileTokenStore } from '@oauth/storage-file'
 import { authorizeInteractive, type AuthorizeInteractiveOptions } from './interactive.js'

@@ -15,7 +15,6 @@ export {
   LONG_LIVED_SCOPES,
   OAUTH_BETA,
 } from './presets/anthropic.js'
-export { anthropicPolicyError } from './presets/anthropic-policy.js'
 export { sanitizeText } from './sanitize.js'
 export { assertConfig, resolveConfig, type OAuthConfig, type ResolvedOAuthConfig } from './config.js'
 export { computeCodeChallenge, generatePkce, generateState, type PkcePair } from './pkce.js'

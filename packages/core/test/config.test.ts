@@ -33,10 +33,13 @@ describe('resolveConfig', () => {
       clientId: 'app',
       authorizeUrl: 'https://id.example/auth',
       tokenUrl: 'https://id.example/token',
+      tokenUrlFallbacks: [],
       redirectUri: 'https://app.example/cb',
+      loopbackRedirectUri: undefined,
       scopes: '',
       tokenRequestFormat: 'form',
       includeStateInTokenRequest: false,
+      tokenRequestHeaders: {},
       authorizeParams: {},
       userAgent: undefined,
     })

@@ -1,4 +1,5 @@
-import { anthropicPolicyError, DEFAULT_CLIENT_ID, DEFAULT_OAUTH_BETAS, OAUTH_BETA } from '@oauth/core'
+import { DEFAULT_CLIENT_ID, DEFAULT_OAUTH_BETAS, OAUTH_BETA } from '@oauth/core'
+import { anthropicPolicyError } from './anthropic-policy.js'
 import type { TokenManager } from './token-manager.js'
 
 /** Options for {@link createOAuthFetch}. */

@@ -4,8 +4,8 @@ import {
   OAUTH_POLICY_OAUTH_UNSUPPORTED,
   OAUTH_POLICY_REFUSED,
   OAuthPolicyError,
-} from '../errors.js'
-import { sanitizeText } from '../sanitize.js'
+  sanitizeText,
+} from '@oauth/core'
 
 const TERMS = "Anthropic's terms restrict subscription OAuth tokens to Anthropic's own apps; see https://www.anthropic.com/legal/consumer-terms. Your login is fine: this is not fixed by logging in again."
 
@@ -13,7 +13,7 @@ const TERMS = "Anthropic's terms restrict subscription OAuth tokens to Anthropic
 // each as public issue threads show it (all `{"type":"error","error":{"type":…,"message":…}}`):
 const RULES: { status: number; test: (message: string) => boolean; code: string; what: string }[] = [
   // anthropics/claude-code#45048 and #45911 (2026-04), ianjwhite99/opencode-with-claude#91
-  { status: 400, test: (m) => m.includes('Third-party apps now draw from'), code: OAUTH_POLICY_EXTRA_USAGE, what: 'Requests from apps other than Anthropic’s own are billed to extra usage, not to the plan.' },
+  { status: 400, test: (m) => m.includes('now draw from your extra usage'), code: OAUTH_POLICY_EXTRA_USAGE, what: 'Requests from apps other than Anthropic’s own are billed to extra usage, not to the plan.' },
   // anthropics/claude-code#24198 and #24690 (2026-02), anymorph-ai/Claudable#45
   { status: 400, test: (m) => m.includes('only authorized for use with Claude Code'), code: OAUTH_POLICY_CLAUDE_CODE_ONLY, what: 'This credential may only be used by Claude Code.' },
   // bytedance/deer-flow#1245 (2026-03): a bare "Error" for the same token that Claude Code can use
@@ -28,7 +28,7 @@ const RULES: { status: number; test: (message: string) => boolean; code: string;
  *
  * @example
  * ```ts
- * import { anthropicPolicyError } from '@oauth/core'
+ * import { anthropicPolicyError } from '@oauth/http'
  * const body = '{"type":"error","error":{"type":"invalid_request_error","message":"Error"}}'
  * anthropicPolicyError(400, body)?.code // 'OAUTH_POLICY_REFUSED'
  * ```
