@@ -119,6 +119,21 @@ describe('anthropic-oauth with the Anthropic preset wire format', () => {
     }
   }, 30_000)
 
+  it('token: a still-valid token is printed with a warning when the refresh is rate limited', async () => {
+    const stored = JSON.parse(readFileSync(path, 'utf8'))
+    // 4 minutes left: inside the refresh margin, but the token still works.
+    writeFileSync(path, JSON.stringify({ ...stored, expires_at: Date.now() / 1000 + 240 }))
+    standIn.tokenFailure = { status: 429, body: { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } }, headers: { 'retry-after': '0' } }
+    try {
+      const result = await cli(['token', '--path', path, '--config', presetConfig])
+      expect(result.code).toBe(0)
+      expect(result.stdout).toBe(`${stored.access_token}\n`)
+      expect(result.stderr).toMatch(/Warning: could not renew the access token .*rate limit/i)
+    } finally {
+      standIn.tokenFailure = undefined
+    }
+  }, 30_000)
+
   it('logout: removes the login; then status and token exit 3', async () => {
     expect((await cli(['logout', '--path', path])).code).toBe(0)
     const status = await cli(['status', '--path', path])
@@ -148,6 +163,45 @@ describe('anthropic-oauth with the Anthropic preset wire format', () => {
       if (saved === undefined) delete process.env.ANTHROPIC_CONFIG_DIR
       else process.env.ANTHROPIC_CONFIG_DIR = saved
     }
+  })
+})
+
+describe('anthropic-oauth login modes and long-lived logins', () => {
+  /** The user at the paste prompt: approves on the stand-in's page and pastes what it shows. */
+  const approveAndPaste = () => {
+    let answered = false
+    return (text: string, answer: (line: string) => void) => {
+      const url = urlIn(text)
+      if (!url || answered) return
+      answered = true
+      void standIn.approve(url).then(answer)
+    }
+  }
+
+  it('login --manual sends the paste page as redirect URI; status then works', async () => {
+    const path = join(dir, 'manual', 'oauth_tokens.json')
+    const result = await cli(['login', '--manual', '--config', presetConfig, '--path', path], { onStderr: approveAndPaste(), env: { DISPLAY: ':0' } })
+    expect(result.code).toBe(0)
+    expect((standIn.tokenRequests.at(-1)!.body as { redirect_uri: string }).redirect_uri).toBe('https://platform.claude.com/oauth/code/callback')
+  })
+
+  it('login --long-lived: a one-year inference-only token; status shows the days left and that it cannot be renewed', async () => {
+    const path = join(dir, 'long-lived', 'oauth_tokens.json')
+    const result = await cli(['login', '--long-lived', '--no-browser', '--config', presetConfig, '--path', path], { onStderr: approveAndPaste() })
+    expect(result.code).toBe(0)
+    expect(result.stderr).toMatch(/lasts until \d{4}-\d\d-\d\d and cannot be renewed/)
+    const saved = JSON.parse(readFileSync(path, 'utf8'))
+    expect(saved.refresh_token).toBe('') // the Python SDK's file layout: no refresh token is an empty string
+    expect(saved.scope).toBe('user:inference')
+    const status = await cli(['status', '--path', path])
+    expect(status.stdout).toMatch(/expires in 36[45] days, cannot be renewed/)
+    expect(JSON.parse((await cli(['status', '--path', path, '--json'])).stdout)).toMatchObject({ refreshable: false, daysLeft: expect.any(Number) })
+    // Within the last 5 minutes it is still printed, never refreshed.
+    writeFileSync(path, JSON.stringify({ ...saved, expires_at: Date.now() / 1000 + 120 }))
+    const before = standIn.tokenRequests.length
+    const token = await cli(['token', '--path', path, '--config', presetConfig])
+    expect(token.stdout).toBe(`${saved.access_token}\n`)
+    expect(standIn.tokenRequests.length).toBe(before)
   })
 })
 

@@ -1,0 +1,164 @@
+// The Anthropic preset against the stand-in, which models the service as public sources show
+// it today: the platform token endpoint, the console host's 404, bound one-use codes, rotating
+// refresh tokens, invalid_scope on a refresh with a scope, the policy refusals, 429 + Retry-After.
+import { buildAuthorizationUrl, OAUTH_INVALID_GRANT, OAUTH_NETWORK_ERROR, OAUTH_RATE_LIMITED, OAUTH_TOKEN_ENDPOINT_ERROR, OAuthPolicyError, type OAuthConfig, type OAuthTokens } from '@oauth/core'
+import { freePort, startAnthropicStandIn, type AnthropicStandIn } from '@oauth/test-utils'
+import { POLICY_ANSWERS } from '@oauth/test-utils/anthropic-stand-in'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { anthropicPolicyError, createOAuthFetch, exchangeCodeForTokens, OAuthHttpError, refreshAccessToken, TokenManager } from '../src/index.js'
+
+let standIn: AnthropicStandIn
+beforeAll(async () => {
+  standIn = await startAnthropicStandIn()
+})
+afterAll(() => standIn.close())
+
+const noRetry = { retry: false as const }
+
+async function signIn(config: OAuthConfig = standIn.config): Promise<OAuthTokens> {
+  const { url, oauthState } = await buildAuthorizationUrl(config)
+  const pasted = await standIn.approve(url)
+  const [code, state] = pasted.split('#') as [string, string]
+  return exchangeCodeForTokens(code, state, oauthState, config, noRetry)
+}
+
+const since = (n: number) => standIn.tokenRequests.slice(n)
+
+describe('token requests under the preset', () => {
+  it('exchange and refresh go to platform.claude.com with anthropic-beta, a JSON body, and no scope on refresh', async () => {
+    const n = standIn.tokenRequests.length
+    const tokens = await signIn()
+    const fresh = await refreshAccessToken(tokens.refreshToken!, standIn.config, noRetry)
+    expect(fresh.refreshToken).not.toBe(tokens.refreshToken) // rotated
+    const [exchange, refresh] = since(n)
+    for (const request of [exchange!, refresh!]) {
+      expect(request.host).toBe('platform')
+      expect(request.headers['anthropic-beta']).toBe('oauth-2025-04-20')
+      expect(request.headers['content-type']).toBe('application/json')
+    }
+    expect(Object.keys(refresh!.body as object).sort()).toEqual(['client_id', 'grant_type', 'refresh_token'])
+  })
+
+  it('the service refuses a refresh that sends scope (invalid_scope), which is why none is ever sent', async () => {
+    const tokens = await signIn()
+    const res = await fetch(standIn.config.tokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ grant_type: 'refresh_token', client_id: standIn.config.clientId, refresh_token: tokens.refreshToken, scope: 'user:inference' }),
+    })
+    expect(res.status).toBe(400)
+    expect((await res.json()).error).toBe('invalid_scope')
+    // The refresh token was not spent by the refused request: the library's own refresh works.
+    await expect(refreshAccessToken(tokens.refreshToken!, standIn.config, noRetry)).resolves.toMatchObject({ tokenType: 'Bearer' })
+  })
+
+  it('a generic server gets a form-encoded refresh without scope either', async () => {
+    let body = ''
+    const fetchSpy: typeof fetch = async (_url, init) => {
+      body = String(init?.body)
+      return Response.json({ access_token: 'at', token_type: 'Bearer', expires_in: 60 })
+    }
+    const generic = { clientId: 'app', authorizeUrl: 'https://id.example/auth', tokenUrl: 'https://id.example/token', redirectUri: 'https://app.example/cb', scopes: 'openid offline_access' }
+    await refreshAccessToken('rt', generic, { ...noRetry, fetch: fetchSpy })
+    expect(Object.fromEntries(new URLSearchParams(body))).toEqual({ grant_type: 'refresh_token', refresh_token: 'rt', client_id: 'app' })
+  })
+
+  it('a code works once: replaying it is invalid_grant', async () => {
+    const { url, oauthState } = await buildAuthorizationUrl(standIn.config)
+    const [code, state] = (await standIn.approve(url)).split('#') as [string, string]
+    await exchangeCodeForTokens(code, state, oauthState, standIn.config, noRetry)
+    await expect(exchangeCodeForTokens(code, state, oauthState, standIn.config, noRetry)).rejects.toMatchObject({ code: OAUTH_INVALID_GRANT })
+  })
+
+  it('reusing a rotated refresh token revokes the whole login, the newest access token included', async () => {
+    const tokens = await signIn()
+    const fresh = await refreshAccessToken(tokens.refreshToken!, standIn.config, noRetry)
+    const api = () => fetch(`${standIn.url}/v1/models`, { headers: { authorization: `Bearer ${fresh.accessToken}` } })
+    expect((await api()).status).toBe(200)
+    await expect(refreshAccessToken(tokens.refreshToken!, standIn.config, noRetry)).rejects.toMatchObject({ code: OAUTH_INVALID_GRANT })
+    expect((await api()).status).toBe(401)
+    await expect(refreshAccessToken(fresh.refreshToken!, standIn.config, noRetry)).rejects.toMatchObject({ code: OAUTH_INVALID_GRANT })
+  })
+
+  it("the 2025 plan's console endpoint cannot sign anyone in: 404, typed", async () => {
+    const err = await signIn(standIn.legacyConfig).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(OAuthHttpError)
+    expect(err).toMatchObject({ code: OAUTH_TOKEN_ENDPOINT_ERROR, status: 404, error: 'not_found_error' })
+  })
+
+  it('a 429 with Retry-After is reported as a rate limit with the wait, and retried after it', async () => {
+    const tokens = await signIn()
+    const limited = { status: 429, body: { type: 'error', error: { type: 'rate_limit_error', message: 'Rate limited' } }, headers: { 'retry-after': '1' } }
+    standIn.failNextTokenRequests(1, limited)
+    await expect(refreshAccessToken(tokens.refreshToken!, standIn.config, noRetry)).rejects.toMatchObject({ code: OAUTH_RATE_LIMITED, retryAfterMs: 1000 })
+    standIn.failNextTokenRequests(1, limited)
+    const n = standIn.tokenRequests.length
+    await expect(refreshAccessToken(tokens.refreshToken!, standIn.config, { retry: { retries: 1 } })).resolves.toMatchObject({ tokenType: 'Bearer' })
+    expect(since(n)).toHaveLength(2)
+  })
+})
+
+describe('fallback token endpoints', () => {
+  it('after a 404, the next endpoint signs in; the one that answered is used first from then on', async () => {
+    const config = { ...standIn.config, tokenUrl: `${standIn.consoleUrl}/v1/oauth/token`, tokenUrlFallbacks: [`${standIn.url}/v1/oauth/token`] }
+    const n = standIn.tokenRequests.length
+    const tokens = await signIn(config)
+    expect(since(n).map((r) => r.host)).toEqual(['console', 'api'])
+    await refreshAccessToken(tokens.refreshToken!, config, noRetry)
+    expect(since(n).map((r) => r.host)).toEqual(['console', 'api', 'api'])
+  })
+
+  it('after a failure to connect, the next endpoint signs in', async () => {
+    const closed = `http://127.0.0.1:${await freePort()}/v1/oauth/token`
+    const config = { ...standIn.config, tokenUrl: closed, tokenUrlFallbacks: [standIn.config.tokenUrl] }
+    const n = standIn.tokenRequests.length
+    await expect(signIn(config)).resolves.toMatchObject({ tokenType: 'Bearer' })
+    expect(since(n).map((r) => r.host)).toEqual(['platform'])
+  })
+
+  it('after any other answer (400 invalid_grant), no other endpoint is tried and no second request is made', async () => {
+    const config = { ...standIn.config, tokenUrlFallbacks: [`${standIn.url}/v1/oauth/token`, `${standIn.consoleUrl}/v1/oauth/token`] }
+    const n = standIn.tokenRequests.length
+    await expect(refreshAccessToken('sk-ant-ort01-not-a-real-one', config)).rejects.toMatchObject({ code: OAUTH_INVALID_GRANT })
+    expect(since(n).map((r) => r.host)).toEqual(['platform'])
+  })
+
+  it('when every endpoint is unreachable, the error says so', async () => {
+    const config = { ...standIn.config, tokenUrl: `http://127.0.0.1:${await freePort()}/t`, tokenUrlFallbacks: [`http://127.0.0.1:${await freePort()}/t`] }
+    await expect(refreshAccessToken('rt', config, noRetry)).rejects.toMatchObject({ code: OAUTH_NETWORK_ERROR })
+  })
+})
+
+describe('policy refusals of subscription tokens', () => {
+  const modes = Object.keys(POLICY_ANSWERS) as (keyof typeof POLICY_ANSWERS)[]
+  const codes = { 'extra-usage': 'OAUTH_POLICY_EXTRA_USAGE', 'claude-code-only': 'OAUTH_POLICY_CLAUDE_CODE_ONLY', bare: 'OAUTH_POLICY_REFUSED', 'oauth-unsupported': 'OAUTH_POLICY_OAUTH_UNSUPPORTED' }
+
+  it.each(modes)('createOAuthFetch: %s is a typed OAuthPolicyError, with no refresh and no retry', async (mode) => {
+    const manager = new TokenManager({ tokens: await signIn(), config: standIn.config })
+    const oauthFetch = createOAuthFetch(manager)
+    const [apiBefore, tokenBefore] = [standIn.apiRequests.length, standIn.tokenRequests.length]
+    standIn.policy = mode
+    try {
+      const err = await oauthFetch(`${standIn.url}/v1/messages`, { method: 'POST', body: '{}' }).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(OAuthPolicyError)
+      expect(err).toMatchObject({ code: codes[mode], status: POLICY_ANSWERS[mode].status })
+      expect((err as Error).message).toContain("Anthropic's terms")
+      expect((err as Error).message).not.toMatch(/log in/i)
+    } finally {
+      standIn.policy = undefined
+    }
+    expect(standIn.apiRequests.length).toBe(apiBefore + 1)
+    expect(standIn.tokenRequests.length).toBe(tokenBefore)
+    expect(manager.refreshCount).toBe(0)
+  })
+
+  it('other 400s and 401s are not policy refusals; control characters from the server never reach the message', () => {
+    expect(anthropicPolicyError(400, '{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: field required"}}')).toBeUndefined()
+    expect(anthropicPolicyError(401, '{"type":"error","error":{"type":"authentication_error","message":"Invalid bearer token"}}')).toBeUndefined()
+    expect(anthropicPolicyError(500, '{"type":"error","error":{"type":"api_error","message":"Error"}}')).toBeUndefined()
+    expect(anthropicPolicyError(400, '<html>Error</html>')).toBeUndefined()
+    const err = anthropicPolicyError(400, JSON.stringify({ type: 'error', error: { message: 'Third-party apps now draw from your extra usage\u001b]0;pwned\u0007\r\nFAKE LINE' } }))!
+    expect(err.code).toBe('OAUTH_POLICY_EXTRA_USAGE')
+    expect(err.message).not.toMatch(/[\u0000-\u001f\u007f]/)
+  })
+})
