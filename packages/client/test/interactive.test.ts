@@ -29,7 +29,9 @@ describe('authorizeInteractive with the Anthropic preset', () => {
       ...t,
       mode: 'manual',
       // The "user": signs in on the printed URL and pastes what the paste page shows.
-      openBrowser: async (url) => t.input.write(`not-a-code\n  ${await standIn.approve(url)}  \n`),
+      openBrowser: async (url) => {
+        t.input.write(`not-a-code\n  ${await standIn.approve(url)}  \n`)
+      },
     })
     expect(tokens.account?.emailAddress).toBe('dev@example.com')
     expect(t.printed()).toContain(`${standIn.platformUrl}/oauth/authorize?code=true`)
