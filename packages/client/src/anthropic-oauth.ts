@@ -56,6 +56,7 @@ export class AnthropicOAuth extends Anthropic {
       }
     }
     const manager = tokenManager ?? new TokenManager({ tokens: oauthTokens, store: tokenStorage, config: oauthConfig, requestOptions: oauthRequestOptions })
+
     const resolvedBetas = betas ?? DEFAULT_OAUTH_BETAS
     const resolvedUserAgent = userAgent ?? DEFAULT_USER_AGENT
     // Everything passed here is kept in _options, so withOptions() clones get the same
@@ -169,6 +170,11 @@ export class AnthropicOAuth extends Anthropic {
     const headers = request.headers instanceof Headers ? request.headers : new Headers(request.headers)
     // ANTHROPIC_CUSTOM_HEADERS or defaultHeaders may carry one; an OAuth request never does.
     headers.delete('x-api-key')
+    // Our bearer token always wins over an Authorization header from ANTHROPIC_CUSTOM_HEADERS,
+    // defaultHeaders or the request (with one, the SDK skips its token cache): that header
+    // would be refused with a 401, which would then spend a refresh for nothing. The manager
+    // answers from memory; it is the same token the SDK's cache got from it.
+    headers.set('authorization', `Bearer ${await this.#manager.getAccessToken()}`)
     headers.set('anthropic-beta', mergeBetas(headers.get('anthropic-beta'), this.#betas))
     headers.set('user-agent', this.#userAgent)
     request.headers = headers

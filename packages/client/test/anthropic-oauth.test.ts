@@ -117,6 +117,16 @@ describe('AnthropicOAuth', () => {
     expect(JSON.stringify(headers)).not.toContain('LEAK')
   })
 
+  it('our bearer token always wins over an Authorization header from ANTHROPIC_CUSTOM_HEADERS, defaultHeaders or the request', async () => {
+    process.env.ANTHROPIC_CUSTOM_HEADERS = 'Authorization: Bearer from-env'
+    const tokens = await login()
+    const c = client(tokens, { defaultHeaders: { Authorization: 'Bearer from-defaults' } })
+    await c.messages.create({ model: 'claude-test', max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] }, { headers: { Authorization: 'Bearer from-request' } })
+    await c.withOptions({ defaultHeaders: { authorization: 'Bearer from-clone' } }).models.list()
+    for (const request of standIn.apiRequests) expect(request.headers.authorization).toBe(`Bearer ${tokens.accessToken}`)
+    expect(refreshes()).toHaveLength(0) // no 401, so no refresh spent for nothing
+  })
+
   it('refuses an API key or auth token beside OAuth', () => {
     expect(() => new AnthropicOAuth({ apiKey: 'sk-ant-api03-x' } as never)).toThrow(/cannot be combined/)
   })

@@ -39,6 +39,14 @@ export interface TokenManagerOptions {
 
 const BACKGROUND_BACKOFF_MS = 5_000
 
+/** Objects handed in or out are copies: a caller mutating one cannot change the login. */
+function copy(tokens: OAuthTokens): OAuthTokens {
+  const c = { ...tokens }
+  if (tokens.account) c.account = { ...tokens.account }
+  if (tokens.organization) c.organization = { ...tokens.organization }
+  return c
+}
+
 /**
  * Holds one login's tokens and keeps them fresh, following the rules users were burnt by elsewhere:
  *
@@ -71,9 +79,12 @@ export class TokenManager {
   #loading: Promise<OAuthTokens | null> | undefined
   #lastBackgroundFailure = -Infinity
   #refreshCount = 0
+  /** Bumped by every logout and new login: a refresh started before one of them is dropped. */
+  #generation = 0
+  #change: Promise<void> | undefined
 
   constructor(options: TokenManagerOptions = {}) {
-    this.#tokens = options.tokens ?? null
+    this.#tokens = options.tokens ? copy(options.tokens) : null
     this.#store = options.store
     this.#config = resolveConfig(options.config)
     this.#bufferSeconds = options.expiryBufferSeconds ?? EXPIRY_BUFFER_SECONDS
@@ -96,7 +107,7 @@ export class TokenManager {
 
   /** A copy of the tokens held in memory now (no loading, no refresh); `null` before the first load. */
   get tokens(): OAuthTokens | null {
-    return this.#tokens && { ...this.#tokens }
+    return this.#tokens && copy(this.#tokens)
   }
 
   /** How many refresh requests this manager has sent. */
@@ -113,14 +124,14 @@ export class TokenManager {
   async getTokens(): Promise<OAuthTokens> {
     const tokens = await this.#current()
     const now = this.#now()
-    if (!isExpired(tokens, now, this.#bufferSeconds)) return tokens
+    if (!isExpired(tokens, now, this.#bufferSeconds)) return copy(tokens)
     // Without a refresh token (a long-lived login) a token is used until it ends, never refreshed.
-    if (!tokens.refreshToken && tokens.expiresAt! > now) return tokens
+    if (!tokens.refreshToken && tokens.expiresAt! > now) return copy(tokens)
     if (tokens.expiresAt! - now > this.#minValidityMs) {
       this.#refreshInBackground(tokens.accessToken)
-      return tokens
+      return copy(tokens)
     }
-    return this.#refresh(tokens.accessToken)
+    return copy(await this.#refresh(tokens.accessToken))
   }
 
   /**
@@ -131,20 +142,48 @@ export class TokenManager {
   async refresh(options: { failedAccessToken?: string } = {}): Promise<OAuthTokens> {
     const current = await this.#current()
     const failed = options.failedAccessToken ?? current.accessToken
-    if (current.accessToken !== failed && !isExpired(current, this.#now(), this.#bufferSeconds)) return current
-    return this.#refresh(failed)
+    if (current.accessToken !== failed && !isExpired(current, this.#now(), this.#bufferSeconds)) return copy(current)
+    return copy(await this.#refresh(failed))
   }
 
-  /** Stores a new login (after a code exchange): saved to the store first, then used. */
+  /**
+   * Stores a new login (after a code exchange): saved to the store first, under its lock, then
+   * used. It beats any refresh in flight: that refresh's result is dropped, never saved over it.
+   */
   async setTokens(tokens: OAuthTokens): Promise<void> {
-    if (this.#store) await this.#store.save(tokens)
-    this.#tokens = tokens
+    const login = copy(tokens)
+    this.#generation++
+    await this.#changeUnderLock(async () => {
+      this.#generation++
+      if (this.#store) await this.#store.save(login)
+      this.#tokens = login
+    })
   }
 
-  /** Forgets the login, in memory and in the store. */
+  /**
+   * Logs out: forgets the login at once in memory, then clears the store under its lock. It
+   * beats any refresh in flight: that refresh's result is dropped, never saved over the logout.
+   */
   async clear(): Promise<void> {
-    if (this.#store) await this.#store.clear()
+    this.#generation++
     this.#tokens = null
+    this.#loading = undefined
+    await this.#changeUnderLock(async () => {
+      this.#generation++
+      this.#tokens = null
+      if (this.#store) await this.#store.clear()
+    })
+  }
+
+  /** A logout or login, under the store's lock; a refresh it supersedes waits for it to finish. */
+  #changeUnderLock(work: () => Promise<void>): Promise<void> {
+    const change = this.#underLock(work)
+    this.#change = change.catch(() => undefined)
+    return change
+  }
+
+  #underLock<T>(work: () => Promise<T>): Promise<T> {
+    return this.#store?.lock ? this.#store.lock(work) : work()
   }
 
   /**
@@ -188,11 +227,17 @@ export class TokenManager {
     return tokens
   }
 
+  /**
+   * One read of the store for all callers waiting at once. A store with no login is read again
+   * on the next call: a service started before `anthropic-oauth login` picks the login up.
+   */
   #load(): Promise<OAuthTokens | null> {
     if (!this.#store) return Promise.resolve(null)
+    const generation = this.#generation
     this.#loading ??= this.#store.load().then(
       (stored) => {
-        this.#tokens ??= stored
+        this.#loading = undefined
+        if (generation === this.#generation) this.#tokens ??= stored
         return this.#tokens
       },
       (err) => {
@@ -221,7 +266,12 @@ export class TokenManager {
 
   async #runRefresh(replacing: string): Promise<OAuthTokens> {
     const store = this.#store
-    const work = async (): Promise<OAuthTokens> => {
+    const generation = this.#generation
+    // A logout or a new login came after this refresh was asked for: it wins, and this
+    // refresh sends nothing more and saves nothing. Its callers get what that change left.
+    const SUPERSEDED = null
+    const work = async (): Promise<OAuthTokens | typeof SUPERSEDED> => {
+      if (generation !== this.#generation) return SUPERSEDED
       let base = this.#tokens
       if (store) {
         // Two processes refreshing one rotating token: re-read under the lock, and use what
@@ -248,6 +298,7 @@ export class TokenManager {
         this.#refreshCount++
         fresh = await refreshAccessToken(base.refreshToken, this.#config, this.#request)
       } catch (err) {
+        if (generation !== this.#generation) return SUPERSEDED
         if (store && err instanceof OAuthError && err.code === OAUTH_INVALID_GRANT) {
           // Another holder may have rotated the token between our read and our request.
           const again = await store.load().catch(() => null)
@@ -261,6 +312,8 @@ export class TokenManager {
       const merged: OAuthTokens = { ...fresh }
       if (!merged.organization && base.organization) merged.organization = base.organization
       if (!merged.account && base.account) merged.account = base.account
+      // Dropped, never saved over a logout or a login that came while it was in flight.
+      if (generation !== this.#generation) return SUPERSEDED
       if (store) {
         try {
           await store.save(merged)
@@ -277,6 +330,10 @@ export class TokenManager {
       this.#tokens = merged
       return merged
     }
-    return store?.lock ? store.lock(work) : work()
+    const result = await this.#underLock(work)
+    if (result !== SUPERSEDED) return result
+    await this.#change
+    if (this.#tokens) return this.#tokens
+    throw this.#notLoggedIn()
   }
 }

@@ -173,6 +173,60 @@ describe('TokenManager', () => {
   })
 })
 
+describe('TokenManager against logouts, logins and empty stores', () => {
+  it('an empty manager keeps looking: a login stored after it started is picked up without a restart', async () => {
+    const store = new MemoryTokenStore()
+    const manager = new TokenManager({ store, now })
+    await expect(manager.getAccessToken()).rejects.toMatchObject({ code: OAUTH_NOT_LOGGED_IN })
+    await store.save(tokens('later', 3_600_000)) // `anthropic-oauth login` in another process
+    expect(await manager.getAccessToken()).toBe('at-later')
+  })
+
+  it('clear() logs out at once: no later call returns the cleared token', async () => {
+    const store = new MemoryTokenStore(tokens('loaded', 3_600_000))
+    const manager = new TokenManager({ store, now })
+    expect(await manager.getAccessToken()).toBe('at-loaded')
+    await manager.clear()
+    await expect(manager.getAccessToken()).rejects.toMatchObject({ code: OAUTH_NOT_LOGGED_IN })
+    expect(await store.load()).toBeNull()
+  })
+
+  it('a logout during a refresh in flight wins: the refresh result is dropped, never saved', async () => {
+    const used = rotatingEndpoint({ wait: 100 })
+    const store = new MemoryTokenStore(tokens('old', -1000))
+    const manager = new TokenManager({ store, now, requestOptions: fast })
+    const refreshing = manager.getAccessToken()
+    await delay(20) // the refresh request is on the wire
+    await manager.clear()
+    await expect(refreshing).rejects.toMatchObject({ code: OAUTH_NOT_LOGGED_IN })
+    expect(used).toEqual(['rt-old'])
+    expect(await store.load()).toBeNull()
+    await expect(manager.getAccessToken()).rejects.toMatchObject({ code: OAUTH_NOT_LOGGED_IN })
+  })
+
+  it('a new login during a refresh in flight wins: the refresh result is dropped, the new login is kept', async () => {
+    rotatingEndpoint({ wait: 100 })
+    const store = new MemoryTokenStore(tokens('old', -1000))
+    const manager = new TokenManager({ store, now, requestOptions: fast })
+    const refreshing = manager.getAccessToken()
+    await delay(20)
+    await manager.setTokens(tokens('new-login', 3_600_000))
+    expect(await refreshing).toBe('at-new-login')
+    expect(await store.load()).toMatchObject({ accessToken: 'at-new-login' })
+    expect(await manager.getAccessToken()).toBe('at-new-login')
+  })
+
+  it('hands out and takes in copies: mutating them changes nothing', async () => {
+    const given = tokens('copy', 3_600_000)
+    const manager = new TokenManager({ tokens: given, now })
+    given.accessToken = 'mutated'
+    const out = await manager.getTokens()
+    out.accessToken = 'also-mutated'
+    out.account!.emailAddress = 'evil@example.com'
+    expect(await manager.getTokens()).toMatchObject({ accessToken: 'at-copy', account: { emailAddress: 'dev@example.com' } })
+  })
+})
+
 describe('createOAuthFetch', () => {
   it('signs Anthropic API requests with the bearer token, betas, user agent and beta=true, and drops x-api-key', async () => {
     const seen: Request[] = []
