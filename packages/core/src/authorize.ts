@@ -1,5 +1,6 @@
 import { assertConfig, type OAuthConfig } from './config.js'
 import { ANTHROPIC_OAUTH_CONFIG } from './presets/anthropic.js'
+import { sanitizeText } from './sanitize.js'
 import { timingSafeEqual } from './encoding.js'
 import {
   OAUTH_AUTHORIZATION_DENIED,
@@ -79,7 +80,8 @@ export function parseAuthCode(raw: string): AuthCode {
   if (text.includes('://') && URL.canParse(text)) {
     const params = new URL(text).searchParams
     const error = params.get('error')
-    if (error) throw new OAuthFlowError(OAUTH_AUTHORIZATION_DENIED, `Authorization refused (${error}). Start the login again.`)
+    // Network text: stripped of control characters before it can reach a terminal.
+    if (error) throw new OAuthFlowError(OAUTH_AUTHORIZATION_DENIED, `Authorization refused (${sanitizeText(error, 100)}). Start the login again.`)
     parts = [params.get('code'), params.get('state')]
   } else {
     parts = text.split('#')

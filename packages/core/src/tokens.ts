@@ -42,6 +42,18 @@ function field(obj: Json, key: string, required: boolean, fail: (why: string) =>
   return value
 }
 
+// RFC 6749 Appendix A.12, A.17: tokens are VSCHARs (%x20-7E). A CR, LF or NUL in one would
+// split or end an HTTP header; such a token is refused where it is parsed.
+const VSCHARS = /^[\x20-\x7e]+$/
+/** Ten years: longer than any real token lives (a long-lived Anthropic token lasts one). */
+const MAX_LIFETIME_SECONDS = 10 * 365 * 86_400
+/** The largest epoch milliseconds a `Date` can hold (ECMA-262 §21.4.1.22). */
+const MAX_DATE_MS = 8.64e15
+
+function checkToken(value: string | undefined, key: string, fail: (why: string) => never): void {
+  if (value !== undefined && !VSCHARS.test(value)) fail(`\`${key}\` contains characters a token cannot have (control characters or non-ASCII)`)
+}
+
 /** Says what a value is without saying what it holds (it may be a token). */
 function describe(value: unknown): string {
   if (value === null) return 'null'
@@ -82,12 +94,16 @@ export function tokensFromResponse(json: unknown, now: number = Date.now()): OAu
   if (tokenType.toLowerCase() !== 'bearer') fail('`token_type` is not Bearer')
   const tokens: OAuthTokens = { accessToken, tokenType, scope: field(body, 'scope', false, fail) ?? '' }
   const refreshToken = field(body, 'refresh_token', false, fail)
+  checkToken(accessToken, 'access_token', fail)
+  checkToken(refreshToken, 'refresh_token', fail)
   if (refreshToken !== undefined) tokens.refreshToken = refreshToken
   const expiresIn = body.expires_in
   if (expiresIn !== undefined && expiresIn !== null) {
     if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn < 0) {
       fail(`\`expires_in\` must be a non-negative number of seconds, got ${describe(expiresIn)}`)
     }
+    // An absurd lifetime would later break every date computed from it (RangeError: Invalid time value).
+    if ((expiresIn as number) > MAX_LIFETIME_SECONDS) fail(`\`expires_in\` is ${expiresIn} s, more than ten years: no real token lives that long`)
     tokens.expiresAt = now + (expiresIn as number) * 1000
   }
   const org = body.organization
@@ -179,10 +195,14 @@ export function deserializeTokens(text: string, source: string): OAuthTokens {
   }
   // The Python SDK writes an empty string when there is no refresh token.
   if (typeof body.refresh_token === 'string' && body.refresh_token !== '') tokens.refreshToken = body.refresh_token
+  checkToken(tokens.accessToken, 'access_token', fail)
+  checkToken(tokens.refreshToken, 'refresh_token', fail)
   const expiresAt = body.expires_at
   if (expiresAt !== undefined && expiresAt !== null) {
     if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt) || expiresAt < 0) fail('`expires_at` must be a number')
-    tokens.expiresAt = Math.round(toEpochMillis(expiresAt as number))
+    const ms = Math.round(toEpochMillis(expiresAt as number))
+    if (ms > MAX_DATE_MS) fail('`expires_at` is beyond any date')
+    tokens.expiresAt = ms
   }
   if (isObject(body.organization)) {
     tokens.organization = { uuid: field(body.organization, 'uuid', true, fail)!, name: field(body.organization, 'name', true, fail)! }

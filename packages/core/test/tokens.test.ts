@@ -100,6 +100,29 @@ describe('tokensFromResponse', () => {
   })
 })
 
+describe('absurd token responses fail early, typed', () => {
+  it('refuses an expires_in beyond ten years, or beyond any date', () => {
+    expect(invalid({ ...anthropicResponse, expires_in: 1e20 }).message).toContain('more than ten years')
+    expect(invalid({ ...anthropicResponse, expires_in: 11 * 365 * 86_400 }).message).toContain('expires_in')
+    expect(tokensFromResponse({ ...anthropicResponse, expires_in: 31_536_000 }, NOW).expiresAt).toBe(NOW + 31_536_000_000)
+  })
+
+  it.each([['CR LF', 'sk-ant\r\nX-Injected: 1'], ['NUL', 'sk-ant\u0000x'], ['ESC', 'sk\u001b[2J'], ['non-ASCII', 'sk-ant-é']])('refuses a token with %s in it, without echoing it', (_, bad) => {
+    for (const key of ['access_token', 'refresh_token']) {
+      const err = invalid({ ...anthropicResponse, [key]: bad })
+      expect(err.message).toContain(key)
+      expect(err.message).not.toContain(bad)
+    }
+  })
+
+  it('a stored token with control characters, or an expiry beyond any date, is reported as corrupt', () => {
+    const stored = JSON.parse(serializeTokens(tokensFromResponse(anthropicResponse, NOW)))
+    for (const bad of [{ ...stored, access_token: 'a\nb' }, { ...stored, refresh_token: 'r\u0000' }, { ...stored, expires_at: 1e300 }]) {
+      expect(() => deserializeTokens(JSON.stringify(bad), 'file x')).toThrow(expect.objectContaining({ code: TOKEN_STORE_CORRUPT }))
+    }
+  })
+})
+
 describe('isExpired', () => {
   const at = (expiresAt?: number): OAuthTokens => ({ accessToken: 'a', tokenType: 'Bearer', scope: '', expiresAt })
 

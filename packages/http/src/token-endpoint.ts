@@ -13,6 +13,7 @@ import {
   OAuthError,
   OAuthFlowError,
   resolveConfig,
+  sanitizeText,
   tokensFromResponse,
   type OAuthConfig,
   type OAuthState,
@@ -197,8 +198,9 @@ function retryAfter(header: string | null, now: number): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
 
+/** Server text for a message: control characters stripped (it may reach a terminal), at most 300 characters. */
 function shorten(text: unknown): string | undefined {
-  return typeof text === 'string' && text !== '' ? text.slice(0, 300) : undefined
+  return typeof text === 'string' && text !== '' ? sanitizeText(text, 300) : undefined
 }
 
 /** Reads a non-200 answer in either error shape, or none, into an OAuthHttpError. */
@@ -216,7 +218,7 @@ function errorFromResponse(response: Response, text: string, origin: string, now
     const e = (json as Record<string, unknown>).error
     if (typeof e === 'string') {
       // RFC 6749 §5.2: {"error": "invalid_grant", "error_description": "…"}
-      error = e
+      error = shorten(e)
       description = shorten((json as Record<string, unknown>).error_description)
     } else if (typeof e === 'object' && e !== null) {
       // Anthropic's API shape: {"error": {"type": "rate_limit_error", "message": "…"}}

@@ -162,3 +162,12 @@ describe('policy refusals of subscription tokens', () => {
     expect(err.message).not.toMatch(/[\u0000-\u001f\u007f]/)
   })
 })
+
+describe('network text', () => {
+  it("a server's error and error_description reach the message without control characters", async () => {
+    standIn.failNextTokenRequests(1, { status: 400, body: { error: 'invalid_request\u001b]0;owned\u0007', error_description: 'bad\r\nFAKE: logged in\u001b[2J' } })
+    const err = (await refreshAccessToken('rt', standIn.config, noRetry).catch((e: unknown) => e)) as OAuthHttpError
+    expect(err.code).toBe(OAUTH_TOKEN_ENDPOINT_ERROR)
+    for (const text of [err.message, err.error!, err.description!]) expect(text).not.toMatch(/[\u0000-\u001f\u007f]/)
+  })
+})
