@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs'
-import { OAuthFlowError, OAUTH_INVALID_CONFIG, type OAuthConfig, type TokenStore } from '@oauth/core'
+import { constants, readFileSync } from 'node:fs'
+import { access, stat } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { OAuthFlowError, OAUTH_INVALID_CONFIG, TOKEN_STORE_WRITE_FAILED, TokenStorageError, type OAuthConfig, type TokenStore } from '@oauth/core'
 import { FileTokenStore } from '@oauth/storage-file'
 
 export const STORE_HELP = `Store options:
@@ -40,5 +42,27 @@ export function configFrom(values: { config?: string }, env: NodeJS.ProcessEnv):
     return JSON.parse(readFileSync(path, 'utf8')) as OAuthConfig
   } catch (err) {
     throw new OAuthFlowError(OAUTH_INVALID_CONFIG, `Cannot read the OAuth config ${path}: ${(err as Error).message}`)
+  }
+}
+
+/**
+ * Checks, before a login spends its code, that the store can be read (a corrupt or unreadable
+ * login is reported now, with its path) and, for a file, that its folder can be written.
+ */
+export async function assertCanSave(store: TokenStore): Promise<void> {
+  await store.load()
+  if (!(store instanceof FileTokenStore)) return
+  // The nearest folder that exists must be a writable folder: the store creates the rest.
+  let dir = dirname(store.path)
+  for (;;) {
+    const info = await stat(dir).catch(() => undefined)
+    if (info || dir === dirname(dir)) {
+      const ok = info?.isDirectory() && (await access(dir, constants.W_OK).then(() => true, () => false))
+      if (!ok) {
+        throw new TokenStorageError(TOKEN_STORE_WRITE_FAILED, `Cannot save a login to ${store.path}: ${dir} is not a writable folder. Choose another --path; nothing was sent.`)
+      }
+      return
+    }
+    dir = dirname(dir)
   }
 }

@@ -1,7 +1,7 @@
 // The CLI as a new user runs it: a child process, its prompt answered through stdin,
 // against local stand-ins of the Anthropic token endpoint and of a generic OAuth server.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -166,17 +166,19 @@ describe('anthropic-oauth with the Anthropic preset wire format', () => {
   })
 })
 
-describe('anthropic-oauth login modes and long-lived logins', () => {
-  /** The user at the paste prompt: approves on the stand-in's page and pastes what it shows. */
-  const approveAndPaste = () => {
-    let answered = false
-    return (text: string, answer: (line: string) => void) => {
-      const url = urlIn(text)
-      if (!url || answered) return
-      answered = true
-      void standIn.approve(url).then(answer)
-    }
+/** The user at the paste prompt: approves on the stand-in's page and pastes what it shows. */
+function approveAndPasteOnce() {
+  let answered = false
+  return (text: string, answer: (line: string) => void) => {
+    const url = urlIn(text)
+    if (!url || answered) return
+    answered = true
+    void standIn.approve(url).then(answer)
   }
+}
+
+describe('anthropic-oauth login modes and long-lived logins', () => {
+  const approveAndPaste = approveAndPasteOnce
 
   it('login --manual sends the paste page as redirect URI; status then works', async () => {
     const path = join(dir, 'manual', 'oauth_tokens.json')
@@ -202,6 +204,39 @@ describe('anthropic-oauth login modes and long-lived logins', () => {
     const token = await cli(['token', '--path', path, '--config', presetConfig])
     expect(token.stdout).toBe(`${saved.access_token}\n`)
     expect(standIn.tokenRequests.length).toBe(before)
+  })
+})
+
+describe('anthropic-oauth login checks before it spends', () => {
+  it('a corrupt token file is reported with its path before the browser opens; nothing is sent, the file is kept', async () => {
+    const path = join(dir, 'corrupt', 'oauth_tokens.json')
+    mkdirSync(join(dir, 'corrupt'), { recursive: true, mode: 0o700 })
+    writeFileSync(path, '{not json', { mode: 0o600 })
+    const before = standIn.tokenRequests.length
+    const result = await cli(['login', '--no-browser', '--config', presetConfig, '--path', path], { onStderr: approveAndPasteOnce() })
+    expect(result.code).not.toBe(0)
+    expect(result.stderr).toContain(path)
+    expect(result.stderr).not.toContain('/oauth/authorize')
+    expect(standIn.tokenRequests.length).toBe(before)
+    expect(readFileSync(path, 'utf8')).toBe('{not json')
+  })
+
+  it('a path that cannot be written is refused before the browser opens', async () => {
+    const blocker = join(dir, 'a-file')
+    writeFileSync(blocker, '')
+    const result = await cli(['login', '--no-browser', '--config', presetConfig, '--path', join(blocker, 'sub', 'oauth_tokens.json')], { onStderr: approveAndPasteOnce() })
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain(blocker)
+    expect(result.stderr).not.toContain('/oauth/authorize')
+  })
+
+  it('status exits 3 when the login has expired and cannot be renewed', async () => {
+    const path = join(dir, 'expired-long-lived.json')
+    const expiresAt = Math.floor(Date.now() / 1000) - 60
+    writeFileSync(path, JSON.stringify({ access_token: 'sk-ant-oat01-old', refresh_token: '', expires_at: expiresAt, token_type: 'Bearer', scope: 'user:inference' }), { mode: 0o600 })
+    const result = await cli(['status', '--path', path])
+    expect(result.code).toBe(3)
+    expect(result.stdout).toContain('cannot be renewed')
   })
 })
 

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 import { authorizeInteractive } from '@oauth/client'
 import { EXIT, type CliIO } from '../io.js'
-import { configFrom, STORE_HELP, STORE_OPTIONS, storeFrom } from '../options.js'
+import { assertCanSave, configFrom, STORE_HELP, STORE_OPTIONS, storeFrom } from '../options.js'
 
 export const LOGIN_HELP = `Usage: anthropic-oauth login [options]
 
@@ -33,6 +33,8 @@ export async function login(args: string[], io: CliIO): Promise<number> {
   })
   if (values.help) return io.stdout.write(`${LOGIN_HELP}\n`), EXIT.OK
   const store = await storeFrom(values)
+  // Before the browser opens: a code is never spent on tokens that cannot then be saved.
+  await assertCanSave(store)
   const tokens = await authorizeInteractive(configFrom(values, io.env), {
     input: io.stdin,
     output: io.stderr,

@@ -6,7 +6,8 @@ import { STORE_HELP, STORE_OPTIONS, storeFrom } from '../options.js'
 export const STATUS_HELP = `Usage: anthropic-oauth status [options]
 
 Shows who is logged in, the scopes, when the access token expires, and where the
-login is stored. Never prints a token. Exit code 3 when not logged in.
+login is stored. Never prints a token. Exit code 3 when not logged in, or when
+the login has expired and cannot be renewed.
 
 Options:
   --json         machine-readable output
@@ -46,5 +47,6 @@ export async function status(args: string[], io: CliIO): Promise<number> {
       ].join('\n') + '\n',
     )
   }
-  return tokens ? EXIT.OK : EXIT.NOT_LOGGED_IN
+  // Expired with nothing to renew it: as good as logged out (README: exit code 3).
+  return tokens && !(info.expired && !tokens.refreshToken) ? EXIT.OK : EXIT.NOT_LOGGED_IN
 }
