@@ -67,7 +67,10 @@ export function createOAuthFetch(manager: TokenManager, options: OAuthFetchOptio
         headers.set('anthropic-beta', mergeBetas(headers.get('anthropic-beta'), betas))
         if (userAgent) headers.set('user-agent', userAgent)
       }
-      return doFetch(url, { method: request.method, headers, body, signal: request.signal, redirect: request.redirect })
+      // A Blob per send: undici detaches an ArrayBuffer body on the first send, so following a
+      // same-origin 307/308 (which replays the body) failed with "detached ArrayBuffer"; a Blob
+      // can be read again, by the redirect and by the retry after a 401.
+      return doFetch(url, { method: request.method, headers, body: body && new Blob([body]), signal: request.signal, redirect: request.redirect })
     }
     // A policy refusal (a subscription token used outside Anthropic's apps) is thrown as an
     // OAuthPolicyError: the token is fine, so it is neither refreshed nor retried.

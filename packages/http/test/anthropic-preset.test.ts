@@ -171,3 +171,36 @@ describe('network text', () => {
     for (const text of [err.message, err.error!, err.description!]) expect(text).not.toMatch(/[\u0000-\u001f\u007f]/)
   })
 })
+
+describe('createOAuthFetch and redirects', () => {
+  it('replays the request body across a same-origin 307, and again on the retry after a 401', async () => {
+    const { createServer } = await import('node:http')
+    const seen: string[] = []
+    let first401 = true
+    const server = createServer((req, res) => {
+      let body = ''
+      req.on('data', (d: Buffer) => (body += d))
+      req.on('end', () => {
+        if (req.url === '/old') return void res.writeHead(307, { location: '/new' }).end()
+        seen.push(body)
+        if (first401) {
+          first401 = false
+          return void res.writeHead(401).end()
+        }
+        res.writeHead(200, { 'content-type': 'text/plain' }).end(body)
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = server.address() as { port: number }
+      const tokens = await signIn()
+      const oauthFetch = createOAuthFetch(new TokenManager({ tokens, config: standIn.config }), { anthropic: false })
+      const res = await oauthFetch(`http://127.0.0.1:${port}/old`, { method: 'POST', body: '{"hello":"world"}' })
+      expect(res.status).toBe(200)
+      expect(await res.text()).toBe('{"hello":"world"}')
+      expect(seen).toEqual(['{"hello":"world"}', '{"hello":"world"}'])
+    } finally {
+      server.close()
+    }
+  })
+})
