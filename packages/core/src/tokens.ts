@@ -182,7 +182,8 @@ export function deserializeTokens(text: string, source: string): OAuthTokens {
   }
   let json: unknown
   try {
-    json = JSON.parse(text)
+    // A UTF-8 byte-order mark, as Windows editors write one, is not part of the JSON.
+    json = JSON.parse(text.replace(/^\ufeff/, ''))
   } catch {
     fail(text.trim() === '' ? 'it is empty' : 'it is not valid JSON')
   }

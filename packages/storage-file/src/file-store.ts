@@ -127,20 +127,36 @@ export class FileTokenStore implements TokenStore {
   }
 
   async load(): Promise<OAuthTokens | null> {
-    let text: string
+    const text = await this.#read()
+    return text === null ? null : deserializeTokens(text, this.path)
+  }
+
+  async #read(): Promise<string | null> {
     try {
-      text = await readFile(this.path, 'utf8')
+      // A FIFO or a device at the path would block the read forever: refuse anything but a file.
+      const info = await stat(this.path)
+      if (!info.isFile()) {
+        const what = info.isDirectory() ? 'it is a directory, not a file' : 'it is not a regular file (a FIFO, a socket or a device)'
+        throw new TokenStorageError(TOKEN_STORE_UNREADABLE, `Cannot read the token file ${this.path}: ${what}. It was left as it is.`)
+      }
+      return await readFile(this.path, 'utf8')
     } catch (err) {
+      if (err instanceof TokenStorageError) throw err
       if (errno(err) === 'ENOENT') return null
       throw unreadable(this.path, err)
     }
-    return deserializeTokens(text, this.path)
   }
 
   async save(tokens: OAuthTokens): Promise<void> {
-    // Never replace a file we cannot read: it may hold a login another tool wrote.
+    // Never replace a file we cannot read: it may hold a login another tool wrote. Fields of
+    // it that we do not know (`subscription_type`, written by other tools) are kept.
+    let kept: Record<string, unknown> = {}
     try {
-      await this.load()
+      const text = await this.#read()
+      if (text !== null) {
+        deserializeTokens(text, this.path)
+        kept = JSON.parse(text.replace(/^\ufeff/, '')) as Record<string, unknown>
+      }
     } catch (err) {
       if (err instanceof TokenStorageError && errorCodes.has(err.code)) throw err
     }
@@ -153,7 +169,7 @@ export class FileTokenStore implements TokenStore {
       }
     }
     const json = JSON.parse(serializeTokens(tokens)) as Record<string, unknown>
-    await this.#writeAtomic(this.path, `${JSON.stringify({ ...this.#extra, ...json }, null, 2)}\n`)
+    await this.#writeAtomic(this.path, `${JSON.stringify({ ...kept, ...this.#extra, ...json }, null, 2)}\n`)
   }
 
   async clear(): Promise<void> {

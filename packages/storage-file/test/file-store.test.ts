@@ -77,12 +77,14 @@ describe('FileTokenStore on disk', () => {
       ['an empty file', (p) => writeFileSync(p, '', { mode: 0o600 }), TOKEN_STORE_CORRUPT, 'empty'],
       ['JSON without access_token', (p) => writeFileSync(p, '{"refresh_token":"r"}', { mode: 0o600 }), TOKEN_STORE_CORRUPT, 'access_token'],
       ['a directory in its place', (p) => mkdirSync(p), TOKEN_STORE_UNREADABLE, 'directory'],
+      // Reading a FIFO blocks until a writer comes: it must be refused, not hang.
+      ['a FIFO in its place', (p) => execFileSync('mkfifo', [p]), TOKEN_STORE_UNREADABLE, 'not a regular file'],
     ]
     it.each(cases)('%s: a typed error naming the path, file left in place', async (_, make, code, why) => {
       const path = freshPath()
       mkdirSync(join(path, '..'), { recursive: true })
       make(path)
-      const before = statSync(path).isFile() ? readFileSync(path, 'utf8') : 'dir'
+      const before = statSync(path).isFile() ? readFileSync(path, 'utf8') : 'not a file'
       const store = new FileTokenStore(path)
       const err = await rejection(store.load())
       expect(err.code).toBe(code)
@@ -90,7 +92,24 @@ describe('FileTokenStore on disk', () => {
       expect(err.message).toContain(why)
       expect(err.message).not.toContain('SECRET')
       expect((await rejection(store.save(sampleTokens(9)))).code).toBe(code)
-      expect(statSync(path).isFile() ? readFileSync(path, 'utf8') : 'dir').toBe(before)
+      expect(statSync(path).isFile() ? readFileSync(path, 'utf8') : 'not a file').toBe(before)
+    })
+
+    it('tolerates a UTF-8 byte-order mark', async () => {
+      const path = freshPath()
+      mkdirSync(join(path, '..'), { recursive: true })
+      writeFileSync(path, `\ufeff${JSON.stringify({ access_token: 'a', refresh_token: 'r', expires_at: 2e9, token_type: 'Bearer', scope: '' })}`, { mode: 0o600 })
+      expect(await new FileTokenStore(path).load()).toMatchObject({ accessToken: 'a', refreshToken: 'r' })
+    })
+
+    it('keeps top-level fields it does not know (subscription_type, written by other tools) on save', async () => {
+      const path = freshPath()
+      mkdirSync(join(path, '..'), { recursive: true })
+      writeFileSync(path, JSON.stringify({ access_token: 'a', refresh_token: 'r', expires_at: 2e9, token_type: 'Bearer', scope: '', subscription_type: 'max', rate_limit_tier: { x: 1 } }), { mode: 0o600 })
+      await new FileTokenStore(path).save(sampleTokens(2))
+      const saved = JSON.parse(readFileSync(path, 'utf8'))
+      expect(saved).toMatchObject({ subscription_type: 'max', rate_limit_tier: { x: 1 } })
+      expect(deserializeTokens(readFileSync(path, 'utf8'), path)).toEqual(sampleTokens(2))
     })
 
     it('a file this user may not read: TOKEN_STORE_UNREADABLE naming the path (checked as an unprivileged user)', async () => {
