@@ -139,6 +139,14 @@ export class FileTokenStore implements TokenStore {
         const what = info.isDirectory() ? 'it is a directory, not a file' : 'it is not a regular file (a FIFO, a socket or a device)'
         throw new TokenStorageError(TOKEN_STORE_UNREADABLE, `Cannot read the token file ${this.path}: ${what}. It was left as it is.`)
       }
+      // The ssh treatment: a token file owned by another user is refused (someone else could
+      // have put a login there, or read ours); one of ours that group or others may read or
+      // write is repaired to 0600 before it is read.
+      const uid = process.getuid?.()
+      if (uid !== undefined && info.uid !== uid && info.uid !== 0) {
+        throw new TokenStorageError(TOKEN_STORE_UNREADABLE, `Refusing the token file ${this.path}: it belongs to another user (uid ${info.uid}). Remove it, or log in again with a path of your own.`)
+      }
+      if ((info.mode & 0o077) !== 0 && info.uid === uid) await chmod(this.path, 0o600)
       return await readFile(this.path, 'utf8')
     } catch (err) {
       if (err instanceof TokenStorageError) throw err

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -93,6 +93,25 @@ describe('FileTokenStore on disk', () => {
       expect(err.message).not.toContain('SECRET')
       expect((await rejection(store.save(sampleTokens(9)))).code).toBe(code)
       expect(statSync(path).isFile() ? readFileSync(path, 'utf8') : 'not a file').toBe(before)
+    })
+
+    it('repairs a token file of ours that group or others may read or write to 0600 when it reads it', async () => {
+      const path = freshPath()
+      await new FileTokenStore(path).save(sampleTokens(3))
+      chmodSync(path, 0o666)
+      expect(await new FileTokenStore(path).load()).toEqual(sampleTokens(3))
+      expect(mode(path)).toBe(0o600)
+    })
+
+    it('refuses a token file that belongs to another user, naming it, and leaves it in place', async () => {
+      const path = freshPath()
+      await new FileTokenStore(path).save(sampleTokens(4))
+      chownSync(path, 65534, 65534)
+      const err = await rejection(new FileTokenStore(path).load())
+      expect(err.code).toBe(TOKEN_STORE_UNREADABLE)
+      expect(err.message).toContain('belongs to another user')
+      expect(err.message).toContain(path)
+      expect(statSync(path).uid).toBe(65534)
     })
 
     it('tolerates a UTF-8 byte-order mark', async () => {
