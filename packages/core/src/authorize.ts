@@ -1,6 +1,5 @@
 import { assertConfig, type OAuthConfig } from './config.js'
 import { ANTHROPIC_OAUTH_CONFIG } from './presets/anthropic.js'
-import { sanitizeText } from './sanitize.js'
 import { timingSafeEqual } from './encoding.js'
 import {
   OAUTH_AUTHORIZATION_DENIED,
@@ -80,8 +79,9 @@ export function parseAuthCode(raw: string): AuthCode {
   if (text.includes('://') && URL.canParse(text)) {
     const params = new URL(text).searchParams
     const error = params.get('error')
-    // Network text: stripped of control characters before it can reach a terminal.
-    if (error) throw new OAuthFlowError(OAUTH_AUTHORIZATION_DENIED, `Authorization refused (${sanitizeText(error, 100)}). Start the login again.`)
+    // Network text: RFC 6749 §4.1.2.1 allows only printable ASCII in `error`; anything else
+    // (an escape sequence that would clear a terminal, say) becomes a space.
+    if (error) throw new OAuthFlowError(OAUTH_AUTHORIZATION_DENIED, `Authorization refused (${error.slice(0, 100).replace(/[^\x20-\x7e]/g, ' ')}). Start the login again.`)
     parts = [params.get('code'), params.get('state')]
   } else {
     parts = text.split('#')
