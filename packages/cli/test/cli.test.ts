@@ -55,15 +55,14 @@ function cli(args: string[], options: { env?: NodeJS.ProcessEnv; onStderr?: (tex
 
 const urlIn = (text: string) => text.match(/https?:\/\/\S+\/(oauth\/authorize|auth)\?\S+/)?.[0]
 
-/** The user at the preset's prompt: signs in at the printed URL and pastes `code#state`, once. */
+/** The user at the preset's prompt: approves on the stand-in's page and pastes the `code#state` it shows, once. */
 function pastePresetCode() {
   let answered = false
   return (text: string, answer: (line: string) => void) => {
     const url = urlIn(text)
     if (!url || answered) return
     answered = true
-    const params = new URL(url).searchParams
-    answer(`${standIn.issueCode(params.get('code_challenge')!, params.get('state')!)}#${params.get('state')}`)
+    void standIn.approve(url).then(answer)
   }
 }
 
@@ -166,30 +165,18 @@ describe('anthropic-oauth with the Anthropic preset wire format', () => {
   })
 })
 
-/** The user at the paste prompt: approves on the stand-in's page and pastes what it shows. */
-function approveAndPasteOnce() {
-  let answered = false
-  return (text: string, answer: (line: string) => void) => {
-    const url = urlIn(text)
-    if (!url || answered) return
-    answered = true
-    void standIn.approve(url).then(answer)
-  }
-}
-
 describe('anthropic-oauth login modes and long-lived logins', () => {
-  const approveAndPaste = approveAndPasteOnce
 
   it('login --manual sends the paste page as redirect URI; status then works', async () => {
     const path = join(dir, 'manual', 'oauth_tokens.json')
-    const result = await cli(['login', '--manual', '--config', presetConfig, '--path', path], { onStderr: approveAndPaste(), env: { DISPLAY: ':0' } })
+    const result = await cli(['login', '--manual', '--config', presetConfig, '--path', path], { onStderr: pastePresetCode(), env: { DISPLAY: ':0' } })
     expect(result.code).toBe(0)
     expect((standIn.tokenRequests.at(-1)!.body as { redirect_uri: string }).redirect_uri).toBe('https://platform.claude.com/oauth/code/callback')
   })
 
   it('login --long-lived: a one-year inference-only token; status shows the days left and that it cannot be renewed', async () => {
     const path = join(dir, 'long-lived', 'oauth_tokens.json')
-    const result = await cli(['login', '--long-lived', '--no-browser', '--config', presetConfig, '--path', path], { onStderr: approveAndPaste() })
+    const result = await cli(['login', '--long-lived', '--no-browser', '--config', presetConfig, '--path', path], { onStderr: pastePresetCode() })
     expect(result.code).toBe(0)
     expect(result.stderr).toMatch(/lasts until \d{4}-\d\d-\d\d and cannot be renewed/)
     const saved = JSON.parse(readFileSync(path, 'utf8'))
@@ -213,7 +200,7 @@ describe('anthropic-oauth login checks before it spends', () => {
     mkdirSync(join(dir, 'corrupt'), { recursive: true, mode: 0o700 })
     writeFileSync(path, '{not json', { mode: 0o600 })
     const before = standIn.tokenRequests.length
-    const result = await cli(['login', '--no-browser', '--config', presetConfig, '--path', path], { onStderr: approveAndPasteOnce() })
+    const result = await cli(['login', '--no-browser', '--config', presetConfig, '--path', path], { onStderr: pastePresetCode() })
     expect(result.code).not.toBe(0)
     expect(result.stderr).toContain(path)
     expect(result.stderr).not.toContain('/oauth/authorize')
@@ -224,7 +211,7 @@ describe('anthropic-oauth login checks before it spends', () => {
   it('a path that cannot be written is refused before the browser opens', async () => {
     const blocker = join(dir, 'a-file')
     writeFileSync(blocker, '')
-    const result = await cli(['login', '--no-browser', '--config', presetConfig, '--path', join(blocker, 'sub', 'oauth_tokens.json')], { onStderr: approveAndPasteOnce() })
+    const result = await cli(['login', '--no-browser', '--config', presetConfig, '--path', join(blocker, 'sub', 'oauth_tokens.json')], { onStderr: pastePresetCode() })
     expect(result.code).toBe(1)
     expect(result.stderr).toContain(blocker)
     expect(result.stderr).not.toContain('/oauth/authorize')

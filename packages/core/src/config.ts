@@ -20,7 +20,7 @@ export interface OAuthConfig {
    * Further token endpoints, tried in order only when the one before answers 404 or cannot be
    * connected to (the request never reached a server that could spend the code or refresh
    * token); never after any other answer. The endpoint that answered is remembered for the
-   * rest of the process. Default none.
+   * lifetime of the running program. Default none.
    */
   tokenUrlFallbacks?: readonly string[]
   redirectUri: string
