@@ -1,6 +1,6 @@
 import { Anthropic, type ClientOptions, type Middleware } from '@anthropic-ai/sdk'
 import { DEFAULT_OAUTH_BETAS, DEFAULT_USER_AGENT, OAUTH_NOT_LOGGED_IN, OAuthError, type OAuthConfig, type OAuthTokens, type ResolvedOAuthConfig, type TokenStore } from '@oauth/core'
-import { anthropicPolicyError, mergeBetas, TokenManager, type TokenRequestOptions } from '@oauth/http'
+import { mergeBetas, rejectPolicyRefusal, TokenManager, type TokenRequestOptions } from '@oauth/http'
 import { EnvTokenStore, loadTokensFromEnv, type Env } from '@oauth/storage-env'
 import { FileTokenStore } from '@oauth/storage-file'
 import { authorizeInteractive, type AuthorizeInteractiveOptions } from './interactive.js'
@@ -139,16 +139,7 @@ export class AnthropicOAuth extends Anthropic {
    * so the SDK neither retries the request nor refreshes a token that is fine.
    */
   protected override backendMiddleware(): ReadonlyArray<Middleware> {
-    const policy: Middleware = async (request, next) => {
-      const response = await next(request)
-      if (response.status !== 400 && response.status !== 401) return response
-      const refusal = anthropicPolicyError(response.status, await response.clone().text())
-      if (refusal) {
-        response.body?.cancel().catch(() => {})
-        throw refusal
-      }
-      return response
-    }
+    const policy: Middleware = async (request, next) => rejectPolicyRefusal(await next(request))
     return [...super.backendMiddleware(), policy]
   }
 

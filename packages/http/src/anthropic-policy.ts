@@ -46,3 +46,22 @@ export function anthropicPolicyError(status: number, body: string): OAuthPolicyE
   if (!rule) return undefined
   return new OAuthPolicyError(rule.code, status, `${rule.what} The API answered HTTP ${status}: "${sanitizeText(message, 300)}". ${TERMS}`)
 }
+
+/**
+ * Passes an API response through, unless it is a policy refusal of the subscription token:
+ * then its body is released and the {@link OAuthPolicyError} is thrown. The one check that
+ * `createOAuthFetch` and `AnthropicOAuth` both run on every answer.
+ *
+ * @example
+ * ```ts
+ * import { rejectPolicyRefusal } from '@oauth/http'
+ * const response = await rejectPolicyRefusal(await fetch('https://api.anthropic.com/v1/models'))
+ * ```
+ */
+export async function rejectPolicyRefusal(response: Response): Promise<Response> {
+  if (response.status !== 400 && response.status !== 401) return response
+  const refusal = anthropicPolicyError(response.status, await response.clone().text())
+  if (!refusal) return response
+  response.body?.cancel().catch(() => {}) // not awaited: some bodies settle a cancel only when drained
+  throw refusal
+}

@@ -1,5 +1,5 @@
 import { DEFAULT_CLIENT_ID, DEFAULT_OAUTH_BETAS, OAUTH_BETA } from '@oauth/core'
-import { anthropicPolicyError } from './anthropic-policy.js'
+import { rejectPolicyRefusal } from './anthropic-policy.js'
 import type { TokenManager } from './token-manager.js'
 
 /** Options for {@link createOAuthFetch}. */
@@ -74,12 +74,7 @@ export function createOAuthFetch(manager: TokenManager, options: OAuthFetchOptio
     }
     // A policy refusal (a subscription token used outside Anthropic's apps) is thrown as an
     // OAuthPolicyError: the token is fine, so it is neither refreshed nor retried.
-    const checked = async (response: Response) => {
-      if (!anthropic || (response.status !== 400 && response.status !== 401)) return response
-      const policy = anthropicPolicyError(response.status, await response.clone().text())
-      if (policy) throw policy
-      return response
-    }
+    const checked = (response: Response) => (anthropic ? rejectPolicyRefusal(response) : response)
     const token = await manager.getAccessToken()
     const first = await checked(await send(token))
     if (first.status !== 401) return first
