@@ -42,6 +42,12 @@ export const TOKEN_STORE_UNAVAILABLE = 'TOKEN_STORE_UNAVAILABLE'
 export const TOKEN_STORE_WRITE_FAILED = 'TOKEN_STORE_WRITE_FAILED'
 /** Another holder kept the store lock longer than the wait allowed. */
 export const TOKEN_STORE_LOCK_TIMEOUT = 'TOKEN_STORE_LOCK_TIMEOUT'
+/** The lock was taken again from inside the section it guards, which would wait for itself forever. */
+export const TOKEN_STORE_LOCK_REENTERED = 'TOKEN_STORE_LOCK_REENTERED'
+/** This holder's lock lapsed (it was paused past its lease, or another host broke it): its work was stopped and nothing was saved. */
+export const TOKEN_STORE_LOCK_LOST = 'TOKEN_STORE_LOCK_LOST'
+/** The store cannot be written (a read-only mount, a directory this user may not write): refreshed tokens stay in memory. */
+export const TOKEN_STORE_READ_ONLY = 'TOKEN_STORE_READ_ONLY'
 
 /**
  * Base class of every error the `@oauth/*` packages throw on purpose.

@@ -28,6 +28,7 @@ export {
 } from './authorize.js'
 export {
   deserializeTokens,
+  expiryBufferMs,
   isExpired,
   serializeTokens,
   toEpochMillis,
@@ -36,8 +37,8 @@ export {
   type OAuthTokens,
   type OrganizationInfo,
 } from './tokens.js'
-export type { TokenStore } from './token-store.js'
+export type { LockLease, TokenStore } from './token-store.js'
 export { composeStores } from './compose.js'
-export { createMutex } from './mutex.js'
+export { createMutex, type AsyncContextLike, type Mutex, type MutexOptions, type MutexWait } from './mutex.js'
 export { base64url, timingSafeEqual } from './encoding.js'
 export * from './errors.js'

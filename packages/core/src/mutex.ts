@@ -1,20 +1,68 @@
+/** The part of Node's `AsyncLocalStorage` a mutex needs to tell a re-entrant call (core imports no Node module). */
+export interface AsyncContextLike {
+  getStore(): unknown
+  run<R>(store: unknown, fn: () => R): R
+}
+
+/** Options for {@link createMutex}. */
+export interface MutexOptions {
+  /**
+   * A fresh `new AsyncLocalStorage()`: with it, a call made from inside a function the mutex is
+   * running (which would wait for itself forever) is rejected at once with `reenteredError()`.
+   */
+  context?: AsyncContextLike
+  reenteredError?: () => Error
+}
+
+/** A bound on one caller's wait: past `timeoutMs` it is rejected with `error()`, and its function never runs. */
+export interface MutexWait {
+  timeoutMs: number
+  error: () => Error
+}
+
+/** Runs one function at a time; see {@link createMutex}. */
+export type Mutex = <T>(fn: () => Promise<T>, wait?: MutexWait) => Promise<T>
+
 /**
  * Runs the functions given to it one at a time, in the order they came, whether they
  * succeed or fail. Stores use it so that holders in one process queue in memory
- * instead of polling a file or a server against each other.
+ * instead of polling a file or a server against each other. A wait can be bounded
+ * (`wait`), and a re-entrant call detected (`context`), so that no caller hangs.
  *
  * @example
  * ```ts
  * import { createMutex } from '@oauth/core'
  * const exclusive = createMutex()
  * await Promise.all([exclusive(async () => 1), exclusive(async () => 2)]) // never overlap
+ * await exclusive(async () => 3, { timeoutMs: 5_000, error: () => new Error('busy') }) // waits 5 s at most
  * ```
  */
-export function createMutex(): <T>(fn: () => Promise<T>) => Promise<T> {
+export function createMutex(options: MutexOptions = {}): Mutex {
+  const { context } = options
   let tail: Promise<unknown> = Promise.resolve()
-  return <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = tail.then(fn, fn)
-    tail = run.catch(() => undefined)
-    return run
+  return <T>(fn: () => Promise<T>, wait?: MutexWait): Promise<T> => {
+    if (context?.getStore() === true) {
+      return Promise.reject(options.reenteredError?.() ?? new Error('This lock is already held by the caller: taking it again would wait forever.'))
+    }
+    return new Promise<T>((resolve, reject) => {
+      let expired = false
+      const timer =
+        wait &&
+        setTimeout(() => {
+          expired = true
+          reject(wait.error())
+        }, wait.timeoutMs)
+      const turn = async (): Promise<void> => {
+        if (expired) return // its caller already gave up: the function never runs
+        clearTimeout(timer)
+        try {
+          resolve(await (context ? context.run(true, fn) : fn()))
+        } catch (err) {
+          reject(err)
+        }
+      }
+      const run = tail.then(turn, turn)
+      tail = run
+    })
   }
 }

@@ -34,8 +34,25 @@ export interface TokenStore {
   exists(): Promise<boolean>
   /**
    * Runs `fn` while holding a lock that excludes every other holder of the same store,
-   * in this process and others. A holder that dies leaves a lock that expires.
-   * Stores shared across processes implement it; the token manager refreshes under it.
+   * in this process and others. Stores shared across processes implement it; the token
+   * manager refreshes under it. The contract every lock here keeps:
+   *
+   * - waiting ends: after the store's lock timeout it is `TOKEN_STORE_LOCK_TIMEOUT`, for a
+   *   waiter in this process as for one in another;
+   * - taking the lock again from inside `fn` is `TOKEN_STORE_LOCK_REENTERED` at once, not a hang;
+   * - a live holder keeps its lock however long it is paused, where the store can tell
+   *   (a file lock on one host); a holder that died leaves a lock that expires;
+   * - a holder that lost its lock (a lease that lapsed while it was paused) is told through
+   *   `lease`: `signal` aborts, `confirm()` rejects with `TOKEN_STORE_LOCK_LOST`, and a save
+   *   it attempts is refused, never written over the new holder's.
    */
-  lock?<T>(fn: () => Promise<T>): Promise<T>
+  lock?<T>(fn: (lease: LockLease) => Promise<T>): Promise<T>
+}
+
+/** What a lock holder is told about its lock while `fn` runs. */
+export interface LockLease {
+  /** Aborted as soon as the holder is known to have lost the lock (a renewal found it gone). */
+  readonly signal: AbortSignal
+  /** Resolves while the lock is still this holder's; rejects with `TOKEN_STORE_LOCK_LOST` otherwise. Call it before sending anything that cannot be taken back. */
+  confirm(): Promise<void>
 }

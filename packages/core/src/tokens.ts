@@ -20,6 +20,14 @@ export interface OAuthTokens {
   refreshToken?: string
   /** Epoch milliseconds; absent when the server did not say (then the token is used until a 401). */
   expiresAt?: number
+  /** Epoch milliseconds at which the token endpoint issued these tokens: with `expiresAt`, their lifetime (see {@link isExpired}). */
+  issuedAt?: number
+  /**
+   * Epoch milliseconds before which no refresh may be sent: the token endpoint answered 429 with
+   * `Retry-After`. Saved with the tokens, so every process sharing the store (and the next CLI
+   * call) honours it; the access token is served meanwhile while it is valid.
+   */
+  refreshNotBefore?: number
   /** `Bearer` for every server these libraries support. */
   tokenType: string
   /** Space-separated scopes granted; empty when the server did not say. */
@@ -105,6 +113,7 @@ export function tokensFromResponse(json: unknown, now: number = Date.now()): OAu
     // An absurd lifetime would later break every date computed from it (RangeError: Invalid time value).
     if ((expiresIn as number) > MAX_LIFETIME_SECONDS) fail(`\`expires_in\` is ${expiresIn} s, more than ten years: no real token lives that long`)
     tokens.expiresAt = now + (expiresIn as number) * 1000
+    tokens.issuedAt = now
   }
   const org = body.organization
   if (org !== undefined && org !== null) {
@@ -122,18 +131,41 @@ export function tokensFromResponse(json: unknown, now: number = Date.now()): OAu
 }
 
 /**
- * True when the access token is expired or expires within `bufferSeconds`
- * (default {@link EXPIRY_BUFFER_SECONDS}): `now + buffer >= expiresAt`.
- * Tokens without `expiresAt` are never considered expired; a 401 tells instead.
+ * Tokens whose whole life is short (Keycloak's default is 5 minutes) would be "expiring" from
+ * the moment they were issued under a flat buffer, and refreshed on every call; for them the
+ * buffer is this share of their lifetime instead.
+ */
+const BUFFER_SHARE_OF_LIFETIME = 1 / 4
+
+/**
+ * How long before `expiresAt` these tokens count as expiring, in milliseconds: `bufferSeconds`,
+ * or a quarter of the tokens' lifetime when that is shorter (the lifetime is known when
+ * `issuedAt` is). This is the one rule: the token manager, the CLI and the credentials
+ * provider handed to the Anthropic SDK all follow it.
+ */
+export function expiryBufferMs(tokens: OAuthTokens, bufferSeconds: number = EXPIRY_BUFFER_SECONDS): number {
+  const buffer = bufferSeconds * 1000
+  const { issuedAt, expiresAt } = tokens
+  if (issuedAt === undefined || expiresAt === undefined || issuedAt > expiresAt) return buffer
+  return Math.min(buffer, (expiresAt - issuedAt) * BUFFER_SHARE_OF_LIFETIME)
+}
+
+/**
+ * True when the access token is expired or expires within the buffer: `bufferSeconds`
+ * (default {@link EXPIRY_BUFFER_SECONDS}, 5 minutes), or a quarter of the tokens' lifetime
+ * when that is shorter ({@link expiryBufferMs}). Tokens without `expiresAt` are never
+ * considered expired; a 401 tells instead.
  *
  * @example
  * ```ts
  * import { isExpired } from '@oauth/core'
  * isExpired({ accessToken: 'at', tokenType: 'Bearer', scope: '', expiresAt: Date.now() + 60_000 }) // true: inside the 5-minute buffer
+ * const now = Date.now()
+ * isExpired({ accessToken: 'at', tokenType: 'Bearer', scope: '', issuedAt: now, expiresAt: now + 300_000 }, now + 200_000) // false: a 5-minute token is expiring in its last 75 s
  * ```
  */
 export function isExpired(tokens: OAuthTokens, now: number = Date.now(), bufferSeconds: number = EXPIRY_BUFFER_SECONDS): boolean {
-  return tokens.expiresAt !== undefined && now + bufferSeconds * 1000 >= tokens.expiresAt
+  return tokens.expiresAt !== undefined && now + expiryBufferMs(tokens, bufferSeconds) >= tokens.expiresAt
 }
 
 /**
@@ -165,6 +197,9 @@ export function serializeTokens(tokens: OAuthTokens): string {
     scope: tokens.scope,
     organization: tokens.organization ?? null,
     account: tokens.account ? { uuid: tokens.account.uuid, email_address: tokens.account.emailAddress } : null,
+    // Written only when known, so files written before them keep their layout.
+    ...(tokens.issuedAt === undefined ? {} : { issued_at: tokens.issuedAt / 1000 }),
+    ...(tokens.refreshNotBefore === undefined ? {} : { refresh_not_before: tokens.refreshNotBefore / 1000 }),
   })
 }
 
@@ -198,13 +233,20 @@ export function deserializeTokens(text: string, source: string): OAuthTokens {
   if (typeof body.refresh_token === 'string' && body.refresh_token !== '') tokens.refreshToken = body.refresh_token
   checkToken(tokens.accessToken, 'access_token', fail)
   checkToken(tokens.refreshToken, 'refresh_token', fail)
-  const expiresAt = body.expires_at
-  if (expiresAt !== undefined && expiresAt !== null) {
-    if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt) || expiresAt < 0) fail('`expires_at` must be a number')
-    const ms = Math.round(toEpochMillis(expiresAt as number))
-    if (ms > MAX_DATE_MS) fail('`expires_at` is beyond any date')
-    tokens.expiresAt = ms
+  const instant = (key: string): number | undefined => {
+    const value = body[key]
+    if (value === undefined || value === null) return undefined
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) fail(`\`${key}\` must be a number`)
+    const ms = Math.round(toEpochMillis(value as number))
+    if (ms > MAX_DATE_MS) fail(`\`${key}\` is beyond any date`)
+    return ms
   }
+  const expiresAt = instant('expires_at')
+  if (expiresAt !== undefined) tokens.expiresAt = expiresAt
+  const issuedAt = instant('issued_at')
+  if (issuedAt !== undefined) tokens.issuedAt = issuedAt
+  const refreshNotBefore = instant('refresh_not_before')
+  if (refreshNotBefore !== undefined) tokens.refreshNotBefore = refreshNotBefore
   if (isObject(body.organization)) {
     tokens.organization = { uuid: field(body.organization, 'uuid', true, fail)!, name: field(body.organization, 'name', true, fail)! }
   }

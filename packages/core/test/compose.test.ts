@@ -33,7 +33,7 @@ function store(name: string, initial: OAuthTokens | null, options: { readOnly?: 
       return tokens !== null
     },
   }
-  if (options.lock) s.lock = async (fn) => (calls.push('lock'), fn())
+  if (options.lock) s.lock = async (fn) => (calls.push('lock'), fn({ signal: new AbortController().signal, confirm: async () => undefined }))
   return s
 }
 

@@ -43,6 +43,7 @@ describe('tokensFromResponse', () => {
       accessToken: 'sk-ant-oat01-access',
       refreshToken: 'sk-ant-ort01-refresh',
       expiresAt: NOW + 28_800_000,
+      issuedAt: NOW,
       tokenType: 'Bearer',
       scope: 'user:inference user:profile',
       organization: { uuid: 'org-uuid', name: 'Example Org' },
@@ -154,11 +155,12 @@ describe('serializeTokens / deserializeTokens', () => {
     expect(deserializeTokens(serializeTokens(full), 'test')).toEqual(full)
   })
 
-  it('writes the Python SDK layout: snake_case, expires_at in epoch seconds', () => {
+  it('writes the Python SDK layout: snake_case, expires_at (and issued_at, when known) in epoch seconds', () => {
     expect(JSON.parse(serializeTokens(full))).toEqual({
       access_token: full.accessToken,
       refresh_token: full.refreshToken,
       expires_at: (NOW + 28_800_000) / 1000,
+      issued_at: NOW / 1000,
       token_type: 'Bearer',
       scope: 'user:inference user:profile',
       organization: { uuid: 'org-uuid', name: 'Example Org' },

@@ -31,6 +31,12 @@ export interface RetryPolicy {
   baseDelayMs?: number
   /** No wait is longer than this; a `Retry-After` beyond it is not waited for. Default 30 s. */
   maxDelayMs?: number
+  /**
+   * Whether a 429 is waited out and sent again. Default true. The token manager turns it off:
+   * it records the server's `Retry-After` as a cooldown shared through the store, instead of
+   * holding the store's lock while it waits.
+   */
+  rateLimited?: boolean
 }
 
 /** Options for {@link exchangeCodeForTokens} and {@link refreshAccessToken}. */
@@ -198,13 +204,13 @@ function retryAfter(header: string | null, now: number): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
 
-/** Server text for a message: control characters stripped (it may reach a terminal), at most 300 characters. */
-function shorten(text: unknown): string | undefined {
-  return typeof text === 'string' && text !== '' ? sanitizeText(text, 300) : undefined
-}
-
-/** Reads a non-200 answer in either error shape, or none, into an OAuthHttpError. */
-function errorFromResponse(response: Response, text: string, origin: string, now: number): OAuthHttpError {
+/**
+ * Reads a non-200 answer in either error shape, or none, into an OAuthHttpError. The server's
+ * text has control characters stripped (it may reach a terminal), and the credentials just
+ * sent (`secrets`) and anything token-shaped cut out: a server may echo the refresh token.
+ */
+function errorFromResponse(response: Response, text: string, origin: string, now: number, secrets: readonly string[]): OAuthHttpError {
+  const shorten = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? sanitizeText(value, 300, secrets) : undefined)
   const status = response.status
   let error: string | undefined
   let description: string | undefined
@@ -264,9 +270,9 @@ function errorFromResponse(response: Response, text: string, origin: string, now
   )
 }
 
-async function tokensFrom(response: Response, origin: string, now: number): Promise<OAuthTokens> {
+async function tokensFrom(response: Response, origin: string, now: number, secrets: readonly string[]): Promise<OAuthTokens> {
   const text = await response.text()
-  if (response.status !== 200) throw errorFromResponse(response, text, origin, now)
+  if (response.status !== 200) throw errorFromResponse(response, text, origin, now, secrets)
   let json: unknown
   try {
     json = JSON.parse(text)
@@ -307,6 +313,7 @@ function mayFallBack(err: unknown): boolean {
 async function tokenRequest(
   config: ResolvedOAuthConfig,
   options: TokenRequestOptions,
+  secrets: readonly string[],
   send: (
     oauth: typeof import('oauth4webapi'),
     as: oauth.AuthorizationServer,
@@ -320,7 +327,7 @@ async function tokenRequest(
   const oauth = await import('oauth4webapi')
   const client: oauth.Client = { client_id: config.clientId }
   const now = options.now ?? Date.now
-  const policy = options.retry === false ? { retries: 0 } : (options.retry ?? {})
+  const policy: RetryPolicy = options.retry === false ? { retries: 0 } : (options.retry ?? {})
   const retries = policy.retries ?? 3
   const base = policy.baseDelayMs ?? 500
   const max = policy.maxDelayMs ?? 30_000
@@ -336,7 +343,7 @@ async function tokenRequest(
             [oauth.allowInsecureRequests]: insecure,
           })
           if (response.status !== 404) answeredEndpoint.set(key, url)
-          return await tokensFrom(response, as.issuer, now())
+          return await tokensFrom(response, as.issuer, now(), secrets)
         } catch (err) {
           // Nothing was spent at this endpoint: the next one may have the code or refresh token.
           if (!mayFallBack(err) || i === endpoints.length - 1) throw err
@@ -344,6 +351,7 @@ async function tokenRequest(
       }
     } catch (err) {
       if (!(err instanceof OAuthHttpError) || !err.retryable || attempt >= retries) throw err
+      if (err.code === OAUTH_RATE_LIMITED && policy.rateLimited === false) throw err
       const delay = err.retryAfterMs ?? Math.random() * Math.min(max, base * 2 ** attempt)
       if (delay > max) throw err
       await sleep(delay, options.signal)
@@ -392,7 +400,7 @@ export async function exchangeCodeForTokens(
     }
     additionalParameters.expires_in = String(options.expiresIn)
   }
-  return tokenRequest(c, options, (oauth, as, client, opts) => {
+  return tokenRequest(c, options, [code, oauthState.codeVerifier], (oauth, as, client, opts) => {
     const callback = oauth.validateAuthResponse(as, client, new URLSearchParams({ code, state }), oauthState.state)
     // The redirect URI sent is the one the authorization used: the code is bound to it.
     return oauth.authorizationCodeGrantRequest(as, client, oauth.None(), callback, c.redirectUri, oauthState.codeVerifier, {
@@ -420,6 +428,6 @@ export async function refreshAccessToken(refreshToken: string, config?: OAuthCon
   }
   // No `scope`, on any server: the grant keeps its scopes, and Anthropic's endpoint answers a
   // refresh that sends one with `invalid_scope` (earendil-works/pi#2357, 2026-03).
-  const tokens = await tokenRequest(c, options, (oauth, as, client, opts) => oauth.refreshTokenGrantRequest(as, client, oauth.None(), refreshToken, opts))
+  const tokens = await tokenRequest(c, options, [refreshToken], (oauth, as, client, opts) => oauth.refreshTokenGrantRequest(as, client, oauth.None(), refreshToken, opts))
   return tokens.refreshToken === undefined ? { ...tokens, refreshToken } : tokens
 }

@@ -1,17 +1,23 @@
 import {
   EXPIRY_BUFFER_SECONDS,
+  expiryBufferMs,
   isExpired,
   OAUTH_INVALID_GRANT,
   OAUTH_NOT_LOGGED_IN,
+  OAUTH_RATE_LIMITED,
   OAuthError,
   resolveConfig,
+  TOKEN_STORE_LOCK_LOST,
+  TOKEN_STORE_READ_ONLY,
   TOKEN_STORE_WRITE_FAILED,
   TokenStorageError,
+  type LockLease,
   type OAuthConfig,
   type OAuthTokens,
   type ResolvedOAuthConfig,
   type TokenStore,
 } from '@oauth/core'
+import { OAuthHttpError } from './errors.js'
 import { refreshAccessToken, type TokenRequestOptions } from './token-endpoint.js'
 
 /** The Anthropic SDK's credentials hook: `new Anthropic({ credentials })`. `expiresAt` is epoch seconds. */
@@ -27,17 +33,34 @@ export interface TokenManagerOptions {
   config?: OAuthConfig
   /** fetch, timeout and retry policy for refresh requests. */
   requestOptions?: TokenRequestOptions
-  /** A token counts as expiring this long before `expiresAt`. Default 300 s. */
+  /**
+   * A token counts as expiring this long before `expiresAt`. Default 300 s; for tokens that
+   * live less than four times this, a quarter of their lifetime (`expiryBufferMs` in
+   * `@oauth/core`). The Anthropic SDK's own cache follows the same rule: see {@link TokenManager.provider}.
+   */
   expiryBufferSeconds?: number
-  /** An expiring token still valid for longer than this is served while one refresh runs in the background; below it callers wait. Default 30 s. */
+  /**
+   * An expiring token still valid for longer than this is served while one refresh runs in the
+   * background; below it callers wait. Default 30 s, or a tenth of a shorter token's lifetime.
+   */
   minValiditySeconds?: number
   /** Told about background refreshes that failed (the current token was served meanwhile). */
   onBackgroundRefreshError?: (error: unknown) => void
+  /** Told, once, when refreshed tokens cannot be saved because the store is read-only. Default `console.warn`. */
+  onWarning?: (message: string) => void
   /** The clock. Default `Date.now`. */
   now?: () => number
 }
 
 const BACKGROUND_BACKOFF_MS = 5_000
+/** A 429 without `Retry-After`: no refresh is sent for this long. */
+const DEFAULT_COOLDOWN_MS = 60_000
+/**
+ * The Anthropic SDK's `TokenCache` asks its credentials provider again only once this little
+ * validity is left (`ADVISORY_REFRESH_THRESHOLD_IN_SECONDS`, 120 s, in `@anthropic-ai/sdk`
+ * 1.12 `lib/credentials/types`); before that it serves its cached token without asking.
+ */
+const SDK_ADVISORY_MS = 120_000
 
 /** Objects handed in or out are copies: a caller mutating one cannot change the login. */
 function copy(tokens: OAuthTokens): OAuthTokens {
@@ -75,6 +98,8 @@ export class TokenManager {
   readonly #minValidityMs: number
   readonly #now: () => number
   readonly #onBackgroundError: ((error: unknown) => void) | undefined
+  readonly #warn: (message: string) => void
+  #warnedReadOnly = false
   #inflight: Promise<OAuthTokens> | undefined
   #loading: Promise<OAuthTokens | null> | undefined
   #lastBackgroundFailure = -Infinity
@@ -93,6 +118,7 @@ export class TokenManager {
     // One clock for computing expiresAt and for comparing against it.
     this.#request = { now: this.#now, ...options.requestOptions }
     this.#onBackgroundError = options.onBackgroundRefreshError
+    this.#warn = options.onWarning ?? ((message) => console.warn(message))
   }
 
   /** The resolved server config. */
@@ -125,13 +151,32 @@ export class TokenManager {
     const tokens = await this.#current()
     const now = this.#now()
     if (!isExpired(tokens, now, this.#bufferSeconds)) return copy(tokens)
+    const valid = tokens.expiresAt! > now
     // Without a refresh token (a long-lived login) a token is used until it ends, never refreshed.
-    if (!tokens.refreshToken && tokens.expiresAt! > now) return copy(tokens)
-    if (tokens.expiresAt! - now > this.#minValidityMs) {
+    if (!tokens.refreshToken && valid) return copy(tokens)
+    // The token endpoint asked for a pause (429): nothing is sent before it ends; a valid token is served.
+    if (tokens.refreshNotBefore !== undefined && tokens.refreshNotBefore > now) {
+      if (valid) return copy(tokens)
+      throw coolingDown(tokens.refreshNotBefore - now)
+    }
+    if (tokens.expiresAt! - now > this.#mustRefreshMs(tokens)) {
       this.#refreshInBackground(tokens.accessToken)
       return copy(tokens)
     }
-    return copy(await this.#refresh(tokens.accessToken))
+    try {
+      return copy(await this.#refresh(tokens.accessToken))
+    } catch (err) {
+      // Rate limited while the token still works (another process recorded the cooldown): keep serving it.
+      const current = this.#tokens
+      if (err instanceof OAuthError && err.code === OAUTH_RATE_LIMITED && current && current.expiresAt! > this.#now()) return copy(current)
+      throw err
+    }
+  }
+
+  /** Below this much validity callers wait for a refresh: `minValiditySeconds`, or a tenth of a shorter lifetime. */
+  #mustRefreshMs(tokens: OAuthTokens): number {
+    const lifetime = tokens.issuedAt === undefined ? Infinity : tokens.expiresAt! - tokens.issuedAt
+    return Math.min(this.#minValidityMs, lifetime / 10)
   }
 
   /**
@@ -182,7 +227,7 @@ export class TokenManager {
     return change
   }
 
-  #underLock<T>(work: () => Promise<T>): Promise<T> {
+  #underLock<T>(work: (lease?: LockLease) => Promise<T>): Promise<T> {
     return this.#store?.lock ? this.#store.lock(work) : work()
   }
 
@@ -191,13 +236,21 @@ export class TokenManager {
    * `new Anthropic({ credentials: manager.provider })`. Each access makes a new one, which
    * remembers the token it handed out, so the SDK's `forceRefresh` after a 401 replaces
    * exactly that token, once, however many requests failed with it.
+   *
+   * One rule decides when a token is expiring, this manager's ({@link isExpired}). The SDK's
+   * cache would otherwise keep a token until 120 s before its end and only then ask; so the
+   * provider reports an `expiresAt` moved earlier by the difference, and the SDK asks exactly
+   * when the manager counts the token as expiring. (For a buffer under 120 s, as with
+   * short-lived tokens, the SDK asks sooner and the manager answers from memory.)
    */
   get provider(): AccessTokenProvider {
     let served: string | undefined
     return async (opts) => {
       const tokens = opts?.forceRefresh ? await this.refresh({ failedAccessToken: served }) : await this.getTokens()
       served = tokens.accessToken
-      return { token: tokens.accessToken, expiresAt: tokens.expiresAt === undefined ? null : Math.floor(tokens.expiresAt / 1000) }
+      if (tokens.expiresAt === undefined) return { token: tokens.accessToken, expiresAt: null }
+      const earlier = Math.max(0, expiryBufferMs(tokens, this.#bufferSeconds) - SDK_ADVISORY_MS)
+      return { token: tokens.accessToken, expiresAt: Math.floor((tokens.expiresAt - earlier) / 1000) }
     }
   }
 
@@ -270,7 +323,7 @@ export class TokenManager {
     // A logout or a new login came after this refresh was asked for: it wins, and this
     // refresh sends nothing more and saves nothing. Its callers get what that change left.
     const SUPERSEDED = null
-    const work = async (): Promise<OAuthTokens | typeof SUPERSEDED> => {
+    const work = async (lease?: LockLease): Promise<OAuthTokens | typeof SUPERSEDED> => {
       if (generation !== this.#generation) return SUPERSEDED
       let base = this.#tokens
       if (store) {
@@ -293,12 +346,34 @@ export class TokenManager {
           `${what}, and there is no refresh token to renew it (a long-lived login cannot be renewed). Log in again (\`anthropic-oauth login\`, or \`login --long-lived\` for another long-lived token).`,
         )
       }
+      // A cooldown another process recorded after a 429: nothing is sent before it ends.
+      const now = this.#now()
+      if (base.refreshNotBefore !== undefined && base.refreshNotBefore > now) {
+        this.#tokens = base
+        throw coolingDown(base.refreshNotBefore - now)
+      }
+      // A holder whose lock lapsed while it was paused sends nothing: another may be refreshing.
+      await lease?.confirm()
       let fresh: OAuthTokens
       try {
         this.#refreshCount++
-        fresh = await refreshAccessToken(base.refreshToken, this.#config, this.#request)
+        const signal = lease && (this.#request.signal ? AbortSignal.any([this.#request.signal, lease.signal]) : lease.signal)
+        fresh = await refreshAccessToken(base.refreshToken, this.#config, {
+          ...this.#request,
+          signal,
+          retry: this.#request.retry === false ? false : { ...this.#request.retry, rateLimited: false },
+        })
       } catch (err) {
+        if (lease?.signal.aborted) throw lease.signal.reason // the lock was lost mid-request
         if (generation !== this.#generation) return SUPERSEDED
+        if (err instanceof OAuthHttpError && err.code === OAUTH_RATE_LIMITED) {
+          // Shared through the store, so no process sharing it (nor the next CLI call) sends
+          // another refresh before the server's Retry-After; the valid token is served meanwhile.
+          const cooled = { ...base, refreshNotBefore: this.#now() + (err.retryAfterMs ?? DEFAULT_COOLDOWN_MS) }
+          this.#tokens = cooled
+          if (store) await store.save(cooled).catch(() => undefined)
+          throw err
+        }
         if (store && err instanceof OAuthError && err.code === OAUTH_INVALID_GRANT) {
           // Another holder may have rotated the token between our read and our request.
           const again = await store.load().catch(() => null)
@@ -320,6 +395,13 @@ export class TokenManager {
         } catch (err) {
           // Keep the new tokens for this process: the old refresh token may already be dead.
           this.#tokens = merged
+          if (err instanceof TokenStorageError && err.code === TOKEN_STORE_READ_ONLY) {
+            // A read-only mount refreshes in memory, as the environment store does, and says so once.
+            if (!this.#warnedReadOnly) this.#warn(`${store.name} is read-only: refreshed tokens are kept in this process's memory only. ${err.message}`)
+            this.#warnedReadOnly = true
+            return merged
+          }
+          if (err instanceof TokenStorageError && err.code === TOKEN_STORE_LOCK_LOST) throw err
           throw new TokenStorageError(
             TOKEN_STORE_WRITE_FAILED,
             `Tokens were refreshed but could not be saved to ${store.name}; this process keeps using them, other processes will have to log in again. Fix the store.`,
@@ -336,4 +418,12 @@ export class TokenManager {
     if (this.#tokens) return this.#tokens
     throw this.#notLoggedIn()
   }
+}
+
+function coolingDown(waitMs: number): OAuthHttpError {
+  return new OAuthHttpError(
+    OAUTH_RATE_LIMITED,
+    `The token endpoint asked for a pause (HTTP 429); no refresh is sent for another ${Math.ceil(waitMs / 1000)} s. The login is fine; try again then.`,
+    { status: 429, retryable: true, retryAfterMs: waitMs },
+  )
 }

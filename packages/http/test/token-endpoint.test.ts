@@ -86,6 +86,7 @@ describe('exchangeCodeForTokens', () => {
       accessToken: 'sk-ant-oat01-NEW',
       refreshToken: 'sk-ant-ort01-NEW',
       expiresAt: NOW + 3_600_000,
+      issuedAt: NOW,
       tokenType: 'Bearer',
       scope: 'user:inference',
     })

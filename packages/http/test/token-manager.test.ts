@@ -111,13 +111,14 @@ describe('TokenManager', () => {
     expect(await manager.getAccessToken()).toBe('at-winner')
   })
 
-  it('reports a rate-limited refresh as a rate limit, never as logged out, and keeps the tokens', async () => {
+  it('reports a rate-limited refresh as a rate limit, never as logged out, and keeps the tokens (with the cooldown beside them)', async () => {
     server.use(http.post(DEFAULT_TOKEN_URL, () => HttpResponse.json({ error: { type: 'rate_limit_error', message: 'slow down' } }, { status: 429 })))
     const before = tokens('old', -1000)
     const store = new MemoryTokenStore(before)
     const manager = new TokenManager({ store, now, requestOptions: { retry: { retries: 1, baseDelayMs: 1 } } })
     await expect(manager.getAccessToken()).rejects.toMatchObject({ code: OAUTH_RATE_LIMITED })
-    expect(await store.load()).toEqual(before)
+    // No Retry-After: a minute's cooldown is recorded; the login itself is untouched.
+    expect(await store.load()).toEqual({ ...before, refreshNotBefore: clock + 60_000 })
   })
 
   it('says to log in when there are no tokens, naming the store', async () => {
@@ -158,7 +159,9 @@ describe('TokenManager', () => {
     const used = rotatingEndpoint()
     const manager = new TokenManager({ tokens: tokens('p', 3_600_000), now, requestOptions: fast })
     const provider = manager.provider
-    expect(await provider()).toEqual({ token: 'at-p', expiresAt: Math.floor((clock + 3_600_000) / 1000) })
+    // Reported 180 s early: the SDK's cache asks again 120 s before the end it is told, which is
+    // then exactly when the manager's 300 s buffer counts the token as expiring.
+    expect(await provider()).toEqual({ token: 'at-p', expiresAt: Math.floor((clock + 3_600_000 - 180_000) / 1000) })
     const forced = await Promise.all([provider({ forceRefresh: true }), provider({ forceRefresh: true }), provider({ forceRefresh: true })])
     expect(forced.map((f) => f.token)).toEqual(['at-1', 'at-1', 'at-1'])
     expect(used).toEqual(['rt-p'])

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { randomBytes } from 'node:crypto'
 import { chmod, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises'
 import { homedir } from 'node:os'
@@ -7,9 +8,11 @@ import {
   deserializeTokens,
   serializeTokens,
   TOKEN_STORE_CORRUPT,
+  TOKEN_STORE_READ_ONLY,
   TOKEN_STORE_UNREADABLE,
   TOKEN_STORE_WRITE_FAILED,
   TokenStorageError,
+  type LockLease,
   type OAuthTokens,
   type TokenStore,
 } from '@oauth/core'
@@ -17,7 +20,11 @@ import { withFileLock } from './lock.js'
 
 /** Options for {@link FileTokenStore}. */
 export interface FileTokenStoreOptions {
-  /** A lock whose holder stopped refreshing it this long ago counts as abandoned. Default 10 s. */
+  /**
+   * A lock held from another host whose holder stopped refreshing it this long ago counts as
+   * abandoned. Default 10 s. A holder on this host is never judged by age: its lock is kept
+   * while its process lives and taken over as soon as it dies.
+   */
   staleLockMs?: number
   /** How long `lock()` waits for another holder. Default 30 s. */
   lockTimeoutMs?: number
@@ -39,6 +46,12 @@ export interface SdkProfileOptions {
 
 const errno = (err: unknown) => (err as NodeJS.ErrnoException)?.code
 const errorCodes = new Set([TOKEN_STORE_CORRUPT, TOKEN_STORE_UNREADABLE])
+/** Nobody may write here: a read-only mount (a Kubernetes Secret), or a directory this user may not write. */
+const READ_ONLY = new Set(['EROFS', 'EACCES', 'EPERM'])
+/** What Windows answers a rename while an antivirus or indexer holds the file open: it passes within moments. */
+const TRANSIENT_RENAME = new Set(['EPERM', 'EBUSY', 'EACCES'])
+const RENAME_ATTEMPTS = 8
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** `~/.anthropic/oauth_tokens.json`, the path the Anthropic Python SDK's OAuth token storage uses too. */
 export function defaultTokenPath(): string {
@@ -56,13 +69,40 @@ function unreadable(path: string, err: unknown): TokenStorageError {
   return new TokenStorageError(TOKEN_STORE_UNREADABLE, `Cannot read the token file ${path}: ${why}. It was left as it is.`, { cause: err })
 }
 
+function readOnly(dir: string, err: unknown): TokenStorageError {
+  return new TokenStorageError(
+    TOKEN_STORE_READ_ONLY,
+    `Cannot write in ${dir} (${errno(err)}): it is read-only for this process (a read-only mount, or a directory this user may not write). Tokens refreshed now are kept in memory only.`,
+    { cause: err },
+  )
+}
+
+/**
+ * rename(2), retried for about a second while it fails the way Windows fails a rename over a
+ * file an antivirus or a search indexer has open (EPERM, EBUSY, EACCES), as npm's
+ * write-file-atomic and graceful-fs do. Any other failure, or the last one, is thrown.
+ */
+async function renameRetrying(from: string, to: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await rename(from, to)
+    } catch (err) {
+      if (attempt >= RENAME_ATTEMPTS || !TRANSIENT_RENAME.has(errno(err)!)) throw err
+      await sleep(10 * 2 ** attempt) // 20 ms … 1.3 s in all
+    }
+  }
+}
+
 /**
  * Stores tokens in a JSON file, safely shared by processes on one machine:
  *
  * - the file is mode 0600 and a directory it creates is 0700, whatever the umask;
  * - writes are atomic (a temporary file in the same directory, fsync, rename, fsync of the
  *   directory), so a reader, or a process killed mid-write, never sees half a file;
- * - `lock(fn)` excludes other processes through a lock file that expires when its holder dies;
+ * - `lock(fn)` excludes other processes through a lock file that expires when its holder dies,
+ *   and is never broken while its holder (on this host) lives;
+ * - on a read-only mount (a Kubernetes Secret) it loads, and `save` fails with
+ *   `TOKEN_STORE_READ_ONLY`: the token manager then keeps refreshed tokens in memory;
  * - a corrupt or unreadable file is a `TokenStorageError` naming the path, and is never
  *   overwritten: fix or remove it, or `clear()` it, then log in again.
  *
@@ -83,6 +123,8 @@ export class FileTokenStore implements TokenStore {
   readonly #timeoutMs: number
   readonly #extra: Readonly<Record<string, unknown>>
   readonly #companion: FileTokenStoreOptions['companion']
+  /** The lease of the lock this async context holds, if any: a save made under a lock that was lost is refused. */
+  readonly #lease = new AsyncLocalStorage<LockLease>()
 
   constructor(path: string = defaultTokenPath(), options: FileTokenStoreOptions = {}) {
     if (typeof path !== 'string' || path === '') throw new TypeError('FileTokenStore needs a file path (or none, for the default).')
@@ -146,7 +188,10 @@ export class FileTokenStore implements TokenStore {
       if (uid !== undefined && info.uid !== uid && info.uid !== 0) {
         throw new TokenStorageError(TOKEN_STORE_UNREADABLE, `Refusing the token file ${this.path}: it belongs to another user (uid ${info.uid}). Remove it, or log in again with a path of your own.`)
       }
-      if ((info.mode & 0o077) !== 0 && info.uid === uid) await chmod(this.path, 0o600)
+      // A read-only mount cannot be repaired, and nobody can write a login into it either.
+      if ((info.mode & 0o077) !== 0 && info.uid === uid) await chmod(this.path, 0o600).catch((err) => {
+        if (errno(err) !== 'EROFS') throw err
+      })
       return await readFile(this.path, 'utf8')
     } catch (err) {
       if (err instanceof TokenStorageError) throw err
@@ -184,7 +229,9 @@ export class FileTokenStore implements TokenStore {
     try {
       await unlink(this.path)
     } catch (err) {
-      if (errno(err) !== 'ENOENT') throw new TokenStorageError(TOKEN_STORE_WRITE_FAILED, `Cannot remove the token file ${this.path} (${errno(err)}).`, { cause: err })
+      if (errno(err) === 'ENOENT') return
+      if (READ_ONLY.has(errno(err)!)) throw readOnly(dirname(this.path), err)
+      throw new TokenStorageError(TOKEN_STORE_WRITE_FAILED, `Cannot remove the token file ${this.path} (${errno(err)}).`, { cause: err })
     }
   }
 
@@ -195,10 +242,12 @@ export class FileTokenStore implements TokenStore {
     )
   }
 
-  async lock<T>(fn: () => Promise<T>): Promise<T> {
+  async lock<T>(fn: (lease: LockLease) => Promise<T>): Promise<T> {
     // The lock file sits beside the token file: its directory may not exist before the first login.
-    await this.#ensureDirectory(dirname(this.path))
-    return withFileLock(this.#lockPath, { staleMs: this.#staleMs, timeoutMs: this.#timeoutMs }, fn)
+    await this.#ensureDirectory(dirname(this.path)).catch((err) => {
+      if (!(err instanceof TokenStorageError && err.code === TOKEN_STORE_READ_ONLY)) throw err
+    })
+    return withFileLock(this.#lockPath, { staleMs: this.#staleMs, timeoutMs: this.#timeoutMs }, (lease) => this.#lease.run(lease, () => fn(lease)))
   }
 
   toJSON(): Record<string, unknown> {
@@ -215,7 +264,9 @@ export class FileTokenStore implements TokenStore {
     try {
       first = await mkdir(dir, { recursive: true, mode: 0o700 })
     } catch (err) {
-      throw new TokenStorageError(TOKEN_STORE_WRITE_FAILED, `Cannot create the directory ${dir} for the token file (${errno(err)}).`, { cause: err })
+      throw READ_ONLY.has(errno(err)!)
+        ? readOnly(dir, err)
+        : new TokenStorageError(TOKEN_STORE_WRITE_FAILED, `Cannot create the directory ${dir} for the token file (${errno(err)}).`, { cause: err })
     }
     for (let d = dir; first && d.length >= first.length; d = dirname(d)) await chmod(d, 0o700)
   }
@@ -223,8 +274,10 @@ export class FileTokenStore implements TokenStore {
   async #writeAtomic(path: string, content: string): Promise<void> {
     const dir = dirname(path)
     const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
+    let created = false
     try {
       const handle = await open(tmp, 'wx', 0o600)
+      created = true
       try {
         await handle.chmod(0o600) // open's mode is filtered by the umask; this is not
         await handle.writeFile(content, 'utf8')
@@ -232,9 +285,13 @@ export class FileTokenStore implements TokenStore {
       } finally {
         await handle.close()
       }
-      await rename(tmp, path)
+      // Fenced: a holder whose lock was taken over while it was paused writes nothing.
+      await this.#lease.getStore()?.confirm()
+      await renameRetrying(tmp, path)
     } catch (err) {
       await unlink(tmp).catch(() => undefined)
+      if (err instanceof TokenStorageError) throw err
+      if (!created && READ_ONLY.has(errno(err)!)) throw readOnly(dir, err)
       throw new TokenStorageError(TOKEN_STORE_WRITE_FAILED, `Cannot write the token file ${path} (${errno(err) ?? err}). The previous file, if any, is unchanged.`, { cause: err })
     }
     // The rename is durable only once the directory entry is on disk.

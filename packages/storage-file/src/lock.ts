@@ -1,12 +1,23 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
-import { createMutex, TOKEN_STORE_LOCK_TIMEOUT, TOKEN_STORE_UNAVAILABLE, TokenStorageError } from '@oauth/core'
+import {
+  createMutex,
+  TOKEN_STORE_LOCK_LOST,
+  TOKEN_STORE_LOCK_REENTERED,
+  TOKEN_STORE_LOCK_TIMEOUT,
+  TOKEN_STORE_UNAVAILABLE,
+  TokenStorageError,
+  type LockLease,
+  type Mutex,
+} from '@oauth/core'
 
 export interface FileLockOptions {
-  /** A lock whose holder stopped refreshing it this long ago is abandoned. */
+  /** A lock held from another host whose holder stopped refreshing it this long ago is abandoned. */
   staleMs: number
-  /** Waiting longer than this for the lock is TOKEN_STORE_LOCK_TIMEOUT. */
+  /** Waiting longer than this for the lock, in this process and then for other processes, is TOKEN_STORE_LOCK_TIMEOUT. */
   timeoutMs: number
 }
 
@@ -14,49 +25,109 @@ interface Holder {
   token: string
   pid: number
   host: string
+  /** The holder's start time (Linux `/proc/<pid>/stat` field 22): a reused pid is not taken for the holder. */
+  started?: string
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const errno = (err: unknown) => (err as NodeJS.ErrnoException)?.code
+/** A lock file that cannot be created because nobody may write here: the store is read-only (EROFS: a read-only mount). */
+const READ_ONLY = new Set(['EROFS', 'EACCES', 'EPERM'])
 
-/** Holders in this process queue here, so they do not poll the file system against each other. */
-const local = new Map<string, ReturnType<typeof createMutex>>()
+/** Holders in this process queue here, per lock file, so they do not poll the file system against each other. */
+const local = new Map<string, Mutex>()
 
-/**
- * Runs `fn` while holding `lockPath`, a file created with O_EXCL. The holder refreshes its
- * mtime (a heartbeat), so a live holder never looks abandoned; a holder that died is
- * detected at once on the same host (its pid is gone) and after `staleMs` elsewhere.
- */
-export function withFileLock<T>(lockPath: string, options: FileLockOptions, fn: () => Promise<T>): Promise<T> {
-  let exclusive = local.get(lockPath)
-  if (!exclusive) local.set(lockPath, (exclusive = createMutex()))
-  return exclusive(() => holdFileLock(lockPath, options, fn))
-}
-
-async function holdFileLock<T>(lockPath: string, options: FileLockOptions, fn: () => Promise<T>): Promise<T> {
-  const token = await acquire(lockPath, options)
-  const heartbeat = setInterval(() => {
-    const now = new Date()
-    utimes(lockPath, now, now).catch(() => undefined)
-  }, Math.max(50, options.staleMs / 3))
-  heartbeat.unref()
+function startTime(pid: number): string | undefined {
   try {
-    return await fn()
-  } finally {
-    clearInterval(heartbeat)
-    await release(lockPath, token)
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // Fields after the command name, which is in parentheses and may hold spaces: field 22 is the 20th.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]
+  } catch {
+    return undefined // not Linux
   }
 }
 
-async function acquire(lockPath: string, options: FileLockOptions): Promise<string> {
-  const holder: Holder = { token: randomBytes(16).toString('hex'), pid: process.pid, host: hostname() }
-  const deadline = Date.now() + options.timeoutMs
+const self: Omit<Holder, 'token'> = { pid: process.pid, host: hostname(), started: startTime(process.pid) }
+
+function lost(lockPath: string): TokenStorageError {
+  return new TokenStorageError(
+    TOKEN_STORE_LOCK_LOST,
+    `The lock ${lockPath} was taken over by another holder while this one held it (it was judged abandoned from another host); this holder's work was stopped and nothing was saved.`,
+  )
+}
+
+/**
+ * Runs `fn` while holding `lockPath`, a file created with O_EXCL. A holder on this host is
+ * judged by its process alone: while it lives its lock is never broken, however long it is
+ * paused (a laptop lid, SIGSTOP, a debugger) and whatever the clock does; once it dies the
+ * lock is taken over at once. A holder on another host refreshes the file's mtime (a
+ * heartbeat) and is judged abandoned `staleMs` after its last one. On a file system nobody
+ * may write (a read-only mount) there is nothing to exclude: `fn` runs under the in-process
+ * lock alone, with `readOnly` set.
+ */
+export function withFileLock<T>(lockPath: string, options: FileLockOptions, fn: (lease: LockLease & { readOnly: boolean }) => Promise<T>): Promise<T> {
+  let exclusive = local.get(lockPath)
+  if (!exclusive) {
+    const reentered = () =>
+      new TokenStorageError(
+        TOKEN_STORE_LOCK_REENTERED,
+        `The lock ${lockPath} was taken again from inside the section it guards, which would wait for itself forever. Inside lock(), use the store's load and save directly.`,
+      )
+    local.set(lockPath, (exclusive = createMutex({ context: new AsyncLocalStorage(), reenteredError: reentered })))
+  }
+  const deadline = performance.now() + options.timeoutMs
+  const timeout = () =>
+    new TokenStorageError(
+      TOKEN_STORE_LOCK_TIMEOUT,
+      `Waited ${options.timeoutMs} ms for the lock ${lockPath}, held by a live process. If no other process uses this store, remove the lock file.`,
+    )
+  return exclusive(() => holdFileLock(lockPath, options, deadline, timeout, fn), { timeoutMs: options.timeoutMs, error: timeout })
+}
+
+async function holdFileLock<T>(
+  lockPath: string,
+  options: FileLockOptions,
+  deadline: number,
+  timeout: () => Error,
+  fn: (lease: LockLease & { readOnly: boolean }) => Promise<T>,
+): Promise<T> {
+  const token = await acquire(lockPath, options, deadline, timeout)
+  const controller = new AbortController()
+  const confirm = async (): Promise<void> => {
+    if (controller.signal.aborted) throw lost(lockPath)
+    if (token !== null && (await readHolder(lockPath))?.token !== token) {
+      controller.abort(lost(lockPath))
+      throw lost(lockPath)
+    }
+  }
+  const heartbeat =
+    token === null
+      ? undefined
+      : setInterval(() => {
+          // Still ours: show another host it is alive. No longer ours: abort the holder's work.
+          confirm()
+            .then(() => utimes(lockPath, new Date(), new Date()))
+            .catch(() => undefined)
+        }, Math.max(50, options.staleMs / 3))
+  heartbeat?.unref()
+  try {
+    return await fn({ signal: controller.signal, confirm, readOnly: token === null })
+  } finally {
+    clearInterval(heartbeat)
+    if (token !== null) await release(lockPath, token)
+  }
+}
+
+/** Takes the lock file; `null` when the file system cannot be written at all. */
+async function acquire(lockPath: string, options: FileLockOptions, deadline: number, timeout: () => Error): Promise<string | null> {
+  const holder: Holder = { token: randomBytes(16).toString('hex'), ...self }
   let delay = 5
   for (;;) {
     try {
       await writeFile(lockPath, JSON.stringify(holder), { flag: 'wx', mode: 0o600 })
       return holder.token
     } catch (err) {
+      if (READ_ONLY.has(errno(err)!)) return null
       if (errno(err) !== 'EEXIST') {
         throw new TokenStorageError(TOKEN_STORE_UNAVAILABLE, `Cannot create the lock file ${lockPath} (${errno(err) ?? err}). Check that its directory exists and is writable.`, { cause: err })
       }
@@ -65,12 +136,7 @@ async function acquire(lockPath: string, options: FileLockOptions): Promise<stri
       await breakAbandoned(lockPath, options.staleMs)
       continue
     }
-    if (Date.now() > deadline) {
-      throw new TokenStorageError(
-        TOKEN_STORE_LOCK_TIMEOUT,
-        `Waited ${options.timeoutMs} ms for the lock ${lockPath}, held by a live process. If no other process uses this store, remove the lock file.`,
-      )
-    }
+    if (performance.now() > deadline) throw timeout()
     await sleep(delay + Math.random() * delay)
     delay = Math.min(delay * 2, 100)
   }
@@ -85,13 +151,15 @@ async function readHolder(lockPath: string): Promise<Holder | null> {
   }
 }
 
-function isAlive(pid: number): boolean {
+function isAlive(holder: Holder): boolean {
   try {
-    process.kill(pid, 0)
-    return true
+    process.kill(holder.pid, 0)
   } catch (err) {
-    return errno(err) === 'EPERM'
+    if (errno(err) !== 'EPERM') return false
   }
+  // The pid lives; it is the holder's unless it was reused by a process started since.
+  const started = holder.started === undefined ? undefined : startTime(holder.pid)
+  return started === undefined || started === holder.started
 }
 
 async function isAbandoned(lockPath: string, staleMs: number): Promise<boolean> {
@@ -102,7 +170,9 @@ async function isAbandoned(lockPath: string, staleMs: number): Promise<boolean> 
     return false // released meanwhile: just try again
   }
   const holder = await readHolder(lockPath)
-  if (holder && holder.host === hostname() && !isAlive(holder.pid)) return true
+  // On this host the process tells: age never breaks a live holder's lock (a pause, a clock jump).
+  if (holder && holder.host === self.host) return !isAlive(holder)
+  // Another host, or a lock file torn by a holder killed while writing it: the heartbeat tells.
   return Date.now() - mtimeMs > staleMs
 }
 

@@ -1,10 +1,14 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import {
   createMutex,
   deserializeTokens,
   serializeTokens,
+  TOKEN_STORE_LOCK_LOST,
+  TOKEN_STORE_LOCK_REENTERED,
   TOKEN_STORE_LOCK_TIMEOUT,
   TOKEN_STORE_UNAVAILABLE,
   TokenStorageError,
+  type LockLease,
   type OAuthTokens,
   type TokenStore,
 } from '@oauth/core'
@@ -24,9 +28,16 @@ export type RedisClientLike =
 
 /** Options for {@link RedisTokenStore}. */
 export interface RedisTokenStoreOptions {
-  /** The key holding the tokens. Default `oauth:tokens`; the lock is `<key>:lock`. */
+  /**
+   * The key holding the tokens. Default `oauth:tokens`; the lock is `<key>:lock`. On Redis
+   * Cluster give it a hash tag (`{my-app}:oauth`), so that the fenced save, which reads the
+   * lock and writes the tokens in one script, finds both keys in one slot.
+   */
   key?: string
-  /** How long the lock lives without its holder renewing it (a holder that died). Default 15 s. */
+  /**
+   * How long the lock lives without its holder renewing it (a holder that died, or one paused
+   * this long). Default 15 s. A holder that lost it is stopped: see `TokenStore.lock`.
+   */
   lockTtlMs?: number
   /** How long `lock()` waits for another holder. Default 30 s. */
   lockTimeoutMs?: number
@@ -35,6 +46,29 @@ export interface RedisTokenStoreOptions {
 // Release and renew only a lock this holder owns (compare-and-delete, compare-and-expire).
 const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
+// Fenced writes: only while the lock is still this holder's (KEYS[1] the lock, KEYS[2] the tokens).
+const FENCED_SET = "if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('set', KEYS[2], ARGV[2]) return 1 else return 0 end"
+const FENCED_DEL = "if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[2]) return 1 else return 0 end"
+
+/** What a holder knows while it holds the lock. */
+interface Held {
+  token: string
+  lease: LockLease
+  lose(): never
+}
+
+/**
+ * The client's error without what it carries about the command: ioredis's `ReplyError` keeps
+ * the command and its arguments (the serialised tokens) in `command`, so it is never kept as
+ * a cause. Its message is kept, with any argument of the command cut out of it.
+ */
+function withoutArguments(err: unknown, args: readonly string[]): Error {
+  let message = err instanceof Error ? err.message : String(err)
+  for (const arg of args.slice(1)) if (arg.length >= 8) message = message.split(arg).join('[redacted]')
+  const safe = new Error(message)
+  safe.name = err instanceof Error ? err.name : 'Error'
+  return safe
+}
 
 function toCommand(client: RedisClientLike): RedisCommand {
   if (typeof client === 'function') return client
@@ -69,7 +103,15 @@ export class RedisTokenStore implements TokenStore {
   readonly #lockKey: string
   readonly #ttlMs: number
   readonly #timeoutMs: number
-  readonly #exclusive = createMutex()
+  readonly #exclusive = createMutex({
+    context: new AsyncLocalStorage(),
+    reenteredError: () =>
+      new TokenStorageError(
+        TOKEN_STORE_LOCK_REENTERED,
+        `The lock ${this.#lockKey} was taken again from inside the section it guards, which would wait for itself forever. Inside lock(), use the store's load and save directly.`,
+      ),
+  })
+  readonly #held = new AsyncLocalStorage<Held>()
 
   constructor(client: RedisClientLike, options: RedisTokenStoreOptions = {}) {
     this.#send = toCommand(client)
@@ -84,12 +126,22 @@ export class RedisTokenStore implements TokenStore {
     try {
       return await this.#send(args)
     } catch (err) {
+      const cause = withoutArguments(err, args)
       throw new TokenStorageError(
         TOKEN_STORE_UNAVAILABLE,
-        `Redis did not answer ${args[0]} for ${this.name}: ${(err as Error)?.message ?? err}. Check the connection (REDIS_URL) and that the server is up.`,
-        { cause: err },
+        `Redis did not answer ${args[0]} for ${this.name}: ${cause.message}. Check the connection (REDIS_URL) and that the server is up.`,
+        { cause },
       )
     }
+  }
+
+  /** A write made while holding the lock happens only if the lock is still ours. */
+  async #write(plain: string[], fenced: string, value?: string): Promise<void> {
+    const held = this.#held.getStore()
+    if (!held) return void (await this.#command(plain))
+    const args = ['EVAL', fenced, '2', this.#lockKey, this.#key, held.token]
+    if (value !== undefined) args.push(value)
+    if (Number(await this.#command(args)) !== 1) held.lose()
   }
 
   async load(): Promise<OAuthTokens | null> {
@@ -99,41 +151,62 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async save(tokens: OAuthTokens): Promise<void> {
-    await this.#command(['SET', this.#key, serializeTokens(tokens)])
+    const value = serializeTokens(tokens)
+    await this.#write(['SET', this.#key, value], FENCED_SET, value)
   }
 
   async clear(): Promise<void> {
-    await this.#command(['DEL', this.#key])
+    await this.#write(['DEL', this.#key], FENCED_DEL)
   }
 
   async exists(): Promise<boolean> {
     return Number(await this.#command(['EXISTS', this.#key])) === 1
   }
 
-  lock<T>(fn: () => Promise<T>): Promise<T> {
-    return this.#exclusive(() => this.#hold(fn))
+  lock<T>(fn: (lease: LockLease) => Promise<T>): Promise<T> {
+    const deadline = performance.now() + this.#timeoutMs
+    const timeout = () =>
+      new TokenStorageError(
+        TOKEN_STORE_LOCK_TIMEOUT,
+        `Waited ${this.#timeoutMs} ms for the lock ${this.#lockKey}. Another holder is refreshing or stuck; it expires within ${this.#ttlMs} ms of its holder's last renewal.`,
+      )
+    return this.#exclusive(() => this.#hold(fn, deadline, timeout), { timeoutMs: this.#timeoutMs, error: timeout })
   }
 
-  async #hold<T>(fn: () => Promise<T>): Promise<T> {
+  async #hold<T>(fn: (lease: LockLease) => Promise<T>, deadline: number, timeout: () => Error): Promise<T> {
     const token = randomToken()
-    const deadline = Date.now() + this.#timeoutMs
     let delay = 5
     while ((await this.#command(['SET', this.#lockKey, token, 'NX', 'PX', String(this.#ttlMs)])) !== 'OK') {
-      if (Date.now() > deadline) {
-        throw new TokenStorageError(
-          TOKEN_STORE_LOCK_TIMEOUT,
-          `Waited ${this.#timeoutMs} ms for the lock ${this.#lockKey}. Another holder is refreshing or stuck; it expires within ${this.#ttlMs} ms of its holder's last renewal.`,
-        )
-      }
+      if (performance.now() > deadline) throw timeout()
       await sleep(delay + Math.random() * delay)
       delay = Math.min(delay * 2, 100)
     }
+    const controller = new AbortController()
+    const lost = () =>
+      new TokenStorageError(
+        TOKEN_STORE_LOCK_LOST,
+        `The lock ${this.#lockKey} lapsed while this holder held it (it was paused or cut off from Redis for longer than lockTtlMs, ${this.#ttlMs} ms); its work was stopped and nothing was saved.`,
+      )
+    const lose = (): never => {
+      if (!controller.signal.aborted) controller.abort(lost())
+      throw lost()
+    }
+    const lease: LockLease = {
+      signal: controller.signal,
+      confirm: async () => {
+        if (controller.signal.aborted || (await this.#command(['GET', this.#lockKey])) !== token) lose()
+      },
+    }
+    // As Redlock's `using`: a renewal that fails, or finds the lock gone, aborts the holder's work.
     const renew = setInterval(() => {
-      this.#command(['EVAL', RENEW, '1', this.#lockKey, token, String(this.#ttlMs)]).catch(() => undefined)
+      this.#command(['EVAL', RENEW, '1', this.#lockKey, token, String(this.#ttlMs)]).then(
+        (renewed) => Number(renewed) === 1 || controller.abort(lost()),
+        () => controller.abort(lost()),
+      )
     }, this.#ttlMs / 3)
     ;(renew as { unref?: () => void }).unref?.()
     try {
-      return await fn()
+      return await this.#held.run({ token, lease, lose }, () => fn(lease))
     } finally {
       clearInterval(renew)
       await this.#command(['EVAL', RELEASE, '1', this.#lockKey, token]).catch(() => undefined)

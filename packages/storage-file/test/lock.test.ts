@@ -1,0 +1,238 @@
+// The file lock and the file store under hostile-but-ordinary conditions: a holder paused
+// (SIGSTOP) or a clock that jumps, a waiter in the same process, a lock taken again from
+// inside itself, a takeover from another host, a read-only mount (a Kubernetes Secret),
+// and Windows' transient rename failures, injected into node:fs itself.
+import { execFileSync, type ChildProcess } from 'node:child_process'
+import fs, { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { syncBuiltinESMExports } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import {
+  buildAuthorizationUrl,
+  parseAuthCode,
+  TOKEN_STORE_LOCK_LOST,
+  TOKEN_STORE_LOCK_REENTERED,
+  TOKEN_STORE_LOCK_TIMEOUT,
+  TOKEN_STORE_WRITE_FAILED,
+  type LockLease,
+} from '@oauth/core'
+import { exchangeCodeForTokens, TokenManager } from '@oauth/http'
+import { bundleNodeScript, sampleTokens, startAuthorizationServer, startNodeScript, type AuthorizationServer } from '@oauth/test-utils'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FileTokenStore } from '../src/index.js'
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url))
+const root = mkdtempSync(join(tmpdir(), 'oauth-file-lock-'))
+let n = 0
+const freshPath = () => join(root, `case-${++n}`, 'oauth_tokens.json')
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+let holdLock: string
+let server: AuthorizationServer
+
+beforeAll(async () => {
+  holdLock = await bundleNodeScript(join(packageDir, 'test/fixtures/hold-lock.ts'), packageDir)
+  server = await startAuthorizationServer({ accessTokenTtl: 60 })
+}, 60_000)
+afterAll(async () => {
+  await server.close()
+  rmSync(root, { recursive: true, force: true })
+})
+
+async function login() {
+  const { url, oauthState } = await buildAuthorizationUrl(server.config)
+  const { code, state } = parseAuthCode(await server.authorize(url))
+  return exchangeCodeForTokens(code, state, oauthState, server.config)
+}
+
+/** A holder in another process; resolves once it holds the lock. */
+async function holderProcess(path: string, staleLockMs: number): Promise<ChildProcess> {
+  const child = startNodeScript(holdLock, [path, String(staleLockMs)])
+  await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => String(d).includes('locked') && resolve()))
+  return child
+}
+
+function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
+  return promise.then(
+    () => 'resolved',
+    (err: { code?: string }) => err.code,
+  )
+}
+
+describe('a live holder keeps its lock', () => {
+  it('a holder paused with SIGSTOP for four times staleLockMs keeps its lock; a waiter times out instead of breaking it', async () => {
+    const path = freshPath()
+    await new FileTokenStore(path).save(sampleTokens(1))
+    const child = await holderProcess(path, 500)
+    const held = readFileSync(`${path}.lock`, 'utf8')
+    try {
+      child.kill('SIGSTOP') // no heartbeat from here on: the lock file's mtime ages
+      await sleep(2_000)
+      const waiter = new FileTokenStore(path, { staleLockMs: 500, lockTimeoutMs: 1_000 })
+      expect(await codeOf(waiter.lock(async () => 'taken'))).toBe(TOKEN_STORE_LOCK_TIMEOUT)
+      expect(readFileSync(`${path}.lock`, 'utf8')).toBe(held)
+    } finally {
+      child.kill('SIGCONT')
+      child.kill('SIGKILL')
+    }
+  }, 30_000)
+
+  it('a clock jump (a lock file an hour old by the waiter’s clock) does not break a live holder’s lock', async () => {
+    const path = freshPath()
+    await new FileTokenStore(path).save(sampleTokens(1))
+    const child = await holderProcess(path, 60_000)
+    try {
+      const anHourAgo = new Date(Date.now() - 3_600_000)
+      utimesSync(`${path}.lock`, anHourAgo, anHourAgo)
+      const waiter = new FileTokenStore(path, { staleLockMs: 1_000, lockTimeoutMs: 800 })
+      expect(await codeOf(waiter.lock(async () => 'taken'))).toBe(TOKEN_STORE_LOCK_TIMEOUT)
+    } finally {
+      child.kill('SIGKILL')
+    }
+  }, 30_000)
+
+  it('a lock whose pid now belongs to another process (started later) is taken over', async () => {
+    const path = freshPath()
+    mkdirSync(join(path, '..'), { recursive: true })
+    // This very process's pid, with a start time it never had: the holder that wrote it is gone.
+    writeFileSync(`${path}.lock`, JSON.stringify({ token: 'gone', pid: process.pid, host: (await import('node:os')).hostname(), started: '1' }))
+    const store = new FileTokenStore(path, { staleLockMs: 60_000, lockTimeoutMs: 2_000 })
+    expect(await store.lock(async () => 'taken over')).toBe('taken over')
+  })
+})
+
+describe('waiting has an end', () => {
+  it('a waiter in the same process gives up after lockTimeoutMs, and its function never runs', async () => {
+    const path = freshPath()
+    const holder = new FileTokenStore(path)
+    const held = holder.lock(() => sleep(1_500))
+    await sleep(50)
+    let ran = false
+    const started = performance.now()
+    const waiter = new FileTokenStore(path, { lockTimeoutMs: 300 })
+    expect(await codeOf(waiter.lock(async () => (ran = true)))).toBe(TOKEN_STORE_LOCK_TIMEOUT)
+    expect(performance.now() - started).toBeLessThan(1_200)
+    await held
+    await sleep(50)
+    expect(ran).toBe(false)
+  })
+
+  it('taking the lock again from inside it fails at once with a typed error, through any store on the same file', async () => {
+    const path = freshPath()
+    const store = new FileTokenStore(path) // waits 30 s by default
+    const started = performance.now()
+    expect(await codeOf(store.lock(() => store.lock(async () => 'inner')))).toBe(TOKEN_STORE_LOCK_REENTERED)
+    expect(await codeOf(store.lock(() => new FileTokenStore(path).lock(async () => 'inner')))).toBe(TOKEN_STORE_LOCK_REENTERED)
+    expect(performance.now() - started).toBeLessThan(1_000)
+    // And the lock is free afterwards.
+    expect(await store.lock(async () => 'free')).toBe('free')
+  })
+})
+
+describe('a holder that lost its lock stops', () => {
+  it('a lock taken over from another host while its holder was inside: the signal aborts, confirm() and save refuse, the file is untouched', async () => {
+    const path = freshPath()
+    const store = new FileTokenStore(path, { staleLockMs: 150 })
+    await store.save(sampleTokens(1))
+    let lease: LockLease | undefined
+    const outcome = store.lock(async (l) => {
+      lease = l
+      // Another host judged this lock abandoned and took it.
+      writeFileSync(`${path}.lock`, JSON.stringify({ token: 'theirs', pid: 1, host: 'another-host' }))
+      await sleep(200) // a heartbeat runs meanwhile and notices
+      expect(l.signal.aborted).toBe(true)
+      await expect(l.confirm()).rejects.toMatchObject({ code: TOKEN_STORE_LOCK_LOST })
+      await store.save(sampleTokens(2))
+    })
+    expect(await codeOf(outcome)).toBe(TOKEN_STORE_LOCK_LOST)
+    expect(lease?.signal.aborted).toBe(true)
+    expect((await store.load())?.accessToken).toBe(sampleTokens(1).accessToken)
+    // The new holder's lock stays.
+    expect(JSON.parse(readFileSync(`${path}.lock`, 'utf8')).token).toBe('theirs')
+  })
+})
+
+describe('read-only stores still refresh', () => {
+  it('a token file on a read-only mount (a Kubernetes Secret) is refreshed in memory, and the manager says so once', async () => {
+    const dir = join(root, `secret-${++n}`)
+    mkdirSync(dir)
+    const path = join(dir, 'oauth_tokens.json')
+    const tokens = await login()
+    await new FileTokenStore(path).save({ ...tokens, expiresAt: Date.now() - 1_000 })
+    const before = readFileSync(path, 'utf8')
+    execFileSync('mount', ['--bind', dir, dir])
+    try {
+      execFileSync('mount', ['-o', 'remount,bind,ro', dir])
+      expect(() => writeFileSync(join(dir, 'probe'), 'x')).toThrow(/EROFS/)
+      const warnings: string[] = []
+      const manager = new TokenManager({ store: new FileTokenStore(path), config: server.config, onWarning: (m) => warnings.push(m) })
+      const grants = server.events.refreshGrants
+      const first = await manager.getAccessToken()
+      expect(first).not.toBe(tokens.accessToken)
+      const second = (await manager.refresh()).accessToken
+      expect(second).not.toBe(first)
+      expect(server.events.refreshGrants).toBe(grants + 2)
+      expect(server.events.errors).toEqual([])
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]).toContain('read-only')
+      expect(warnings[0]).toContain(path)
+      expect(readFileSync(path, 'utf8')).toBe(before)
+    } finally {
+      execFileSync('umount', [dir])
+    }
+  }, 30_000)
+})
+
+describe('Windows renames are retried', () => {
+  /** Makes node:fs's rename fail with `code` for the next `times` calls (every module sees it). */
+  function failRenames(code: string, times: number): { calls: () => number; restore: () => void } {
+    const original = fs.promises.rename
+    let calls = 0
+    fs.promises.rename = async (from, to) => {
+      calls++
+      if (calls <= times) throw Object.assign(new Error(`${code}: operation not permitted, rename`), { code })
+      return original(from, to)
+    }
+    syncBuiltinESMExports()
+    return {
+      calls: () => calls,
+      restore: () => {
+        fs.promises.rename = original
+        syncBuiltinESMExports()
+      },
+    }
+  }
+
+  it('a rename that fails with EPERM or EBUSY (an antivirus, an indexer) a few times is retried, and the save succeeds', async () => {
+    const path = freshPath()
+    const store = new FileTokenStore(path)
+    await store.save(sampleTokens(1))
+    for (const code of ['EPERM', 'EBUSY']) {
+      const injected = failRenames(code, 3)
+      try {
+        await store.save(sampleTokens(2))
+      } finally {
+        injected.restore()
+      }
+      expect(injected.calls()).toBe(4)
+      expect((await store.load())?.accessToken).toBe(sampleTokens(2).accessToken)
+    }
+  })
+
+  it('a rename that keeps failing ends the save with a typed error; the previous file and no temporary file remain', async () => {
+    const path = freshPath()
+    const store = new FileTokenStore(path)
+    await store.save(sampleTokens(1))
+    const injected = failRenames('EBUSY', Infinity)
+    let code: string | undefined
+    try {
+      code = await codeOf(store.save(sampleTokens(2)))
+    } finally {
+      injected.restore()
+    }
+    expect(code).toBe(TOKEN_STORE_WRITE_FAILED)
+    expect(injected.calls()).toBe(8)
+    expect((await store.load())?.accessToken).toBe(sampleTokens(1).accessToken)
+    expect(fs.readdirSync(join(path, '..')).filter((f) => f.endsWith('.tmp'))).toEqual([])
+  })
+})
