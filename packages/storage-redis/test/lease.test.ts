@@ -1,0 +1,179 @@
+// The Redis lock under hostile-but-ordinary conditions, against a real redis-server and a real
+// rotating OAuth server: a holder paused past its lease (its event loop blocked, as a paused
+// process is), a lock deleted under its holder, a waiter in the same process, re-entry, and a
+// full Redis whose errors carry the command's arguments.
+import { inspect } from 'node:util'
+import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import {
+  buildAuthorizationUrl,
+  parseAuthCode,
+  TOKEN_STORE_LOCK_LOST,
+  TOKEN_STORE_LOCK_REENTERED,
+  TOKEN_STORE_LOCK_TIMEOUT,
+  TOKEN_STORE_UNAVAILABLE,
+  type LockLease,
+  type OAuthTokens,
+  type TokenStore,
+} from '@oauth/core'
+import { exchangeCodeForTokens, TokenManager } from '@oauth/http'
+import { bundleNodeScript, sampleTokens, startAuthorizationServer, startNodeScript, startRedisServer, type AuthorizationServer, type RedisServer } from '@oauth/test-utils'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { RedisTokenStore } from '../src/index.js'
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url))
+let redis: RedisServer
+let server: AuthorizationServer
+let holdLock: string
+const clients: Redis[] = []
+let n = 0
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/** Blocks this whole process (timers, sockets, everything) as SIGSTOP or a debugger would. */
+const pauseProcess = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+
+function client(): Redis {
+  const c = new Redis(redis.url)
+  clients.push(c)
+  return c
+}
+
+beforeAll(async () => {
+  redis = await startRedisServer()
+  server = await startAuthorizationServer({ accessTokenTtl: 60 })
+  holdLock = await bundleNodeScript(join(packageDir, 'test/fixtures/hold-lock.ts'), packageDir)
+}, 60_000)
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.quit().catch(() => undefined)))
+  await redis.stop()
+  await server.close()
+})
+
+async function login(): Promise<OAuthTokens> {
+  const { url, oauthState } = await buildAuthorizationUrl(server.config)
+  const { code, state } = parseAuthCode(await server.authorize(url))
+  return exchangeCodeForTokens(code, state, oauthState, server.config)
+}
+
+function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
+  return promise.then(
+    () => 'resolved',
+    (err: { code?: string }) => err.code,
+  )
+}
+
+describe('a holder that lost its lease stops', () => {
+  it('a manager paused past its lease while another process takes the lock sends no refresh and saves nothing', async () => {
+    const key = `lease:${++n}`
+    const expired = { ...(await login()), expiresAt: Date.now() - 1_000 }
+    const store = new RedisTokenStore(client(), { key, lockTtlMs: 300 })
+    await store.save(expired)
+    let other: ReturnType<typeof startNodeScript> | undefined
+    let otherLocked: Promise<void> | undefined
+    let paused = false
+    let locked = false
+    // The pause comes right after the lock is taken, when the manager re-reads the store under it.
+    const pausing: TokenStore = {
+      name: store.name,
+      save: (tokens) => store.save(tokens),
+      clear: () => store.clear(),
+      exists: () => store.exists(),
+      lock: (fn) => store.lock((lease) => ((locked = true), fn(lease))),
+      load: async () => {
+        if (locked && !paused) {
+          paused = true
+          other = startNodeScript(holdLock, [redis.url, key, '15000']) // another host, waiting for the lock
+          otherLocked = new Promise<void>((resolve) => other!.stdout!.on('data', (d: Buffer) => String(d).includes('locked') && resolve()))
+          pauseProcess(2_500) // the lease (300 ms) lapses meanwhile; the other process takes the lock
+        }
+        return store.load()
+      },
+    }
+    const manager = new TokenManager({ store: pausing, config: server.config })
+    const grants = server.events.refreshGrants
+    try {
+      expect(await codeOf(manager.getAccessToken())).toBe(TOKEN_STORE_LOCK_LOST)
+      await otherLocked
+      expect(server.events.refreshGrants).toBe(grants) // nothing was sent after the lease was lost
+      expect(manager.refreshCount).toBe(0)
+      expect((await store.load())?.refreshToken).toBe(expired.refreshToken)
+    } finally {
+      other?.kill('SIGKILL')
+    }
+  }, 30_000)
+
+  it('a save made after the lease lapsed is fenced: refused, and the stored tokens are unchanged', async () => {
+    const key = `lease:${++n}`
+    const store = new RedisTokenStore(client(), { key, lockTtlMs: 200 })
+    await store.save(sampleTokens(1))
+    const outcome = store.lock(async () => {
+      pauseProcess(600)
+      await store.save(sampleTokens(2))
+    })
+    expect(await codeOf(outcome)).toBe(TOKEN_STORE_LOCK_LOST)
+    expect((await store.load())?.accessToken).toBe(sampleTokens(1).accessToken)
+  })
+
+  it('a renewal that finds the lock gone aborts the holder’s signal, as Redlock’s `using` does', async () => {
+    const key = `lease:${++n}`
+    const store = new RedisTokenStore(client(), { key, lockTtlMs: 300 })
+    const admin = client()
+    let lease: LockLease | undefined
+    await store.lock(async (l) => {
+      lease = l
+      await admin.del(`${key}:lock`) // an operator, or a failover that lost the key
+      const deadline = Date.now() + 2_000
+      while (!l.signal.aborted && Date.now() < deadline) await sleep(20)
+      expect(l.signal.aborted).toBe(true)
+      expect(l.signal.reason).toMatchObject({ code: TOKEN_STORE_LOCK_LOST })
+      await expect(l.confirm()).rejects.toMatchObject({ code: TOKEN_STORE_LOCK_LOST })
+    })
+    expect(lease?.signal.aborted).toBe(true)
+  })
+})
+
+describe('waiting has an end', () => {
+  it('a waiter in the same process gives up after lockTimeoutMs, and its function never runs', async () => {
+    const store = new RedisTokenStore(client(), { key: `lease:${++n}`, lockTimeoutMs: 300 })
+    const held = store.lock(() => sleep(1_500))
+    await sleep(50)
+    let ran = false
+    const started = performance.now()
+    expect(await codeOf(store.lock(async () => (ran = true)))).toBe(TOKEN_STORE_LOCK_TIMEOUT)
+    expect(performance.now() - started).toBeLessThan(1_200)
+    await held
+    await sleep(50)
+    expect(ran).toBe(false)
+  })
+
+  it('taking the lock again from inside it fails at once with a typed error', async () => {
+    const store = new RedisTokenStore(client(), { key: `lease:${++n}` }) // waits 30 s by default
+    const started = performance.now()
+    expect(await codeOf(store.lock(() => store.lock(async () => 'inner')))).toBe(TOKEN_STORE_LOCK_REENTERED)
+    expect(performance.now() - started).toBeLessThan(1_000)
+    expect(await store.lock(async () => 'free')).toBe('free')
+  })
+})
+
+describe('no token at any depth', () => {
+  it('a full Redis (maxmemory reached) refuses the save; no token is reachable from the error, at any depth', async () => {
+    const admin = client()
+    const store = new RedisTokenStore(client(), { key: `lease:${++n}` })
+    const secret = { ...sampleTokens(3), accessToken: 'sk-ant-oat01-FULL-REDIS-access', refreshToken: 'sk-ant-ort01-FULL-REDIS-refresh' }
+    await admin.config('SET', 'maxmemory-policy', 'noeviction')
+    await admin.config('SET', 'maxmemory', '1')
+    let err: unknown
+    let raw: unknown
+    try {
+      err = await store.save(secret).then(() => undefined, (e: unknown) => e)
+      raw = await admin.set('probe', 'FULL-REDIS-probe').then(() => undefined, (e: unknown) => e)
+    } finally {
+      await admin.config('SET', 'maxmemory', '0')
+    }
+    // What the client itself throws carries the command's arguments (ioredis: `command.args`).
+    expect(inspect(raw, { depth: Infinity, showHidden: true })).toContain('FULL-REDIS-probe')
+    expect(err).toMatchObject({ code: TOKEN_STORE_UNAVAILABLE, message: expect.stringContaining('OOM') })
+    const everything = `${inspect(err, { depth: Infinity, showHidden: true })}\n${JSON.stringify(err)}\n${String((err as Error).stack)}`
+    expect(everything).not.toContain('FULL-REDIS')
+  })
+})
