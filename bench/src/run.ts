@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { benchCliToken } from './cli-token.js'
 import { benchCoalescing } from './coalescing.js'
 import { benchImportTime } from './import-time.js'
+import { benchLockWait } from './lock-wait.js'
 import { benchOverhead } from './overhead.js'
 import { benchPkce } from './pkce.js'
 import { benchSizes } from './sizes.js'
@@ -26,6 +27,7 @@ for (const [name, run] of [
   ['sizes', () => benchSizes()],
   ['import time', () => benchImportTime(quick)],
   ['cli token', () => benchCliToken(quick)],
+  ['lock wait', () => benchLockWait(quick)],
 ] as const) {
   if (only && name !== only) continue
   console.error(`bench: ${name}…`)

@@ -66,6 +66,8 @@ function pastePresetCode() {
   }
 }
 
+// Tests move `expires_at` to put a login near its end; they drop `issued_at` with it, as for a
+// login issued hours ago (with it, the lifetime would look short and the buffer shrink with it).
 describe('anthropic-oauth with the Anthropic preset wire format', () => {
   const path = join(dir, 'preset', 'oauth_tokens.json')
 
@@ -92,7 +94,7 @@ describe('anthropic-oauth with the Anthropic preset wire format', () => {
   it('token: prints the stored token alone, and a refreshed one when it is expiring', async () => {
     const stored = JSON.parse(readFileSync(path, 'utf8'))
     expect((await cli(['token', '--path', path, '--config', presetConfig])).stdout).toBe(`${stored.access_token}\n`)
-    writeFileSync(path, JSON.stringify({ ...stored, expires_at: Date.now() / 1000 + 60 }))
+    writeFileSync(path, JSON.stringify({ ...stored, issued_at: undefined, expires_at: Date.now() / 1000 + 60 }))
     const before = standIn.tokenRequests.length
     const result = await cli(['token', '--path', path, '--config', presetConfig])
     expect(result.code).toBe(0)
@@ -104,7 +106,7 @@ describe('anthropic-oauth with the Anthropic preset wire format', () => {
 
   it('token: a rate-limited refresh exits 4 and keeps the login', async () => {
     const stored = JSON.parse(readFileSync(path, 'utf8'))
-    writeFileSync(path, JSON.stringify({ ...stored, expires_at: Date.now() / 1000 - 10 }))
+    writeFileSync(path, JSON.stringify({ ...stored, issued_at: undefined, expires_at: Date.now() / 1000 - 10 }))
     standIn.tokenFailure = { status: 429, body: { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } }, headers: { 'retry-after': '0' } }
     try {
       const result = await cli(['token', '--path', path, '--config', presetConfig])
@@ -121,7 +123,7 @@ describe('anthropic-oauth with the Anthropic preset wire format', () => {
   it('token: a still-valid token is printed with a warning when the refresh is rate limited', async () => {
     const stored = JSON.parse(readFileSync(path, 'utf8'))
     // 4 minutes left: inside the refresh margin, but the token still works.
-    writeFileSync(path, JSON.stringify({ ...stored, expires_at: Date.now() / 1000 + 240 }))
+    writeFileSync(path, JSON.stringify({ ...stored, issued_at: undefined, expires_at: Date.now() / 1000 + 240 }))
     standIn.tokenFailure = { status: 429, body: { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } }, headers: { 'retry-after': '0' } }
     try {
       const result = await cli(['token', '--path', path, '--config', presetConfig])
@@ -131,6 +133,36 @@ describe('anthropic-oauth with the Anthropic preset wire format', () => {
     } finally {
       standIn.tokenFailure = undefined
     }
+  }, 30_000)
+
+  it("token: a 429's Retry-After is honoured by the next call: nothing is sent, the valid token is printed with a warning", async () => {
+    const stored = JSON.parse(readFileSync(path, 'utf8'))
+    writeFileSync(path, JSON.stringify({ ...stored, issued_at: undefined, expires_at: Date.now() / 1000 + 240 }))
+    standIn.failNextTokenRequests(1, { status: 429, body: { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } }, headers: { 'retry-after': '600' } })
+    const before = standIn.tokenRequests.length
+    const first = await cli(['token', '--path', path, '--config', presetConfig])
+    expect(first.code).toBe(0)
+    expect(first.stdout).toBe(`${stored.access_token}\n`)
+    expect(standIn.tokenRequests.length).toBe(before + 1)
+    expect(JSON.parse(readFileSync(path, 'utf8')).refresh_not_before).toBeGreaterThan(Date.now() / 1000 + 590)
+    // The next call, another process: the cooldown is in the file, so it sends nothing.
+    const second = await cli(['token', '--path', path, '--config', presetConfig])
+    expect(second.code).toBe(0)
+    expect(second.stdout).toBe(`${stored.access_token}\n`)
+    expect(second.stderr).toMatch(/Warning: could not renew .*pause/)
+    expect(standIn.tokenRequests.length).toBe(before + 1)
+    expect((await cli(['status', '--path', path])).stdout).toMatch(/Renewal: +paused by the token endpoint \(HTTP 429\); next attempt in 10 min/)
+    // Expired meanwhile: still nothing sent, exit 4 (try again), never "log in".
+    writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(path, 'utf8')), issued_at: undefined, expires_at: Date.now() / 1000 - 10 }))
+    const third = await cli(['token', '--path', path, '--config', presetConfig])
+    expect(third.code).toBe(4)
+    expect(third.stderr).not.toMatch(/log in/i)
+    expect(standIn.tokenRequests.length).toBe(before + 1)
+    // The cooldown ends: the next call refreshes.
+    writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(path, 'utf8')), refresh_not_before: Date.now() / 1000 - 1 }))
+    expect((await cli(['token', '--path', path, '--config', presetConfig])).code).toBe(0)
+    expect(standIn.tokenRequests.length).toBe(before + 2)
+    expect(JSON.parse(readFileSync(path, 'utf8')).refresh_not_before).toBeNull()
   }, 30_000)
 
   it('logout: removes the login; then status and token exit 3', async () => {
@@ -186,7 +218,7 @@ describe('anthropic-oauth login modes and long-lived logins', () => {
     expect(status.stdout).toMatch(/expires in 36[45] days, cannot be renewed/)
     expect(JSON.parse((await cli(['status', '--path', path, '--json'])).stdout)).toMatchObject({ refreshable: false, daysLeft: expect.any(Number) })
     // Within the last 5 minutes it is still printed, never refreshed.
-    writeFileSync(path, JSON.stringify({ ...saved, expires_at: Date.now() / 1000 + 120 }))
+    writeFileSync(path, JSON.stringify({ ...saved, issued_at: undefined, expires_at: Date.now() / 1000 + 120 }))
     const before = standIn.tokenRequests.length
     const token = await cli(['token', '--path', path, '--config', presetConfig])
     expect(token.stdout).toBe(`${saved.access_token}\n`)

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { inspect } from 'node:util'
+import { Anthropic } from '@anthropic-ai/sdk'
 import { startAnthropicStandIn, type AnthropicStandIn } from '@oauth/test-utils'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
@@ -13,7 +14,7 @@ import {
   exchangeCodeForTokens,
   buildAuthorizationUrl,
 } from '../src/index.js'
-import { TokenStorage, type OAuthTokens } from '../src/index.js'
+import { TokenManager, TokenStorage, type OAuthTokens } from '../src/index.js'
 
 let standIn: AnthropicStandIn
 const dir = mkdtempSync(join(tmpdir(), 'oauth-client-'))
@@ -181,6 +182,35 @@ describe('AnthropicOAuth', () => {
     const saved = await store.load()
     expect(saved!.accessToken).toBe(c.oauthTokens!.accessToken)
     expect(new Set(standIn.apiRequests.map((r) => r.headers.authorization))).toEqual(new Set([`Bearer ${saved!.accessToken}`]))
+  })
+
+  it("one rule for 'expiring': a token with 200 s left (inside the 300 s buffer, outside the SDK's 120 s) is replaced by the next request", async () => {
+    const tokens = await login()
+    // Issued long ago, 200 s left: the manager's buffer (300 s) says expiring; the SDK's own
+    // cache alone would keep serving it for another 80 s.
+    const c = client({ ...tokens, issuedAt: undefined, expiresAt: Date.now() + 200_000 })
+    const ask = () => c.messages.create({ model: 'claude-test', max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] })
+    await ask() // served at once, with the refresh started in the background
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    await ask()
+    expect(refreshes()).toHaveLength(1)
+    expect(standIn.apiRequests[0]!.headers.authorization).toBe(`Bearer ${tokens.accessToken}`)
+    expect(standIn.apiRequests[1]!.headers.authorization).toBe(`Bearer ${c.oauthTokens!.accessToken}`)
+    expect(c.oauthTokens!.accessToken).not.toBe(tokens.accessToken)
+  })
+
+  it("the same rule through the plain SDK's token cache: new Anthropic({ credentials: manager.provider }) replaces a token with 200 s left", async () => {
+    const tokens = await login()
+    const manager = new TokenManager({ tokens: { ...tokens, issuedAt: undefined, expiresAt: Date.now() + 200_000 }, config: standIn.config })
+    const sdk = new Anthropic({ credentials: manager.provider, baseURL: standIn.url, maxRetries: 0, defaultHeaders: { 'anthropic-beta': 'oauth-2025-04-20' } })
+    const ask = () => sdk.messages.create({ model: 'claude-test', max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] })
+    await ask()
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    await ask()
+    expect(refreshes()).toHaveLength(1)
+    // Without the provider's correction the SDK would have kept the old token until 120 s were left.
+    expect(standIn.apiRequests[1]!.headers.authorization).toBe(`Bearer ${manager.tokens!.accessToken}`)
+    expect(manager.tokens!.accessToken).not.toBe(tokens.accessToken)
   })
 
   it('fromEnv reads the environment tokens', async () => {

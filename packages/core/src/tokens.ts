@@ -197,9 +197,10 @@ export function serializeTokens(tokens: OAuthTokens): string {
     scope: tokens.scope,
     organization: tokens.organization ?? null,
     account: tokens.account ? { uuid: tokens.account.uuid, email_address: tokens.account.emailAddress } : null,
-    // Written only when known, so files written before them keep their layout.
-    ...(tokens.issuedAt === undefined ? {} : { issued_at: tokens.issuedAt / 1000 }),
-    ...(tokens.refreshNotBefore === undefined ? {} : { refresh_not_before: tokens.refreshNotBefore / 1000 }),
+    // Always written (null when unknown): a file store keeps fields it does not know, and must
+    // not keep a stale value of one of these.
+    issued_at: tokens.issuedAt === undefined ? null : tokens.issuedAt / 1000,
+    refresh_not_before: tokens.refreshNotBefore === undefined ? null : tokens.refreshNotBefore / 1000,
   })
 }
 

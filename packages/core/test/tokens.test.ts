@@ -161,6 +161,7 @@ describe('serializeTokens / deserializeTokens', () => {
       refresh_token: full.refreshToken,
       expires_at: (NOW + 28_800_000) / 1000,
       issued_at: NOW / 1000,
+      refresh_not_before: null,
       token_type: 'Bearer',
       scope: 'user:inference user:profile',
       organization: { uuid: 'org-uuid', name: 'Example Org' },

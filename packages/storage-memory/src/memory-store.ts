@@ -1,9 +1,10 @@
-import { createMutex, type OAuthTokens, type TokenStore } from '@oauth/core'
+import { createMutex, TOKEN_STORE_LOCK_TIMEOUT, TokenStorageError, type LockLease, type OAuthTokens, type TokenStore } from '@oauth/core'
 
 /**
  * Keeps tokens in this process's memory: for tests, short-lived processes, and as the
  * in-memory layer of a composed store. `lock` excludes other holders in this process
- * (there is no other process to exclude). Values are copied in and out, so a caller
+ * (there is no other process to exclude), and a wait for it ends after `lockTimeoutMs`
+ * (default 30 s) with `TOKEN_STORE_LOCK_TIMEOUT`. Values are copied in and out, so a caller
  * that mutates what it loaded does not change what is stored.
  *
  * @example
@@ -18,9 +19,11 @@ export class MemoryTokenStore implements TokenStore {
   readonly name = 'memory'
   #tokens: OAuthTokens | null
   readonly #exclusive = createMutex()
+  readonly #timeoutMs: number
 
-  constructor(tokens: OAuthTokens | null = null) {
+  constructor(tokens: OAuthTokens | null = null, options: { lockTimeoutMs?: number } = {}) {
     this.#tokens = tokens && structuredClone(tokens)
+    this.#timeoutMs = options.lockTimeoutMs ?? 30_000
   }
 
   async load(): Promise<OAuthTokens | null> {
@@ -39,9 +42,11 @@ export class MemoryTokenStore implements TokenStore {
     return this.#tokens !== null
   }
 
-  /** Runs holders one at a time, in the order they asked. */
-  lock<T>(fn: () => Promise<T>): Promise<T> {
-    return this.#exclusive(fn)
+  /** Runs holders one at a time, in the order they asked. A lock in memory is never lost: its lease never aborts. */
+  lock<T>(fn: (lease: LockLease) => Promise<T>): Promise<T> {
+    const lease: LockLease = { signal: new AbortController().signal, confirm: async () => undefined }
+    const timeout = () => new TokenStorageError(TOKEN_STORE_LOCK_TIMEOUT, `Waited ${this.#timeoutMs} ms for the memory store's lock, held by another caller in this process (or by the caller itself, from inside the lock).`)
+    return this.#exclusive(() => fn(lease), { timeoutMs: this.#timeoutMs, error: timeout })
   }
 
   toJSON(): Record<string, unknown> {

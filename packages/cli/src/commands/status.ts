@@ -29,6 +29,8 @@ export async function status(args: string[], io: CliIO): Promise<number> {
     expired: tokens ? isExpired(tokens, now, 0) : null,
     refreshable: tokens ? Boolean(tokens.refreshToken) : null,
     daysLeft: tokens?.expiresAt ? Math.max(0, Math.floor((tokens.expiresAt - now) / 86_400_000)) : null,
+    // The token endpoint answered 429: no refresh is sent before this (every process honours it).
+    refreshPausedUntil: tokens?.refreshNotBefore && tokens.refreshNotBefore > now ? new Date(tokens.refreshNotBefore).toISOString() : null,
   }
   if (values.json) {
     io.stdout.write(`${JSON.stringify(info, null, 2)}\n`)
@@ -43,6 +45,7 @@ export async function status(args: string[], io: CliIO): Promise<number> {
         ...(info.organization ? [`Organization: ${info.organization}`] : []),
         `Scopes:       ${info.scopes.join(' ') || '(none given)'}`,
         `Access token: ${expiry}${tokens.refreshToken ? ', renewed automatically' : ', cannot be renewed (no refresh token)'}`,
+        ...(info.refreshPausedUntil ? [`Renewal:      paused by the token endpoint (HTTP 429); next attempt ${inWords(tokens.refreshNotBefore! - now)}`] : []),
         `Store:        ${store.name}`,
       ].join('\n') + '\n',
     )
