@@ -38,25 +38,31 @@ export function composeStores(...stores: TokenStore[]): TokenStore {
     throw last
   }
 
+  /**
+   * Asks each store in turn until one has something; a store that is unavailable is passed
+   * over, unless none could be reached at all.
+   */
+  async function firstFound<T>(op: (s: TokenStore) => Promise<T>, none: T): Promise<T> {
+    let reachable = 0
+    let last: unknown
+    for (const store of stores) {
+      try {
+        const found = await op(store)
+        reachable++
+        if (found) return found
+      } catch (err) {
+        if (!unavailable(err)) throw err
+        last = err
+      }
+    }
+    if (reachable === 0) throw last
+    return none
+  }
+
   const composed: TokenStore = {
     name: stores.map((s) => s.name).join(' → '),
     readOnly: writable.length === 0,
-    async load(): Promise<OAuthTokens | null> {
-      let reachable = 0
-      let last: unknown
-      for (const store of stores) {
-        try {
-          const tokens = await store.load()
-          reachable++
-          if (tokens) return tokens
-        } catch (err) {
-          if (!unavailable(err)) throw err
-          last = err
-        }
-      }
-      if (reachable === 0) throw last
-      return null
-    },
+    load: () => firstFound((s) => s.load(), null),
     save: (tokens) => firstAvailable(writeOrder, (s) => s.save(tokens)),
     async clear() {
       for (const store of stores) {
@@ -67,9 +73,7 @@ export function composeStores(...stores: TokenStore[]): TokenStore {
         }
       }
     },
-    async exists() {
-      return (await composed.load()) !== null
-    },
+    exists: () => firstFound((s) => s.exists(), false),
   }
   if (lockHolder) composed.lock = (fn) => lockHolder.lock!(fn)
   return composed

@@ -29,8 +29,16 @@ export interface TokenStore {
   load(): Promise<OAuthTokens | null>
   /** Replaces the stored tokens, atomically: a reader sees the old set or the new one, never a mix. */
   save(tokens: OAuthTokens): Promise<void>
-  /** Removes the stored tokens; clearing an empty store is not an error. */
+  /**
+   * Removes whatever is stored, readable or not (a corrupt item too: that is how a user
+   * recovers from one); clearing an empty store is not an error.
+   */
   clear(): Promise<void>
+  /**
+   * Whether something is stored, readable or not: a corrupt item exists (so `logout` can say
+   * it removes it). It never throws `TOKEN_STORE_CORRUPT`; a backend it cannot reach is
+   * `TOKEN_STORE_UNAVAILABLE`.
+   */
   exists(): Promise<boolean>
   /**
    * Runs `fn` while holding a lock that excludes every other holder of the same store,

@@ -10,6 +10,11 @@ function defaultEnv(): Env {
   return env
 }
 
+/** The first access token set, in the order {@link loadTokensFromEnv} reads them. */
+function accessTokenIn(env: Env): string | undefined {
+  return env.ANTHROPIC_OAUTH_ACCESS_TOKEN?.trim() || env.ANTHROPIC_ACCESS_TOKEN?.trim() || env.CLAUDE_CODE_OAUTH_TOKEN?.trim() || undefined
+}
+
 /**
  * Reads tokens from the environment. The access token is the first of
  * `ANTHROPIC_OAUTH_ACCESS_TOKEN`, `ANTHROPIC_ACCESS_TOKEN` (the Python plan's names) and
@@ -26,7 +31,7 @@ function defaultEnv(): Env {
  * ```
  */
 export function loadTokensFromEnv(env: Env = defaultEnv()): OAuthTokens | null {
-  const accessToken = env.ANTHROPIC_OAUTH_ACCESS_TOKEN?.trim() || env.ANTHROPIC_ACCESS_TOKEN?.trim() || env.CLAUDE_CODE_OAUTH_TOKEN?.trim()
+  const accessToken = accessTokenIn(env)
   if (!accessToken) return null
   const tokens: OAuthTokens = { accessToken, tokenType: 'Bearer', scope: '' }
   const refreshToken = env.ANTHROPIC_REFRESH_TOKEN?.trim()
@@ -86,8 +91,11 @@ export class EnvTokenStore implements TokenStore {
     this.#cleared = true
   }
 
+  /** Whether a login is held: refreshed in memory, or an access token set in the environment (even one beside a malformed expiry). */
   async exists(): Promise<boolean> {
-    return (await this.load()) !== null
+    if (this.#memory) return true
+    if (this.#cleared) return false
+    return accessTokenIn(this.#env ?? defaultEnv()) !== undefined
   }
 
   toJSON(): Record<string, unknown> {

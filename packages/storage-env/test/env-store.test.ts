@@ -3,7 +3,16 @@ import { describeTokenStoreConformance } from '@oauth/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import { EnvTokenStore, loadTokensFromEnv } from '../src/index.js'
 
-describeTokenStoreConformance('EnvTokenStore', async () => ({ store: new EnvTokenStore({}) }), { lock: false, shared: false })
+describeTokenStoreConformance(
+  'EnvTokenStore',
+  async () => {
+    const env: Record<string, string> = {}
+    // A malformed expiry beside the token: the variables are there, they cannot be read.
+    const corrupt = () => void Object.assign(env, { ANTHROPIC_OAUTH_ACCESS_TOKEN: 'sk-ant-oat01-x', ANTHROPIC_TOKEN_EXPIRES_AT: 'tomorrow' })
+    return { store: new EnvTokenStore(env), corrupt }
+  },
+  { lock: false, shared: false, corruptible: true },
+)
 
 describe('loadTokensFromEnv', () => {
   it('prefers ANTHROPIC_OAUTH_ACCESS_TOKEN over ANTHROPIC_ACCESS_TOKEN', () => {

@@ -24,9 +24,10 @@ describeTokenStoreConformance(
   'FileTokenStore',
   async () => {
     const path = freshPath()
-    return { store: new FileTokenStore(path), sibling: () => new FileTokenStore(path) }
+    const corrupt = () => (mkdirSync(join(path, '..'), { recursive: true }), writeFileSync(path, '{"access_token": ', { mode: 0o600 }))
+    return { store: new FileTokenStore(path), sibling: () => new FileTokenStore(path), corrupt }
   },
-  { lock: true, shared: true },
+  { lock: true, shared: true, corruptible: true },
 )
 
 const mode = (path: string) => statSync(path).mode & 0o777

@@ -87,8 +87,10 @@ export class KeychainTokenStore implements TokenStore {
     )
   }
 
+  /** Whether the item is there, readable or not: a corrupt item exists, and `clear()` removes it. */
   async exists(): Promise<boolean> {
-    return (await this.load()) !== null
+    const secret = await this.#call('read', (entry) => entry.getPassword())
+    return secret !== null && secret !== undefined
   }
 
   toJSON(): Record<string, unknown> {

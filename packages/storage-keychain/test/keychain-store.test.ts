@@ -2,6 +2,7 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { TOKEN_STORE_UNAVAILABLE } from '@oauth/core'
+import { AsyncEntry } from '@napi-rs/keyring'
 import { bundleNodeScript, describeTokenStoreConformance, runNodeScript, sampleTokens, startSecretService, type SecretService } from '@oauth/test-utils'
 import { MemoryTokenStore } from '@oauth/storage-memory'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -28,9 +29,11 @@ describeTokenStoreConformance(
   async () => {
     const account = `account-${++n}`
     const store = new KeychainTokenStore({ service: 'oauth-test', account })
-    return { store, sibling: () => new KeychainTokenStore({ service: 'oauth-test', account }), cleanup: () => store.clear() }
+    // Another tool's item under the same name, or a torn write: the keychain holds it, we cannot read it.
+    const corrupt = async () => void (await new AsyncEntry('oauth-test', account, { linux: { store: 'secret-service' } }).setPassword('not json'))
+    return { store, sibling: () => new KeychainTokenStore({ service: 'oauth-test', account }), cleanup: () => store.clear(), corrupt }
   },
-  { lock: false, shared: true },
+  { lock: false, shared: true, corruptible: true },
 )
 
 describe('KeychainTokenStore', () => {

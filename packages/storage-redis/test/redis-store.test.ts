@@ -30,9 +30,10 @@ describeTokenStoreConformance(
   'RedisTokenStore (ioredis)',
   async () => {
     const key = `test:${++n}`
-    return { store: new RedisTokenStore(ioredis(), { key }), sibling: () => new RedisTokenStore(ioredis(), { key }) }
+    const client = ioredis()
+    return { store: new RedisTokenStore(client, { key }), sibling: () => new RedisTokenStore(ioredis(), { key }), corrupt: async () => void (await client.set(key, 'not json')) }
   },
-  { lock: true, shared: true },
+  { lock: true, shared: true, corruptible: true },
 )
 
 describeTokenStoreConformance(
@@ -45,9 +46,9 @@ describeTokenStoreConformance(
       clients.push(client)
       return new RedisTokenStore(client, { key })
     }
-    return { store: await open(), sibling: open }
+    return { store: await open(), sibling: open, corrupt: async () => void (await ioredis().set(key, 'not json')) }
   },
-  { lock: true, shared: true },
+  { lock: true, shared: true, corruptible: true },
 )
 
 describe('RedisTokenStore', () => {

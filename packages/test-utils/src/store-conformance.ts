@@ -1,6 +1,6 @@
 // One conformance suite, written once, run against every TokenStore adapter.
 import { inspect } from 'node:util'
-import type { OAuthTokens, TokenStore } from '@oauth/core'
+import { TOKEN_STORE_CORRUPT, type OAuthTokens, type TokenStore } from '@oauth/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
 export interface StoreUnderTest {
@@ -8,6 +8,8 @@ export interface StoreUnderTest {
   /** A second handle on the same backing storage (another "process"), when the adapter has one. */
   sibling?: () => TokenStore | Promise<TokenStore>
   cleanup?: () => Promise<void> | void
+  /** Puts an unreadable item where the store keeps its tokens (bad JSON, a malformed variable), when the backend can hold one. */
+  corrupt?: () => Promise<void> | void
 }
 
 export function sampleTokens(n: number): OAuthTokens {
@@ -27,6 +29,8 @@ export interface StoreCapabilities {
   lock: boolean
   /** `sibling()` gives another handle on the same storage, as another process would have. */
   shared: boolean
+  /** The backend can hold an unreadable item, and `corrupt()` puts one there (every store but memory). */
+  corruptible?: boolean
 }
 
 export function describeTokenStoreConformance(name: string, create: () => Promise<StoreUnderTest>, capabilities: StoreCapabilities): void {
@@ -68,6 +72,16 @@ export function describeTokenStoreConformance(name: string, create: () => Promis
       expect(await subject.store.load()).toBeNull()
       expect(await subject.store.exists()).toBe(false)
       await subject.store.clear()
+    })
+
+    // The exists()/clear() contract: a corrupt item exists, and clear() is how a user recovers from it.
+    if (capabilities.corruptible) it('a corrupt item exists, fails to load with TOKEN_STORE_CORRUPT, and clear() removes it', async () => {
+      await subject.corrupt!()
+      expect(await subject.store.exists()).toBe(true)
+      await expect(subject.store.load()).rejects.toMatchObject({ code: TOKEN_STORE_CORRUPT })
+      await subject.store.clear()
+      expect(await subject.store.exists()).toBe(false)
+      expect(await subject.store.load()).toBeNull()
     })
 
     it('does not let a caller change stored tokens by mutating what it loaded or saved', async () => {
