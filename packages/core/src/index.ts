@@ -39,6 +39,6 @@ export {
 } from './tokens.js'
 export type { LockLease, TokenStore } from './token-store.js'
 export { composeStores } from './compose.js'
-export { createMutex, type AsyncContextLike, type Mutex, type MutexOptions, type MutexWait } from './mutex.js'
+export { createMutex, pollUntil, sleep, type AsyncContextLike, type Mutex, type MutexOptions, type MutexWait } from './mutex.js'
 export { base64url, timingSafeEqual } from './encoding.js'
 export * from './errors.js'

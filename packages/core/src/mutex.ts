@@ -66,3 +66,42 @@ export function createMutex(options: MutexOptions = {}): Mutex {
     })
   }
 }
+
+/**
+ * Waits `ms` milliseconds; rejects with the signal's reason if it aborts first.
+ *
+ * @example
+ * ```ts
+ * import { sleep } from '@oauth/core'
+ * await sleep(10)
+ * ```
+ */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason)
+    const timer = setTimeout(resolve, ms)
+    signal?.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true })
+  })
+}
+
+/**
+ * Calls `attempt` until it gives a value (anything but `undefined`), waiting between tries with
+ * jittered exponential backoff (5 ms doubling to 100 ms). Once `deadline` (a
+ * `performance.now()` time) has passed it throws `timeout()` instead of trying again. The
+ * stores' lock loops: a file created exclusively, a Redis `SET NX`.
+ *
+ * @example
+ * ```ts
+ * import { pollUntil } from '@oauth/core'
+ * let tries = 0
+ * await pollUntil(async () => (++tries < 3 ? undefined : 'taken'), performance.now() + 1_000, () => new Error('busy'))
+ * ```
+ */
+export async function pollUntil<T>(attempt: () => Promise<T | undefined>, deadline: number, timeout: () => Error): Promise<T> {
+  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+    const result = await attempt()
+    if (result !== undefined) return result
+    if (performance.now() > deadline) throw timeout()
+    await sleep(delay + Math.random() * delay)
+  }
+}

@@ -14,6 +14,7 @@ import {
   OAuthFlowError,
   resolveConfig,
   sanitizeText,
+  sleep,
   tokensFromResponse,
   type OAuthConfig,
   type OAuthState,
@@ -281,14 +282,6 @@ async function tokensFrom(response: Response, origin: string, now: number, secre
     throw new OAuthError(OAUTH_INVALID_TOKEN_RESPONSE, `The token endpoint ${origin} answered 200 with ${type} that is not JSON. Check the token URL.`)
   }
   return tokensFromResponse(json, now)
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason)
-    const timer = setTimeout(resolve, ms)
-    signal?.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true })
-  })
 }
 
 /**

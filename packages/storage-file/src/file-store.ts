@@ -6,6 +6,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import {
   DEFAULT_CLIENT_ID,
   deserializeTokens,
+  sleep,
   serializeTokens,
   TOKEN_STORE_CORRUPT,
   TOKEN_STORE_READ_ONLY,
@@ -16,6 +17,7 @@ import {
   type OAuthTokens,
   type TokenStore,
 } from '@oauth/core'
+import { errno } from './errno.js'
 import { withFileLock } from './lock.js'
 
 /** Options for {@link FileTokenStore}. */
@@ -44,14 +46,12 @@ export interface SdkProfileOptions {
   baseUrl?: string
 }
 
-const errno = (err: unknown) => (err as NodeJS.ErrnoException)?.code
 const errorCodes = new Set([TOKEN_STORE_CORRUPT, TOKEN_STORE_UNREADABLE])
 /** Nobody may write here: a read-only mount (a Kubernetes Secret), or a directory this user may not write. */
 const READ_ONLY = new Set(['EROFS', 'EACCES', 'EPERM'])
 /** What Windows answers a rename while an antivirus or indexer holds the file open: it passes within moments. */
 const TRANSIENT_RENAME = new Set(['EPERM', 'EBUSY', 'EACCES'])
 const RENAME_ATTEMPTS = 8
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** `~/.anthropic/oauth_tokens.json`, the path the Anthropic Python SDK's OAuth token storage uses too. */
 export function defaultTokenPath(): string {

@@ -5,6 +5,8 @@ import { readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import {
   createMutex,
+  pollUntil,
+  sleep,
   TOKEN_STORE_LOCK_LOST,
   TOKEN_STORE_LOCK_REENTERED,
   TOKEN_STORE_LOCK_TIMEOUT,
@@ -13,6 +15,7 @@ import {
   type LockLease,
   type Mutex,
 } from '@oauth/core'
+import { errno } from './errno.js'
 
 export interface FileLockOptions {
   /** A lock held from another host whose holder stopped refreshing it this long ago is abandoned. */
@@ -29,8 +32,6 @@ interface Holder {
   started?: string
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-const errno = (err: unknown) => (err as NodeJS.ErrnoException)?.code
 /** A lock file that cannot be created because nobody may write here: the store is read-only (EROFS: a read-only mount). */
 const READ_ONLY = new Set(['EROFS', 'EACCES', 'EPERM'])
 
@@ -121,25 +122,23 @@ async function holdFileLock<T>(
 /** Takes the lock file; `null` when the file system cannot be written at all. */
 async function acquire(lockPath: string, options: FileLockOptions, deadline: number, timeout: () => Error): Promise<string | null> {
   const holder: Holder = { token: randomBytes(16).toString('hex'), ...self }
-  let delay = 5
-  for (;;) {
-    try {
-      await writeFile(lockPath, JSON.stringify(holder), { flag: 'wx', mode: 0o600 })
-      return holder.token
-    } catch (err) {
-      if (READ_ONLY.has(errno(err)!)) return null
-      if (errno(err) !== 'EEXIST') {
-        throw new TokenStorageError(TOKEN_STORE_UNAVAILABLE, `Cannot create the lock file ${lockPath} (${errno(err) ?? err}). Check that its directory exists and is writable.`, { cause: err })
+  return pollUntil(
+    async () => {
+      try {
+        await writeFile(lockPath, JSON.stringify(holder), { flag: 'wx', mode: 0o600 })
+        return holder.token
+      } catch (err) {
+        if (READ_ONLY.has(errno(err)!)) return null
+        if (errno(err) !== 'EEXIST') {
+          throw new TokenStorageError(TOKEN_STORE_UNAVAILABLE, `Cannot create the lock file ${lockPath} (${errno(err) ?? err}). Check that its directory exists and is writable.`, { cause: err })
+        }
       }
-    }
-    if (await isAbandoned(lockPath, options.staleMs)) {
-      await breakAbandoned(lockPath, options.staleMs)
-      continue
-    }
-    if (performance.now() > deadline) throw timeout()
-    await sleep(delay + Math.random() * delay)
-    delay = Math.min(delay * 2, 100)
-  }
+      if (await isAbandoned(lockPath, options.staleMs)) await breakAbandoned(lockPath, options.staleMs)
+      return undefined // held, or just broken: try again
+    },
+    deadline,
+    timeout,
+  )
 }
 
 async function readHolder(lockPath: string): Promise<Holder | null> {

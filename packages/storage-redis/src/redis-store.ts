@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import {
   createMutex,
   deserializeTokens,
+  pollUntil,
   serializeTokens,
   TOKEN_STORE_LOCK_LOST,
   TOKEN_STORE_LOCK_REENTERED,
@@ -77,7 +78,6 @@ function toCommand(client: RedisClientLike): RedisCommand {
   throw new TypeError('RedisTokenStore needs an ioredis client, a node-redis client, or a function that sends one command.')
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 function randomToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16))
@@ -175,12 +175,7 @@ export class RedisTokenStore implements TokenStore {
 
   async #hold<T>(fn: (lease: LockLease) => Promise<T>, deadline: number, timeout: () => Error): Promise<T> {
     const token = randomToken()
-    let delay = 5
-    while ((await this.#command(['SET', this.#lockKey, token, 'NX', 'PX', String(this.#ttlMs)])) !== 'OK') {
-      if (performance.now() > deadline) throw timeout()
-      await sleep(delay + Math.random() * delay)
-      delay = Math.min(delay * 2, 100)
-    }
+    await pollUntil(async () => ((await this.#command(['SET', this.#lockKey, token, 'NX', 'PX', String(this.#ttlMs)])) === 'OK' ? true : undefined), deadline, timeout)
     const controller = new AbortController()
     const lost = () =>
       new TokenStorageError(
