@@ -18,7 +18,7 @@ import {
   type LockLease,
 } from '@oauth/core'
 import { exchangeCodeForTokens, TokenManager } from '@oauth/http'
-import { bundleNodeScript, sampleTokens, startAuthorizationServer, startNodeScript, type AuthorizationServer } from '@oauth/test-utils'
+import { bundleNodeScript, sampleTokens, settledCode, startAuthorizationServer, startNodeScript, type AuthorizationServer } from '@oauth/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FileTokenStore } from '../src/index.js'
 
@@ -52,13 +52,6 @@ async function holderProcess(path: string, staleLockMs: number): Promise<ChildPr
   return child
 }
 
-function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  return promise.then(
-    () => 'resolved',
-    (err: { code?: string }) => err.code,
-  )
-}
-
 describe('a live holder keeps its lock', () => {
   it('a holder paused with SIGSTOP for four times staleLockMs keeps its lock; a waiter times out instead of breaking it', async () => {
     const path = freshPath()
@@ -69,7 +62,7 @@ describe('a live holder keeps its lock', () => {
       child.kill('SIGSTOP') // no heartbeat from here on: the lock file's mtime ages
       await sleep(2_000)
       const waiter = new FileTokenStore(path, { staleLockMs: 500, lockTimeoutMs: 1_000 })
-      expect(await codeOf(waiter.lock(async () => 'taken'))).toBe(TOKEN_STORE_LOCK_TIMEOUT)
+      expect(await settledCode(waiter.lock(async () => 'taken'))).toBe(TOKEN_STORE_LOCK_TIMEOUT)
       expect(readFileSync(`${path}.lock`, 'utf8')).toBe(held)
     } finally {
       child.kill('SIGCONT')
@@ -85,7 +78,7 @@ describe('a live holder keeps its lock', () => {
       const anHourAgo = new Date(Date.now() - 3_600_000)
       utimesSync(`${path}.lock`, anHourAgo, anHourAgo)
       const waiter = new FileTokenStore(path, { staleLockMs: 1_000, lockTimeoutMs: 800 })
-      expect(await codeOf(waiter.lock(async () => 'taken'))).toBe(TOKEN_STORE_LOCK_TIMEOUT)
+      expect(await settledCode(waiter.lock(async () => 'taken'))).toBe(TOKEN_STORE_LOCK_TIMEOUT)
     } finally {
       child.kill('SIGKILL')
     }
@@ -110,7 +103,7 @@ describe('waiting has an end', () => {
     let ran = false
     const started = performance.now()
     const waiter = new FileTokenStore(path, { lockTimeoutMs: 300 })
-    expect(await codeOf(waiter.lock(async () => (ran = true)))).toBe(TOKEN_STORE_LOCK_TIMEOUT)
+    expect(await settledCode(waiter.lock(async () => (ran = true)))).toBe(TOKEN_STORE_LOCK_TIMEOUT)
     expect(performance.now() - started).toBeLessThan(1_200)
     await held
     await sleep(50)
@@ -121,8 +114,8 @@ describe('waiting has an end', () => {
     const path = freshPath()
     const store = new FileTokenStore(path) // waits 30 s by default
     const started = performance.now()
-    expect(await codeOf(store.lock(() => store.lock(async () => 'inner')))).toBe(TOKEN_STORE_LOCK_REENTERED)
-    expect(await codeOf(store.lock(() => new FileTokenStore(path).lock(async () => 'inner')))).toBe(TOKEN_STORE_LOCK_REENTERED)
+    expect(await settledCode(store.lock(() => store.lock(async () => 'inner')))).toBe(TOKEN_STORE_LOCK_REENTERED)
+    expect(await settledCode(store.lock(() => new FileTokenStore(path).lock(async () => 'inner')))).toBe(TOKEN_STORE_LOCK_REENTERED)
     expect(performance.now() - started).toBeLessThan(1_000)
     // And the lock is free afterwards.
     expect(await store.lock(async () => 'free')).toBe('free')
@@ -144,7 +137,7 @@ describe('a holder that lost its lock stops', () => {
       await expect(l.confirm()).rejects.toMatchObject({ code: TOKEN_STORE_LOCK_LOST })
       await store.save(sampleTokens(2))
     })
-    expect(await codeOf(outcome)).toBe(TOKEN_STORE_LOCK_LOST)
+    expect(await settledCode(outcome)).toBe(TOKEN_STORE_LOCK_LOST)
     expect(lease?.signal.aborted).toBe(true)
     expect((await store.load())?.accessToken).toBe(sampleTokens(1).accessToken)
     // The new holder's lock stays.
@@ -226,7 +219,7 @@ describe('Windows renames are retried', () => {
     const injected = failRenames('EBUSY', Infinity)
     let code: string | undefined
     try {
-      code = await codeOf(store.save(sampleTokens(2)))
+      code = await settledCode(store.save(sampleTokens(2)))
     } finally {
       injected.restore()
     }

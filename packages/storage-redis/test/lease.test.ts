@@ -17,7 +17,7 @@ import {
   type TokenStore,
 } from '@oauth/core'
 import { exchangeCodeForTokens, TokenManager } from '@oauth/http'
-import { bundleNodeScript, sampleTokens, startAuthorizationServer, startNodeScript, startRedisServer, type AuthorizationServer, type RedisServer } from '@oauth/test-utils'
+import { bundleNodeScript, sampleTokens, settledCode, startAuthorizationServer, startNodeScript, startRedisServer, type AuthorizationServer, type RedisServer } from '@oauth/test-utils'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RedisTokenStore } from '../src/index.js'
@@ -55,13 +55,6 @@ async function login(): Promise<OAuthTokens> {
   return exchangeCodeForTokens(code, state, oauthState, server.config)
 }
 
-function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  return promise.then(
-    () => 'resolved',
-    (err: { code?: string }) => err.code,
-  )
-}
-
 describe('a holder that lost its lease stops', () => {
   it('a manager paused past its lease while another process takes the lock sends no refresh and saves nothing', async () => {
     const key = `lease:${++n}`
@@ -92,7 +85,7 @@ describe('a holder that lost its lease stops', () => {
     const manager = new TokenManager({ store: pausing, config: server.config })
     const grants = server.events.refreshGrants
     try {
-      expect(await codeOf(manager.getAccessToken())).toBe(TOKEN_STORE_LOCK_LOST)
+      expect(await settledCode(manager.getAccessToken())).toBe(TOKEN_STORE_LOCK_LOST)
       await otherLocked
       expect(server.events.refreshGrants).toBe(grants) // nothing was sent after the lease was lost
       expect(manager.refreshCount).toBe(0)
@@ -110,7 +103,7 @@ describe('a holder that lost its lease stops', () => {
       pauseProcess(600)
       await store.save(sampleTokens(2))
     })
-    expect(await codeOf(outcome)).toBe(TOKEN_STORE_LOCK_LOST)
+    expect(await settledCode(outcome)).toBe(TOKEN_STORE_LOCK_LOST)
     expect((await store.load())?.accessToken).toBe(sampleTokens(1).accessToken)
   })
 
@@ -139,7 +132,7 @@ describe('waiting has an end', () => {
     await sleep(50)
     let ran = false
     const started = performance.now()
-    expect(await codeOf(store.lock(async () => (ran = true)))).toBe(TOKEN_STORE_LOCK_TIMEOUT)
+    expect(await settledCode(store.lock(async () => (ran = true)))).toBe(TOKEN_STORE_LOCK_TIMEOUT)
     expect(performance.now() - started).toBeLessThan(1_200)
     await held
     await sleep(50)
@@ -149,7 +142,7 @@ describe('waiting has an end', () => {
   it('taking the lock again from inside it fails at once with a typed error', async () => {
     const store = new RedisTokenStore(client(), { key: `lease:${++n}` }) // waits 30 s by default
     const started = performance.now()
-    expect(await codeOf(store.lock(() => store.lock(async () => 'inner')))).toBe(TOKEN_STORE_LOCK_REENTERED)
+    expect(await settledCode(store.lock(() => store.lock(async () => 'inner')))).toBe(TOKEN_STORE_LOCK_REENTERED)
     expect(performance.now() - started).toBeLessThan(1_000)
     expect(await store.lock(async () => 'free')).toBe('free')
   })

@@ -1,6 +1,6 @@
 export { CLIENT_ID, REDIRECT_URI, startAuthorizationServer, type AuthorizationServer, type AuthorizationServerOptions } from './authorization-server.js'
 export { describeTokenStoreConformance, sampleTokens, type StoreCapabilities, type StoreUnderTest } from './store-conformance.js'
-export { bundleNodeScript, freePort, runNodeScript, runNodeScriptAs, runWorkers, startNodeScript } from './node-script.js'
+export { bundleNodeScript, freePort, runNodeScript, runNodeScriptAs, runWorkers, settledCode, startNodeScript } from './node-script.js'
 export { expectOneRefreshPerExpiry } from './cross-process.js'
 export { runRefresher, type RefresherReport } from './refresher.js'
 export { startRedisServer, type RedisServer } from './redis-server.js'

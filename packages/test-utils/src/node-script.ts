@@ -95,3 +95,11 @@ export async function freePort(): Promise<number> {
   await new Promise((resolve) => probe.close(resolve))
   return port
 }
+
+/** The `code` a promise rejects with, or `'resolved'`: for asserting which typed error a call ends in. */
+export function settledCode(promise: Promise<unknown>): Promise<string | undefined> {
+  return promise.then(
+    () => 'resolved',
+    (err: { code?: string }) => err?.code,
+  )
+}
