@@ -17,3 +17,12 @@ it('no workspace package with scripts links a `node` binary ahead of the real on
   expect(shadowing).toEqual([])
   expect(execFileSync('pnpm', ['exec', 'node', '--version'], { cwd: root, encoding: 'utf8' }).trim()).toBe(process.version)
 })
+
+it('turbo.json hashes the shared configs into every task, and has no task that no package has a script for', () => {
+  const turbo = JSON.parse(readFileSync(join(root, 'turbo.json'), 'utf8')) as { globalDependencies?: string[]; tasks: Record<string, unknown> }
+  // A change to the shared TypeScript, tsup or workspace config must rebuild everything, not hit the cache.
+  expect(turbo.globalDependencies).toEqual(expect.arrayContaining(['tsconfig.base.json', 'tsup.base.ts', 'pnpm-workspace.yaml']))
+  for (const file of turbo.globalDependencies!) expect(existsSync(join(root, file))).toBe(true)
+  const scripts = new Set(workspaceDirs().flatMap((dir) => Object.keys((JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')) as { scripts?: object }).scripts ?? {})))
+  for (const task of Object.keys(turbo.tasks)) expect(scripts.has(task), `turbo task "${task}" has no script in any package`).toBe(true)
+})
