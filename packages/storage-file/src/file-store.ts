@@ -17,7 +17,7 @@ import {
   type OAuthTokens,
   type TokenStore,
 } from '@oauth/core'
-import { errno } from './errno.js'
+import { errno, isReadOnly } from './errno.js'
 import { withFileLock } from './lock.js'
 
 /** Options for {@link FileTokenStore}. */
@@ -47,8 +47,6 @@ export interface SdkProfileOptions {
 }
 
 const errorCodes = new Set([TOKEN_STORE_CORRUPT, TOKEN_STORE_UNREADABLE])
-/** Nobody may write here: a read-only mount (a Kubernetes Secret), or a directory this user may not write. */
-const READ_ONLY = new Set(['EROFS', 'EACCES', 'EPERM'])
 /** What Windows answers a rename while an antivirus or indexer holds the file open: it passes within moments. */
 const TRANSIENT_RENAME = new Set(['EPERM', 'EBUSY', 'EACCES'])
 const RENAME_ATTEMPTS = 8
@@ -230,7 +228,7 @@ export class FileTokenStore implements TokenStore {
       await unlink(this.path)
     } catch (err) {
       if (errno(err) === 'ENOENT') return
-      if (READ_ONLY.has(errno(err)!)) throw readOnly(dirname(this.path), err)
+      if (isReadOnly(err)) throw readOnly(dirname(this.path), err)
       throw new TokenStorageError(TOKEN_STORE_WRITE_FAILED, `Cannot remove the token file ${this.path} (${errno(err)}).`, { cause: err })
     }
   }
@@ -264,7 +262,7 @@ export class FileTokenStore implements TokenStore {
     try {
       first = await mkdir(dir, { recursive: true, mode: 0o700 })
     } catch (err) {
-      throw READ_ONLY.has(errno(err)!)
+      throw isReadOnly(err)
         ? readOnly(dir, err)
         : new TokenStorageError(TOKEN_STORE_WRITE_FAILED, `Cannot create the directory ${dir} for the token file (${errno(err)}).`, { cause: err })
     }
@@ -291,7 +289,7 @@ export class FileTokenStore implements TokenStore {
     } catch (err) {
       await unlink(tmp).catch(() => undefined)
       if (err instanceof TokenStorageError) throw err
-      if (!created && READ_ONLY.has(errno(err)!)) throw readOnly(dir, err)
+      if (!created && isReadOnly(err)) throw readOnly(dir, err)
       throw new TokenStorageError(TOKEN_STORE_WRITE_FAILED, `Cannot write the token file ${path} (${errno(err) ?? err}). The previous file, if any, is unchanged.`, { cause: err })
     }
     // The rename is durable only once the directory entry is on disk.

@@ -15,7 +15,7 @@ import {
   type LockLease,
   type Mutex,
 } from '@oauth/core'
-import { errno } from './errno.js'
+import { errno, isReadOnly } from './errno.js'
 
 export interface FileLockOptions {
   /** A lock held from another host whose holder stopped refreshing it this long ago is abandoned. */
@@ -32,8 +32,6 @@ interface Holder {
   started?: string
 }
 
-/** A lock file that cannot be created because nobody may write here: the store is read-only (EROFS: a read-only mount). */
-const READ_ONLY = new Set(['EROFS', 'EACCES', 'EPERM'])
 
 /** Holders in this process queue here, per lock file, so they do not poll the file system against each other. */
 const local = new Map<string, Mutex>()
@@ -128,7 +126,7 @@ async function acquire(lockPath: string, options: FileLockOptions, deadline: num
         await writeFile(lockPath, JSON.stringify(holder), { flag: 'wx', mode: 0o600 })
         return holder.token
       } catch (err) {
-        if (READ_ONLY.has(errno(err)!)) return null
+        if (isReadOnly(err)) return null
         if (errno(err) !== 'EEXIST') {
           throw new TokenStorageError(TOKEN_STORE_UNAVAILABLE, `Cannot create the lock file ${lockPath} (${errno(err) ?? err}). Check that its directory exists and is writable.`, { cause: err })
         }
