@@ -1,5 +1,4 @@
-// Packaging tested as users get it: the tarball `pnpm pack` makes (publishConfig
-// applied), checked by publint and arethetypeswrong, then installed in a scratch
+// Packaging tested as users get it: the tarball `pnpm pack` makes, checked by publint and arethetypeswrong, then installed in a scratch
 // folder and loaded from both ESM and CJS.
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs'
@@ -65,11 +64,18 @@ describe.each(packages.map((p) => [p.name, p] as const))('%s', (name, pkg) => {
     expect('problems' in result && result.problems).toEqual([])
   })
 
-  it('ships no source condition, and ESM, CJS and types for both', () => {
-    const exp = JSON.parse(execFileSync('tar', ['-xzOf', pkg.tarball, 'package/package.json'], { encoding: 'utf8' })).exports['.']
-    expect(JSON.stringify(exp)).not.toContain('@oauth/source')
+  // One exports block per manifest (#13): the one the workspace resolves is the one that ships.
+  // Its `@oauth/source` condition (which only this repository's tools set) must name a file the
+  // tarball holds, and must never shadow `import`/`require` for anyone else.
+  it('ships one exports block whose every target is in the tarball: ESM, CJS and types for both', () => {
+    const manifest = JSON.parse(execFileSync('tar', ['-xzOf', pkg.tarball, 'package/package.json'], { encoding: 'utf8' }))
+    expect(manifest.publishConfig?.exports).toBeUndefined()
+    const exp = manifest.exports['.']
+    expect(Object.keys(exp)).toEqual(['@oauth/source', 'import', 'require'])
     const files = execFileSync('tar', ['-tzf', pkg.tarball], { encoding: 'utf8' })
-    for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'README.md']) expect(files).toContain(`package/${f}`)
+    for (const f of [exp['@oauth/source'], exp.import.types, exp.import.default, exp.require.types, exp.require.default, './README.md']) {
+      expect(files).toContain(`package/${f.replace(/^\.\//, '')}`)
+    }
   })
 
   it('loads from ESM and from CJS with the same exports', () => {
