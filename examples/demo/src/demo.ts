@@ -10,7 +10,7 @@ import {
   AnthropicOAuth,
   buildAuthorizationUrl,
   DEFAULT_TOKEN_URL,
-  DEFAULT_TOKEN_URL_FALLBACKS,
+  ANTHROPIC_TOKEN_URL_FALLBACKS,
   exchangeCodeForTokens,
   OAuthHttpError,
   parseAuthCode,
@@ -32,8 +32,8 @@ const service = await startAnthropicStandIn()
 service.accessTokenTtlSeconds = ACCESS_TOKEN_SECONDS
 const host = (url: string) => new URL(url).host
 say(`${host(DEFAULT_TOKEN_URL)} (token endpoint)  → ${service.platformUrl}`)
-say(`${host(DEFAULT_TOKEN_URL_FALLBACKS[0]!)} (API, fallback token endpoint) → ${service.url}`)
-say(`${host(DEFAULT_TOKEN_URL_FALLBACKS[1]!)} (the 2025 plan's host, 404 today) → ${service.consoleUrl}`)
+say(`${host(ANTHROPIC_TOKEN_URL_FALLBACKS[0]!)} (API, fallback token endpoint) → ${service.url}`)
+say(`${host(ANTHROPIC_TOKEN_URL_FALLBACKS[1]!)} (the 2025 plan's host, 404 today) → ${service.consoleUrl}`)
 say(`access tokens live ${ACCESS_TOKEN_SECONDS} s; refresh tokens rotate, and reusing one revokes the login`)
 
 try {

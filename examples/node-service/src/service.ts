@@ -23,9 +23,9 @@ if (cluster.isPrimary) {
   const store: TokenStore = process.env.REDIS_URL
     ? new RedisTokenStore(new Redis(process.env.REDIS_URL), { key: 'node-service:oauth' })
     : new TokenStorage(process.env.TOKEN_FILE)
-  // Another OAuth server than Anthropic's: ANTHROPIC_OAUTH_CONFIG=<config.json>. The API's
+  // Another OAuth server than Anthropic's: ANTHROPIC_OAUTH_CONFIG_FILE=<config.json>. The API's
   // base URL comes from ANTHROPIC_BASE_URL, as for the plain SDK.
-  const oauthConfig = process.env.ANTHROPIC_OAUTH_CONFIG ? (JSON.parse(readFileSync(process.env.ANTHROPIC_OAUTH_CONFIG, 'utf8')) as OAuthConfig) : undefined
+  const oauthConfig = process.env.ANTHROPIC_OAUTH_CONFIG_FILE ? (JSON.parse(readFileSync(process.env.ANTHROPIC_OAUTH_CONFIG_FILE, 'utf8')) as OAuthConfig) : undefined
   const client = AnthropicOAuth.fromStorage(store, { oauthConfig })
 
   createServer(async (req, res) => {

@@ -38,7 +38,7 @@ async function startService(env: NodeJS.ProcessEnv): Promise<{ port: number; chi
   const port = await freePort()
   const child = spawn('pnpm', ['start'], {
     cwd: exampleDir,
-    env: { ...process.env, PORT: String(port), WORKERS: '2', ANTHROPIC_BASE_URL: standIn.url, ANTHROPIC_OAUTH_CONFIG: configPath, ...env },
+    env: { ...process.env, PORT: String(port), WORKERS: '2', ANTHROPIC_BASE_URL: standIn.url, ANTHROPIC_OAUTH_CONFIG_FILE: configPath, ...env },
     stdio: 'ignore',
     detached: true,
   })

@@ -9,7 +9,7 @@ export const STORE_HELP = `Store options:
   --path <file>                    the token file (default: ~/.anthropic/oauth_tokens.json)
   --profile <name>                 with --store profile: the Anthropic SDK profile (default: default)
   --config <file.json>             an OAuthConfig for another OAuth server (default: the Anthropic preset;
-                                   also ANTHROPIC_OAUTH_CONFIG=<file.json>)`
+                                   also ANTHROPIC_OAUTH_CONFIG_FILE=<file.json>)`
 
 export const STORE_OPTIONS = {
   store: { type: 'string' },
@@ -36,7 +36,7 @@ export async function storeFrom(values: { store?: string; path?: string; profile
 }
 
 export function configFrom(values: { config?: string }, env: NodeJS.ProcessEnv): OAuthConfig | undefined {
-  const path = values.config ?? env.ANTHROPIC_OAUTH_CONFIG
+  const path = values.config ?? env.ANTHROPIC_OAUTH_CONFIG_FILE
   if (!path) return undefined
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as OAuthConfig

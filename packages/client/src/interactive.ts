@@ -5,8 +5,8 @@ import { createInterface } from 'node:readline'
 import type { Readable, Writable } from 'node:stream'
 import {
   buildAuthorizationUrl,
-  LONG_LIVED_EXPIRES_IN_SECONDS,
-  LONG_LIVED_SCOPES,
+  ANTHROPIC_LONG_LIVED_EXPIRES_IN_SECONDS,
+  ANTHROPIC_LONG_LIVED_SCOPES,
   OAUTH_INVALID_AUTH_CODE,
   OAUTH_INVALID_CONFIG,
   OAUTH_LOGIN_TIMEOUT,
@@ -98,7 +98,7 @@ export async function authorizeInteractive(config?: OAuthConfig, options: Author
   const input = options.input ?? process.stdin
   const output = options.output ?? process.stderr
   let resolved = resolveConfig(config)
-  if (options.longLived) resolved = { ...resolved, scopes: LONG_LIVED_SCOPES }
+  if (options.longLived) resolved = { ...resolved, scopes: ANTHROPIC_LONG_LIVED_SCOPES }
   const open = options.openBrowser ?? canOpenBrowser()
   const loopbackUri = isLoopbackUri(resolved.redirectUri) ? resolved.redirectUri : resolved.loopbackRedirectUri
   const mode = options.mode ?? (open && isLoopbackUri(loopbackUri) ? 'automatic' : 'manual')
@@ -183,7 +183,7 @@ export async function authorizeInteractive(config?: OAuthConfig, options: Author
     try {
       const { code, state } = await Promise.race([pasted, timeout, ...(fromBrowser ? [fromBrowser] : [])])
       output.write('\nExchanging the code for tokens…\n')
-      const expiresIn = options.longLived ? LONG_LIVED_EXPIRES_IN_SECONDS : undefined
+      const expiresIn = options.longLived ? ANTHROPIC_LONG_LIVED_EXPIRES_IN_SECONDS : undefined
       return await exchangeCodeForTokens(code, state, oauthState, resolved, { ...options.requestOptions, expiresIn })
     } finally {
       clearTimeout(timer)

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream'
 import { startAnthropicStandIn, startAuthorizationServer, type AnthropicStandIn, type AuthorizationServer } from '@oauth/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AnthropicOAuth, canOpenBrowser, DEFAULT_REDIRECT_URI, LONG_LIVED_SCOPES } from '../src/index.js'
+import { AnthropicOAuth, canOpenBrowser, DEFAULT_REDIRECT_URI, ANTHROPIC_LONG_LIVED_SCOPES } from '../src/index.js'
 
 let standIn: AnthropicStandIn
 let oidc: AuthorizationServer
@@ -80,7 +80,7 @@ describe('authorizeInteractive with the Anthropic preset', () => {
       mode: 'manual',
       longLived: true,
       openBrowser: async (url) => {
-        expect(new URL(url).searchParams.get('scope')).toBe(LONG_LIVED_SCOPES)
+        expect(new URL(url).searchParams.get('scope')).toBe(ANTHROPIC_LONG_LIVED_SCOPES)
         t.input.write(`${await standIn.approve(url)}\n`)
       },
     })

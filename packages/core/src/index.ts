@@ -2,18 +2,17 @@ export {
   ANTHROPIC_OAUTH_CONFIG,
   DEFAULT_AUTHORIZE_URL,
   DEFAULT_CLIENT_ID,
-  DEFAULT_LOOPBACK_REDIRECT_URI,
+  ANTHROPIC_LOOPBACK_REDIRECT_URI,
   DEFAULT_OAUTH_BETAS,
   DEFAULT_REDIRECT_URI,
   DEFAULT_SCOPES,
   DEFAULT_TOKEN_URL,
-  DEFAULT_TOKEN_URL_FALLBACKS,
+  ANTHROPIC_TOKEN_URL_FALLBACKS,
   DEFAULT_USER_AGENT,
-  EXPIRY_BUFFER_SECONDS,
   LEGACY_ANTHROPIC_OAUTH_CONFIG,
-  LONG_LIVED_EXPIRES_IN_SECONDS,
-  LONG_LIVED_SCOPES,
-  OAUTH_BETA,
+  ANTHROPIC_LONG_LIVED_EXPIRES_IN_SECONDS,
+  ANTHROPIC_LONG_LIVED_SCOPES,
+  ANTHROPIC_OAUTH_BETA,
 } from './presets/anthropic.js'
 export { sanitizeText } from './sanitize.js'
 export { assertConfig, resolveConfig, type OAuthConfig, type ResolvedOAuthConfig } from './config.js'
@@ -28,6 +27,7 @@ export {
 } from './authorize.js'
 export {
   deserializeTokens,
+  EXPIRY_BUFFER_SECONDS,
   expiryBufferMs,
   isExpired,
   serializeTokens,

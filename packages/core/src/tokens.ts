@@ -1,5 +1,4 @@
 import { OAUTH_INVALID_TOKEN_RESPONSE, OAuthError, TOKEN_STORE_CORRUPT, TokenStorageError } from './errors.js'
-import { EXPIRY_BUFFER_SECONDS } from './presets/anthropic.js'
 
 /** The organization a token acts for, as the Anthropic token endpoint reports it. */
 export interface OrganizationInfo {
@@ -136,6 +135,12 @@ export function tokensFromResponse(json: unknown, now: number = Date.now()): OAu
  * buffer is this share of their lifetime instead.
  */
 const BUFFER_SHARE_OF_LIFETIME = 1 / 4
+
+/**
+ * A token counts as expiring this many seconds before its `expiresAt` (or a quarter of its
+ * lifetime, when that is shorter: see {@link isExpired}). For every server, not only Anthropic's.
+ */
+export const EXPIRY_BUFFER_SECONDS = 300
 
 /**
  * How long before `expiresAt` these tokens count as expiring, in milliseconds: `bufferSeconds`,

@@ -4,7 +4,7 @@ import {
   DEFAULT_OAUTH_BETAS,
   DEFAULT_TOKEN_URL,
   DEFAULT_USER_AGENT,
-  OAUTH_BETA,
+  ANTHROPIC_OAUTH_BETA,
   OAUTH_INVALID_CONFIG,
   OAuthError,
   OAuthFlowError,
@@ -60,8 +60,8 @@ describe('resolveConfig', () => {
 
 describe('the Anthropic preset', () => {
   it('always includes the OAuth beta first', () => {
-    expect(DEFAULT_OAUTH_BETAS[0]).toBe(OAUTH_BETA)
-    expect(OAUTH_BETA).toBe('oauth-2025-04-20')
+    expect(DEFAULT_OAUTH_BETAS[0]).toBe(ANTHROPIC_OAUTH_BETA)
+    expect(ANTHROPIC_OAUTH_BETA).toBe('oauth-2025-04-20')
   })
 })
 

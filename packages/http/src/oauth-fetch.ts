@@ -1,4 +1,4 @@
-import { DEFAULT_CLIENT_ID, DEFAULT_OAUTH_BETAS, OAUTH_BETA } from '@oauth/core'
+import { DEFAULT_CLIENT_ID, DEFAULT_OAUTH_BETAS, ANTHROPIC_OAUTH_BETA } from '@oauth/core'
 import { rejectPolicyRefusal } from './anthropic-policy.js'
 import type { TokenManager } from './token-manager.js'
 
@@ -30,7 +30,7 @@ export interface OAuthFetchOptions {
  */
 export function mergeBetas(existing: string | null | undefined, betas: readonly string[]): string {
   const all = new Set<string>()
-  for (const beta of [...(existing ?? '').split(','), ...betas, OAUTH_BETA]) if (beta.trim()) all.add(beta.trim())
+  for (const beta of [...(existing ?? '').split(','), ...betas, ANTHROPIC_OAUTH_BETA]) if (beta.trim()) all.add(beta.trim())
   return [...all].join(',')
 }
 

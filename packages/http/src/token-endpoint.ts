@@ -60,7 +60,7 @@ export interface TokenRequestOptions {
 export interface ExchangeOptions extends TokenRequestOptions {
   /**
    * Ask for this access-token lifetime, in seconds (`expires_in` in the request). The
-   * Anthropic preset's long-lived login asks for one year (`LONG_LIVED_EXPIRES_IN_SECONDS`).
+   * Anthropic preset's long-lived login asks for one year (`ANTHROPIC_LONG_LIVED_EXPIRES_IN_SECONDS`).
    */
   expiresIn?: number
 }

@@ -4,6 +4,9 @@ import type { ResolvedOAuthConfig } from '../config.js'
 // endpoints the service answers on today (checked 2026-11). Anthropic's terms restrict
 // subscription OAuth tokens to Anthropic's own apps; see the README before using these values.
 // Each value cites the public source that shows it; where sources disagree, the comment says so.
+// The `DEFAULT_*` names are the Python plan's (DESIGN.md §2), kept so users of both find them:
+// each is the Anthropic preset's value, not a default for other servers (a generic config has
+// no default endpoint). Names this project added say `ANTHROPIC_` outright.
 
 /** Beta flags sent on every API call made with an OAuth token; `oauth-2025-04-20` is required. */
 // No Object.freeze here: a top-level call is kept by bundlers even when unused,
@@ -19,7 +22,7 @@ export const DEFAULT_OAUTH_BETAS: readonly string[] = [
  * on token requests too (`OAUTH_API_BETA_HEADER` in @anthropic-ai/sdk 1.12.0,
  * src/lib/credentials/types.ts and user-oauth.ts, seen 2026-11).
  */
-export const OAUTH_BETA = 'oauth-2025-04-20'
+export const ANTHROPIC_OAUTH_BETA = 'oauth-2025-04-20'
 /**
  * The public OAuth client of Claude's first-party CLI; unchanged since the 2025 plan (the
  * authorization URL logged in anthropics/claude-code#18186, 2026-01, carries it).
@@ -36,7 +39,7 @@ export const DEFAULT_REDIRECT_URI = 'https://platform.claude.com/oauth/code/call
  * `/callback`), caught by the CLI itself. The first-party CLI's redirect is loopback and not
  * configurable (vikasprogrammer/agentric#488, 2026-07); the port is chosen at login (RFC 8252 §7.3).
  */
-export const DEFAULT_LOOPBACK_REDIRECT_URI = 'http://localhost/callback'
+export const ANTHROPIC_LOOPBACK_REDIRECT_URI = 'http://localhost/callback'
 /**
  * Anthropic's OAuth token endpoint, for both grants. The console host of the 2025 plan answers
  * 404 `not_found_error` since 2026-06-12, while this one answers (Wei-Shaw/claude-relay-service#1207;
@@ -51,7 +54,7 @@ export const DEFAULT_TOKEN_URL = 'https://platform.claude.com/v1/oauth/token'
  * (`${baseURL}/v1/oauth/token` in @anthropic-ai/sdk 1.12.0 user-oauth.ts); the console host
  * is the 2025 plan's, which answers 404 today and is kept last for anything that still serves it.
  */
-export const DEFAULT_TOKEN_URL_FALLBACKS: readonly string[] = ['https://api.anthropic.com/v1/oauth/token', 'https://console.anthropic.com/v1/oauth/token']
+export const ANTHROPIC_TOKEN_URL_FALLBACKS: readonly string[] = ['https://api.anthropic.com/v1/oauth/token', 'https://console.anthropic.com/v1/oauth/token']
 /** Anthropic's authorization page (claude.ai); unchanged since the 2025 plan (anthropics/claude-code#18186). */
 export const DEFAULT_AUTHORIZE_URL = 'https://claude.ai/oauth/authorize'
 /**
@@ -64,17 +67,15 @@ export const DEFAULT_SCOPES = 'org:create_api_key user:profile user:inference'
  * The long-lived login's only scope, as the first-party `claude setup-token` asks for it
  * (Wei-Shaw/claude-relay-service#215; manaflow-ai/subrouter#305, 2026-09: `scopes: ["user:inference"]`).
  */
-export const LONG_LIVED_SCOPES = 'user:inference'
+export const ANTHROPIC_LONG_LIVED_SCOPES = 'user:inference'
 /**
  * The lifetime the long-lived login asks for in the code exchange: one year, in seconds
  * (`setup-token` tokens last a year: manaflow-ai/subrouter#305, anaclumos/tokenmaxxing#100).
  * The exact request field is not shown by a public source we found; DESIGN.md gives it as `expires_in`.
  */
-export const LONG_LIVED_EXPIRES_IN_SECONDS = 31_536_000
+export const ANTHROPIC_LONG_LIVED_EXPIRES_IN_SECONDS = 31_536_000
 /** The `User-Agent` the preset sends to the token endpoint and the API. */
 export const DEFAULT_USER_AGENT = 'claude-cli/2.1.2 (external, cli)'
-/** A token counts as expiring this many seconds before its `expiresAt`. */
-export const EXPIRY_BUFFER_SECONDS = 300
 
 /**
  * The whole Anthropic preset as one config. Spread it to change one field while
@@ -84,14 +85,14 @@ export const ANTHROPIC_OAUTH_CONFIG: ResolvedOAuthConfig = {
   clientId: DEFAULT_CLIENT_ID,
   authorizeUrl: DEFAULT_AUTHORIZE_URL,
   tokenUrl: DEFAULT_TOKEN_URL,
-  tokenUrlFallbacks: DEFAULT_TOKEN_URL_FALLBACKS,
+  tokenUrlFallbacks: ANTHROPIC_TOKEN_URL_FALLBACKS,
   redirectUri: DEFAULT_REDIRECT_URI,
-  loopbackRedirectUri: DEFAULT_LOOPBACK_REDIRECT_URI,
+  loopbackRedirectUri: ANTHROPIC_LOOPBACK_REDIRECT_URI,
   scopes: DEFAULT_SCOPES,
   // The Anthropic endpoint takes a JSON body that carries `state` as well.
   tokenRequestFormat: 'json',
   includeStateInTokenRequest: true,
-  tokenRequestHeaders: { 'anthropic-beta': OAUTH_BETA },
+  tokenRequestHeaders: { 'anthropic-beta': ANTHROPIC_OAUTH_BETA },
   // `code=true`, sent by the first-party CLI in both modes (anthropics/claude-code#18186 shows it
   // with the paste page's redirect); with that redirect the page shows `code#state` to paste.
   authorizeParams: { code: 'true' },
