@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { buildAuthorizationUrl, exchangeCodeForTokens, parseAuthCode, refreshAccessToken, TokenManager, TokenStorage, type OAuthConfig, type OAuthTokens } from '@oauth/client'
+import { buildAuthorizationUrl, exchangeCodeForTokens, parseAuthCode, refreshAccessToken, SdkProfileTokenStore, TokenManager, TokenStorage, type OAuthConfig, type OAuthTokens } from '@oauth/client'
 import { RedisTokenStore } from '@oauth/storage-redis'
 import { bundleNodeScript, runWorkers, startAnthropicStandIn, startAuthorizationServer, startRedisServer, type AnthropicStandIn, type RefresherReport } from '@oauth/test-utils'
 import { Redis } from 'ioredis'
@@ -67,13 +67,13 @@ async function crossProcess(quick: boolean): Promise<string> {
       const expiries = Math.ceil(seconds / 2)
       try {
         const file = join(dir, 'standin.json')
-        await new TokenStorage(file).save(await standInLogin(standIn))
+        await new TokenStorage({ path: file }).save(await standInLogin(standIn))
         const before = refreshes(standIn)
         const reports = await runWorkers<RefresherReport>(manager, Array.from({ length: 8 }, () => ['file', file, JSON.stringify(standIn.config), `${standIn.url}/v1/models`, String(durationMs), '30']))
         summarize('@oauth: `TokenManager` + file store (Anthropic stand-in)', 8, reports, refreshes(standIn) - before, standIn.invalidGrants, expiries)
 
         const configDir = join(dir, 'sdk-config')
-        const profile = TokenStorage.forSdkProfile('bench', { configDir })
+        const profile = new SdkProfileTokenStore({ profile: 'bench', configDir })
         await profile.save(await standInLogin(standIn))
         const before2 = refreshes(standIn)
         const grants2 = standIn.invalidGrants
@@ -95,10 +95,10 @@ async function crossProcess(quick: boolean): Promise<string> {
         let where = join(dir, 'oidc.json')
         if (redis) {
           const client = new Redis(redis.url)
-          await new RedisTokenStore(client, { key: 'bench' }).save(tokens)
+          await new RedisTokenStore({ client, key: 'bench' }).save(tokens)
           await client.quit()
           where = redis.url
-        } else await new TokenStorage(where).save(tokens)
+        } else await new TokenStorage({ path: where }).save(tokens)
         const reports = await runWorkers<RefresherReport>(manager, Array.from({ length: processes }, () => [kind, where, JSON.stringify(auth.config), `${auth.issuer}/me`, String(durationMs), '1']))
         summarize(`@oauth: \`TokenManager\` + ${kind} store (oidc-provider, rotation)`, processes, reports, auth.events.refreshGrants, auth.events.errors.filter((e) => e === 'invalid_grant').length, Math.ceil(seconds / 2))
       } finally {

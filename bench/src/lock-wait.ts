@@ -68,7 +68,7 @@ export async function benchLockWait(quick: boolean): Promise<string> {
     ]
     for (const c of cases) {
       const path = join(dir, `tokens-${c.processes}.json`)
-      const store = c.kind === 'file' ? new FileTokenStore(path) : new RedisTokenStore(redis, { key: 'bench-lock' })
+      const store = c.kind === 'file' ? new FileTokenStore({ path }) : new RedisTokenStore({ client: redis, key: 'bench-lock' })
       const r = await measure(standIn, script, c.kind, c.kind === 'file' ? path : redisServer.url, store, c.processes, rounds)
       rows.push([
         c.label,

@@ -10,7 +10,7 @@ import { Redis } from 'ioredis'
 
 const [kind, where, config, first, period, rounds] = process.argv.slice(2) as string[]
 const redis = kind === 'redis' ? new Redis(where!) : undefined
-const store: TokenStore = redis ? new RedisTokenStore(redis, { key: 'bench-lock' }) : new FileTokenStore(where)
+const store: TokenStore = redis ? new RedisTokenStore({ client: redis, key: 'bench-lock' }) : new FileTokenStore({ path: where })
 const results: { ms: number; refreshed: boolean; failed?: string }[] = []
 for (let round = 0; round < Number(rounds); round++) {
   const at = Number(first) + round * Number(period)

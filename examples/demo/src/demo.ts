@@ -51,7 +51,7 @@ try {
   say(`account ${tokens.account?.emailAddress}, scopes "${tokens.scope}"`)
 
   step('Storing the tokens in a file')
-  const store = new TokenStorage(join(dir, 'oauth_tokens.json'))
+  const store = new TokenStorage({ path: join(dir, 'oauth_tokens.json') })
   await store.save(tokens)
   say(`${store.path} (mode ${(statSync(store.path).mode & 0o777).toString(8)})`)
 

@@ -21,8 +21,8 @@ if (cluster.isPrimary) {
   console.log(`listening on http://127.0.0.1:${port} with ${workers} workers`)
 } else {
   const store: TokenStore = process.env.REDIS_URL
-    ? new RedisTokenStore(new Redis(process.env.REDIS_URL), { key: 'node-service:oauth' })
-    : new TokenStorage(process.env.TOKEN_FILE)
+    ? new RedisTokenStore({ client: new Redis(process.env.REDIS_URL), key: 'node-service:oauth' })
+    : new TokenStorage({ path: process.env.TOKEN_FILE })
   // Another OAuth server than Anthropic's: ANTHROPIC_OAUTH_CONFIG_FILE=<config.json>. The API's
   // base URL comes from ANTHROPIC_BASE_URL, as for the plain SDK.
   const oauthConfig = process.env.ANTHROPIC_OAUTH_CONFIG_FILE ? (JSON.parse(readFileSync(process.env.ANTHROPIC_OAUTH_CONFIG_FILE, 'utf8')) as OAuthConfig) : undefined

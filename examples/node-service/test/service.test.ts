@@ -72,13 +72,13 @@ async function exercise(store: TokenStore, env: NodeJS.ProcessEnv) {
 describe('examples/node-service', () => {
   it('shares one login between its workers through the token file', async () => {
     const file = join(dir, 'tokens.json')
-    await exercise(new TokenStorage(file), { TOKEN_FILE: file })
+    await exercise(new TokenStorage({ path: file }), { TOKEN_FILE: file })
   }, 60_000)
 
   it('shares one login between its workers through Redis', async () => {
     const client = new Redis(redis.url)
     try {
-      await exercise(new RedisTokenStore(client, { key: 'node-service:oauth' }), { REDIS_URL: redis.url })
+      await exercise(new RedisTokenStore({ client, key: 'node-service:oauth' }), { REDIS_URL: redis.url })
     } finally {
       await client.quit()
     }

@@ -1,4 +1,6 @@
 import {
+  ERR_INVALID_ARG_TYPE,
+  ERR_INVALID_ARG_VALUE,
   OAUTH_INVALID_GRANT,
   OAUTH_NETWORK_ERROR,
   OAUTH_NOT_LOGGED_IN,
@@ -38,6 +40,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   token: async () => (await import('./commands/token.js')).token,
   logout: async () => (await import('./commands/logout.js')).logout,
 }
+/** A bad argument or config (from `--config`, say): `TypeError`s with these codes are usage errors. */
+const INVALID_ARGUMENT = new Set<string | undefined>([ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE])
 const TEMPORARY = new Set([OAUTH_RATE_LIMITED, OAUTH_SERVER_ERROR, OAUTH_NETWORK_ERROR, OAUTH_TIMEOUT, OAUTH_RESPONSE_LOST, TOKEN_STORE_LOCK_TIMEOUT, TOKEN_STORE_UNAVAILABLE])
 
 /**
@@ -63,7 +67,8 @@ export async function main(argv: string[], io: CliIO = { stdin: process.stdin, s
   try {
     return await (await load())(args, io)
   } catch (err) {
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    const code = (err as { code?: string }).code
+    if (err instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS') || (err instanceof TypeError && INVALID_ARGUMENT.has(code))) {
       io.stderr.write(`${(err as Error).message}\nRun \`anthropic-oauth ${command} --help\`.\n`)
       return EXIT.USAGE
     }

@@ -1,8 +1,8 @@
 import { constants, readFileSync } from 'node:fs'
 import { access, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { OAuthFlowError, OAUTH_INVALID_CONFIG, TOKEN_STORE_WRITE_FAILED, TokenStorageError, type OAuthConfig, type TokenStore } from '@oauth/core'
-import { FileTokenStore } from '@oauth/storage-file'
+import { TOKEN_STORE_WRITE_FAILED, TokenStorageError, type OAuthConfig, type TokenStore } from '@oauth/core'
+import { FileTokenStore, SdkProfileTokenStore } from '@oauth/storage-file'
 
 export const STORE_HELP = `Store options:
   --store <file|keychain|profile>  where the login lives (default: file)
@@ -23,14 +23,14 @@ export class UsageError extends Error {}
 
 export async function storeFrom(values: { store?: string; path?: string; profile?: string }): Promise<TokenStore> {
   const kind = values.store ?? 'file'
-  if (kind === 'file') return new FileTokenStore(values.path)
-  if (kind === 'profile') return FileTokenStore.forSdkProfile(values.profile ?? 'default')
+  if (kind === 'file') return new FileTokenStore({ path: values.path })
+  if (kind === 'profile') return new SdkProfileTokenStore({ profile: values.profile })
   if (kind === 'keychain') {
     // The keychain keeps the tokens; the file store's lock keeps processes from refreshing at once.
     // Loaded only when asked for: a native binding that cannot load must not break the file store.
     const { KeychainTokenStore } = await import('@oauth/storage-keychain')
-    const file = new FileTokenStore(values.path)
-    return new KeychainTokenStore({ lockWith: file })
+    const file = new FileTokenStore({ path: values.path })
+    return new KeychainTokenStore({ lock: { using: file } })
   }
   throw new UsageError(`Unknown store "${kind}": use file, keychain or profile.`)
 }
@@ -41,7 +41,7 @@ export function configFrom(values: { config?: string }, env: NodeJS.ProcessEnv):
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as OAuthConfig
   } catch (err) {
-    throw new OAuthFlowError(OAUTH_INVALID_CONFIG, `Cannot read the OAuth config ${path}: ${(err as Error).message}`)
+    throw new UsageError(`Cannot read the OAuth config ${path}: ${(err as Error).message}`)
   }
 }
 

@@ -1,5 +1,5 @@
 import { Anthropic, type ClientOptions, type Middleware } from '@anthropic-ai/sdk'
-import { DEFAULT_OAUTH_BETAS, DEFAULT_USER_AGENT, OAUTH_NOT_LOGGED_IN, OAuthError, type OAuthConfig, type OAuthTokens, type ResolvedOAuthConfig, type TokenStore } from '@oauth/core'
+import { DEFAULT_OAUTH_BETAS, DEFAULT_USER_AGENT, ERR_INVALID_ARG_VALUE, invalidArgument, OAUTH_NOT_LOGGED_IN, OAuthFlowError, type OAuthConfig, type OAuthTokens, type ResolvedOAuthConfig, type TokenStore } from '@oauth/core'
 import { mergeBetas, rejectPolicyRefusal, TokenManager, type TokenRequestOptions } from '@oauth/http'
 import { EnvTokenStore, loadTokensFromEnv, type Env } from '@oauth/storage-env'
 import { FileTokenStore } from '@oauth/storage-file'
@@ -52,7 +52,7 @@ export class AnthropicOAuth extends Anthropic {
     const { oauthTokens, oauthConfig, tokenStorage, betas, userAgent, oauthRequestOptions, tokenManager, ...clientOptions } = options
     for (const name of FOREIGN_CREDENTIALS) {
       if ((clientOptions as Record<string, unknown>)[name] != null) {
-        throw new TypeError(`AnthropicOAuth signs in with OAuth tokens; \`${name}\` cannot be combined with it. Use the plain Anthropic client for API keys.`)
+        throw invalidArgument(ERR_INVALID_ARG_VALUE, `AnthropicOAuth signs in with OAuth tokens; \`${name}\` cannot be combined with it. Use the plain Anthropic client for API keys.`)
       }
     }
     const manager = tokenManager ?? new TokenManager({ tokens: oauthTokens, store: tokenStorage, config: oauthConfig, requestOptions: oauthRequestOptions })
@@ -83,10 +83,10 @@ export class AnthropicOAuth extends Anthropic {
    */
   static fromEnv(options: AnthropicOAuthOptions & { env?: Env } = {}): AnthropicOAuth {
     const { env, ...rest } = options
-    const store = new EnvTokenStore(env)
+    const store = new EnvTokenStore({ env })
     const tokens = loadTokensFromEnv(env)
     if (!tokens) {
-      throw new OAuthError(OAUTH_NOT_LOGGED_IN, 'No OAuth token in the environment: set ANTHROPIC_OAUTH_ACCESS_TOKEN (and ANTHROPIC_REFRESH_TOKEN), or log in with `anthropic-oauth login`.')
+      throw new OAuthFlowError(OAUTH_NOT_LOGGED_IN, 'No OAuth token in the environment: set ANTHROPIC_OAUTH_ACCESS_TOKEN (and ANTHROPIC_REFRESH_TOKEN), or log in with `anthropic-oauth login`.')
     }
     return new AnthropicOAuth({ ...rest, oauthTokens: tokens, tokenStorage: store })
   }
@@ -97,7 +97,7 @@ export class AnthropicOAuth extends Anthropic {
    * an empty store then fails with `OAUTH_NOT_LOGGED_IN`.
    */
   static fromStorage(pathOrStore?: string | TokenStore, options: AnthropicOAuthOptions = {}): AnthropicOAuth {
-    const store = typeof pathOrStore === 'object' && pathOrStore !== null ? pathOrStore : new FileTokenStore(pathOrStore)
+    const store = typeof pathOrStore === 'object' && pathOrStore !== null ? pathOrStore : new FileTokenStore({ path: pathOrStore })
     return new AnthropicOAuth({ ...options, tokenStorage: store })
   }
 

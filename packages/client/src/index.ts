@@ -3,5 +3,14 @@ export { authorizeInteractive, canOpenBrowser, type AuthorizeInteractiveOptions 
 // One import serves: the lower layers' public names.
 export * from '@oauth/core'
 export * from '@oauth/http'
-export { EnvTokenStore, loadTokensFromEnv, type Env } from '@oauth/storage-env'
-export { defaultTokenPath, FileTokenStore, FileTokenStore as TokenStorage, type FileTokenStoreOptions, type SdkProfileOptions } from '@oauth/storage-file'
+export { EnvTokenStore, loadTokensFromEnv, type Env, type EnvTokenStoreOptions } from '@oauth/storage-env'
+// `TokenStorage` is the Python plan's name for the file store (DESIGN.md §2); `TokenStore` is
+// the contract every store implements, `TokenStorageError` what any of them throws.
+export {
+  defaultTokenPath,
+  FileTokenStore,
+  FileTokenStore as TokenStorage,
+  SdkProfileTokenStore,
+  type FileTokenStoreOptions,
+  type SdkProfileTokenStoreOptions,
+} from '@oauth/storage-file'

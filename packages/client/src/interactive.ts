@@ -4,11 +4,12 @@ import type { AddressInfo } from 'node:net'
 import { createInterface } from 'node:readline'
 import type { Readable, Writable } from 'node:stream'
 import {
-  buildAuthorizationUrl,
   ANTHROPIC_LONG_LIVED_EXPIRES_IN_SECONDS,
   ANTHROPIC_LONG_LIVED_SCOPES,
+  buildAuthorizationUrl,
+  ERR_INVALID_ARG_VALUE,
+  invalidArgument,
   OAUTH_INVALID_AUTH_CODE,
-  OAUTH_INVALID_CONFIG,
   OAUTH_LOGIN_TIMEOUT,
   OAuthFlowError,
   parseAuthCode,
@@ -103,7 +104,7 @@ export async function authorizeInteractive(config?: OAuthConfig, options: Author
   const loopbackUri = isLoopbackUri(resolved.redirectUri) ? resolved.redirectUri : resolved.loopbackRedirectUri
   const mode = options.mode ?? (open && isLoopbackUri(loopbackUri) ? 'automatic' : 'manual')
   if (mode === 'automatic' && !isLoopbackUri(loopbackUri)) {
-    throw new OAuthFlowError(OAUTH_INVALID_CONFIG, 'The automatic login needs a loopback redirect URI (`redirectUri` or `loopbackRedirectUri` on http://127.0.0.1, [::1] or localhost). Use the manual mode.')
+    throw invalidArgument(ERR_INVALID_ARG_VALUE, 'The automatic login needs a loopback redirect URI (`redirectUri` or `loopbackRedirectUri` on http://127.0.0.1, [::1] or localhost). Use the manual mode.')
   }
   const listenOn = mode === 'automatic' ? loopbackUri : options.loopback !== false && isLoopbackUri(resolved.redirectUri) ? resolved.redirectUri : undefined
 

@@ -171,7 +171,7 @@ describe('AnthropicOAuth', () => {
   it('makes one refresh for 100 concurrent requests with an expired token, and persists it', async () => {
     const tokens = await login()
     const path = join(dir, 'concurrent.json')
-    const store = new TokenStorage(path)
+    const store = new TokenStorage({ path })
     await store.save({ ...tokens, expiresAt: Date.now() - 1000 })
     const c = AnthropicOAuth.fromStorage(path, { oauthConfig: standIn.config, baseURL: standIn.url, maxRetries: 0 })
     const results = await Promise.all(

@@ -38,7 +38,7 @@ const ask = (client: AnthropicOAuth) => client.messages.create({ model: 'claude-
 
 describe.each(['automatic', 'manual'] as const)('%s login, then API calls and a refresh', (mode) => {
   it('signs in, calls the API, refreshes at platform.claude.com when the token expires, and calls again', async () => {
-    const store = new TokenStorage(join(dir, `${mode}.json`))
+    const store = new TokenStorage({ path: join(dir, `${mode}.json`) })
     await store.save(await loginIn(mode))
     const manager = new TokenManager({ store, config: standIn.config })
     const client = new AnthropicOAuth({ tokenManager: manager, baseURL: standIn.url, maxRetries: 0 })

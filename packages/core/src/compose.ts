@@ -1,4 +1,4 @@
-import { TOKEN_STORE_UNAVAILABLE, TokenStorageError } from './errors.js'
+import { ERR_INVALID_ARG_VALUE, invalidArgument, TOKEN_STORE_UNAVAILABLE, TokenStorageError } from './errors.js'
 import type { TokenStore } from './token-store.js'
 import type { OAuthTokens } from './tokens.js'
 
@@ -6,7 +6,7 @@ const unavailable = (err: unknown) => err instanceof TokenStorageError && err.co
 
 /**
  * One store made of several, in order of preference: `load` answers from the first store
- * that has tokens, `save` writes to the first writable one (not `readOnly`), and `lock`
+ * that has tokens, `save` writes to the first writable one (not `savesInMemoryOnly`), and `lock`
  * is that store's lock. A store that reports `TOKEN_STORE_UNAVAILABLE` (a locked or
  * missing keychain, say) is passed over; every other error (a corrupt file) is thrown,
  * never skipped. The fallback is yours to compose; no single store falls back silently.
@@ -20,8 +20,8 @@ const unavailable = (err: unknown) => err instanceof TokenStorageError && err.co
  * ```
  */
 export function composeStores(...stores: TokenStore[]): TokenStore {
-  if (stores.length === 0) throw new TypeError('composeStores needs at least one store')
-  const writable = stores.filter((s) => !s.readOnly)
+  if (stores.length === 0) throw invalidArgument(ERR_INVALID_ARG_VALUE, 'composeStores needs at least one store.')
+  const writable = stores.filter((s) => !s.savesInMemoryOnly)
   const writeOrder = writable.length > 0 ? writable : stores
   const lockHolder = writeOrder.find((s) => typeof s.lock === 'function')
 
@@ -61,7 +61,7 @@ export function composeStores(...stores: TokenStore[]): TokenStore {
 
   const composed: TokenStore = {
     name: stores.map((s) => s.name).join(' → '),
-    readOnly: writable.length === 0,
+    savesInMemoryOnly: writable.length === 0,
     load: () => firstFound((s) => s.load(), null),
     save: (tokens) => firstAvailable(writeOrder, (s) => s.save(tokens)),
     async clear() {

@@ -1,4 +1,4 @@
-import { OAUTH_INVALID_CONFIG, OAuthFlowError } from './errors.js'
+import { ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, invalidArgument } from './errors.js'
 import { ANTHROPIC_OAUTH_CONFIG } from './presets/anthropic.js'
 
 /**
@@ -48,22 +48,23 @@ export interface OAuthConfig {
 export type ResolvedOAuthConfig = Readonly<Required<Omit<OAuthConfig, 'userAgent' | 'loopbackRedirectUri'>> & Pick<OAuthConfig, 'userAgent' | 'loopbackRedirectUri'>>
 
 /**
- * Checks the fields every flow needs, at the public boundary. Throws
- * {@link OAuthFlowError} (`OAUTH_INVALID_CONFIG`) naming the bad field.
+ * Checks the fields every flow needs, at the public boundary. Throws a `TypeError` naming
+ * the bad field: `ERR_INVALID_ARG_TYPE` for a field of the wrong type (or no config object),
+ * `ERR_INVALID_ARG_VALUE` for an empty string or a URL that does not parse.
  */
 export function assertConfig(config: OAuthConfig): void {
   for (const key of ['clientId', 'authorizeUrl', 'tokenUrl', 'redirectUri'] as const) {
     const value = config?.[key]
     if (typeof value !== 'string' || !value || (key !== 'clientId' && !URL.canParse(value))) {
-      throw new OAuthFlowError(
-        OAUTH_INVALID_CONFIG,
+      throw invalidArgument(
+        typeof value === 'string' ? ERR_INVALID_ARG_VALUE : ERR_INVALID_ARG_TYPE,
         `OAuth config \`${key}\` must be a non-empty ${key === 'clientId' ? 'string' : 'absolute URL'}.`,
       )
     }
   }
   const fallbacks = config.tokenUrlFallbacks
   if (fallbacks !== undefined && (!Array.isArray(fallbacks) || !fallbacks.every((url) => typeof url === 'string' && URL.canParse(url)))) {
-    throw new OAuthFlowError(OAUTH_INVALID_CONFIG, 'OAuth config `tokenUrlFallbacks` must be a list of absolute URLs.')
+    throw invalidArgument(Array.isArray(fallbacks) ? ERR_INVALID_ARG_VALUE : ERR_INVALID_ARG_TYPE, 'OAuth config `tokenUrlFallbacks` must be a list of absolute URLs.')
   }
 }
 

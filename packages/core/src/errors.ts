@@ -1,53 +1,85 @@
 /**
- * Stable error codes. Callers switch on `error.code`, never on message text.
- * Every code any `@oauth/*` package throws is listed here so one import serves.
+ * Stable error codes. Callers switch on `error.code`, never on message text. Every code any
+ * `@oauth/*` package throws is exported here, so one import serves, and each one's doc names
+ * the class that carries it:
+ *
+ * - `TypeError` (`ERR_INVALID_ARG_*`, as Node and oauth4webapi do): the caller passed a bad
+ *   argument or config. Fix the call; nothing was sent or stored.
+ * - {@link OAuthFlowError}: the login itself (a pasted code, the state, consent, no login, an
+ *   unusable token response).
+ * - `OAuthHttpError` (`@oauth/http`): the token endpoint refused, failed or did not answer.
+ * - {@link TokenStorageError}: a store could not load, save, clear or lock.
+ * - {@link OAuthPolicyError}: the API refused a valid token by policy.
  */
-/** A config or argument is malformed; the message names the field. */
-export const OAUTH_INVALID_CONFIG = 'OAUTH_INVALID_CONFIG'
-/** What was pasted is not `code#state` or a callback URL with both. */
+
+/** An argument or config field has the wrong type (a number where a URL belongs). Carried by `TypeError`. */
+export const ERR_INVALID_ARG_TYPE = 'ERR_INVALID_ARG_TYPE'
+/** An argument or config field has the right type but a value that cannot work (an empty code, a token URL on `ftp:`, a login mode the config cannot do). Carried by `TypeError`. */
+export const ERR_INVALID_ARG_VALUE = 'ERR_INVALID_ARG_VALUE'
+
+/** What was pasted is not `code#state` or a callback URL with both, or the input ended first. Carried by {@link OAuthFlowError}. */
 export const OAUTH_INVALID_AUTH_CODE = 'OAUTH_INVALID_AUTH_CODE'
-/** The returned state is not the one this login sent: the code was not spent. */
+/** The returned state is not the one this login sent: the code was not spent. Carried by {@link OAuthFlowError}. */
 export const OAUTH_STATE_MISMATCH = 'OAUTH_STATE_MISMATCH'
-/** The authorization server answered the callback with an `error` (the user declined, say). */
+/** The authorization server answered the callback with an `error` (the user declined, say). Carried by {@link OAuthFlowError}. */
 export const OAUTH_AUTHORIZATION_DENIED = 'OAUTH_AUTHORIZATION_DENIED'
-/** The token endpoint answered 200 with something that is not a usable token response. */
-export const OAUTH_INVALID_TOKEN_RESPONSE = 'OAUTH_INVALID_TOKEN_RESPONSE'
-/** The code or refresh token was refused (`invalid_grant`): log in again. Never retried. */
-export const OAUTH_INVALID_GRANT = 'OAUTH_INVALID_GRANT'
-/** The token endpoint is rate limiting (429); retried with backoff, and the login is kept. */
-export const OAUTH_RATE_LIMITED = 'OAUTH_RATE_LIMITED'
-/** The token endpoint failed (5xx); retried with backoff, and the login is kept. */
-export const OAUTH_SERVER_ERROR = 'OAUTH_SERVER_ERROR'
-/** Another refusal from the token endpoint (4xx such as `invalid_client`, or a redirect). */
-export const OAUTH_TOKEN_ENDPOINT_ERROR = 'OAUTH_TOKEN_ENDPOINT_ERROR'
-/** Could not connect: the request was never sent, so it was retried. */
-export const OAUTH_NETWORK_ERROR = 'OAUTH_NETWORK_ERROR'
-/** The connection failed after the request may have been sent; not re-sent, as reuse can revoke the login. */
-export const OAUTH_RESPONSE_LOST = 'OAUTH_RESPONSE_LOST'
-/** The token endpoint did not answer in time; not re-sent, as reuse can revoke the login. */
-export const OAUTH_TIMEOUT = 'OAUTH_TIMEOUT'
-/** Nobody completed the interactive login (no paste, no redirect) in the time allowed. Carried by `OAuthFlowError`. */
+/** Nobody completed the interactive login (no paste, no redirect) in the time allowed. Carried by {@link OAuthFlowError}. */
 export const OAUTH_LOGIN_TIMEOUT = 'OAUTH_LOGIN_TIMEOUT'
-/** A plain `http:` token URL on a host that is not loopback. */
-export const OAUTH_INSECURE_ENDPOINT = 'OAUTH_INSECURE_ENDPOINT'
-/** No tokens, or an expired token without a refresh token: log in. */
+/** No tokens, or an expired token without a refresh token: log in. Carried by {@link OAuthFlowError}. */
 export const OAUTH_NOT_LOGGED_IN = 'OAUTH_NOT_LOGGED_IN'
-/** The stored tokens cannot be parsed; the store was left as it is. */
+/**
+ * The token endpoint answered 200 with something that is not a usable token response (or an
+ * absurdly large one). Carried by {@link OAuthFlowError}: `tokensFromResponse` in this package
+ * raises it too, where the HTTP layer's class does not exist.
+ */
+export const OAUTH_INVALID_TOKEN_RESPONSE = 'OAUTH_INVALID_TOKEN_RESPONSE'
+/** The code or refresh token was refused (`invalid_grant`): log in again. Never retried. Carried by `OAuthHttpError`. */
+export const OAUTH_INVALID_GRANT = 'OAUTH_INVALID_GRANT'
+/** The token endpoint is rate limiting (429), or asked for a pause that has not ended; the login is kept. Carried by `OAuthHttpError`. */
+export const OAUTH_RATE_LIMITED = 'OAUTH_RATE_LIMITED'
+/** The token endpoint failed (5xx); retried with backoff, and the login is kept. Carried by `OAuthHttpError`. */
+export const OAUTH_SERVER_ERROR = 'OAUTH_SERVER_ERROR'
+/** Another refusal from the token endpoint (4xx such as `invalid_client`, or a redirect). Carried by `OAuthHttpError`. */
+export const OAUTH_TOKEN_ENDPOINT_ERROR = 'OAUTH_TOKEN_ENDPOINT_ERROR'
+/** Could not connect: the request was never sent, so it was retried. Carried by `OAuthHttpError`. */
+export const OAUTH_NETWORK_ERROR = 'OAUTH_NETWORK_ERROR'
+/** The connection failed after the request may have been sent; not re-sent, as reuse can revoke the login. Carried by `OAuthHttpError`. */
+export const OAUTH_RESPONSE_LOST = 'OAUTH_RESPONSE_LOST'
+/** The token endpoint did not answer in time; not re-sent, as reuse can revoke the login. Carried by `OAuthHttpError`. */
+export const OAUTH_TIMEOUT = 'OAUTH_TIMEOUT'
+/** A plain `http:` token URL on a host that is not loopback: refused before anything is sent. Carried by `OAuthHttpError`. */
+export const OAUTH_INSECURE_ENDPOINT = 'OAUTH_INSECURE_ENDPOINT'
+/** The stored tokens cannot be parsed; the store was left as it is. Carried by {@link TokenStorageError}. */
 export const TOKEN_STORE_CORRUPT = 'TOKEN_STORE_CORRUPT'
-/** The store cannot be read (permissions, a directory in place of the file). */
+/** The store cannot be read (permissions, a directory in place of the file). Carried by {@link TokenStorageError}. */
 export const TOKEN_STORE_UNREADABLE = 'TOKEN_STORE_UNREADABLE'
-/** The backend cannot be reached (a locked keychain, Redis down); `composeStores` falls back past it. */
+/** The backend cannot be reached (a locked keychain, Redis down); `composeStores` falls back past it. Carried by {@link TokenStorageError}. */
 export const TOKEN_STORE_UNAVAILABLE = 'TOKEN_STORE_UNAVAILABLE'
-/** Saving failed; the previous tokens are unchanged. */
+/** Saving failed; the previous tokens are unchanged. Carried by {@link TokenStorageError}. */
 export const TOKEN_STORE_WRITE_FAILED = 'TOKEN_STORE_WRITE_FAILED'
-/** Another holder kept the store lock longer than the wait allowed. */
+/** Another holder kept the store lock longer than the wait allowed. Carried by {@link TokenStorageError}. */
 export const TOKEN_STORE_LOCK_TIMEOUT = 'TOKEN_STORE_LOCK_TIMEOUT'
-/** The lock was taken again from inside the section it guards, which would wait for itself forever. */
+/** The lock was taken again from inside the section it guards, which would wait for itself forever. Carried by {@link TokenStorageError}. */
 export const TOKEN_STORE_LOCK_REENTERED = 'TOKEN_STORE_LOCK_REENTERED'
-/** This holder's lock lapsed (it was paused past its lease, or another host broke it): its work was stopped and nothing was saved. */
+/** This holder's lock lapsed (it was paused past its lease, or another host broke it): its work was stopped and nothing was saved. Carried by {@link TokenStorageError}. */
 export const TOKEN_STORE_LOCK_LOST = 'TOKEN_STORE_LOCK_LOST'
-/** The store cannot be written (a read-only mount, a directory this user may not write): refreshed tokens stay in memory. */
+/** The store cannot be written (a read-only mount, a directory this user may not write): refreshed tokens stay in memory. Carried by {@link TokenStorageError}. */
 export const TOKEN_STORE_READ_ONLY = 'TOKEN_STORE_READ_ONLY'
+
+/**
+ * A bad argument: a `TypeError` with `code` {@link ERR_INVALID_ARG_TYPE} or
+ * {@link ERR_INVALID_ARG_VALUE}, thrown before anything is sent or stored.
+ *
+ * @example
+ * ```ts
+ * import { ERR_INVALID_ARG_VALUE, invalidArgument } from '@oauth/core'
+ * const err = invalidArgument(ERR_INVALID_ARG_VALUE, '`tokenUrl` must be an absolute URL.')
+ * err instanceof TypeError // true
+ * ```
+ */
+export function invalidArgument(code: typeof ERR_INVALID_ARG_TYPE | typeof ERR_INVALID_ARG_VALUE, message: string): TypeError & { code: string } {
+  return Object.assign(new TypeError(message), { code })
+}
 
 /**
  * Base class of every error the `@oauth/*` packages throw on purpose.
@@ -76,7 +108,7 @@ export class OAuthError extends Error {
   }
 }
 
-/** A problem with the authorization flow itself: bad config, a malformed pasted code, a state mismatch, a denied consent. */
+/** A problem with the login itself: a malformed pasted code, a state mismatch, a denied consent, no sign-in in time, no login at all. */
 export class OAuthFlowError extends OAuthError {
   override name = 'OAuthFlowError'
 }

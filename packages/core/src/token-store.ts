@@ -23,8 +23,13 @@ import type { OAuthTokens } from './tokens.js'
 export interface TokenStore {
   /** A short label for messages and `status` output, such as `file ~/.anthropic/oauth_tokens.json`. */
   readonly name: string
-  /** True when `save` keeps tokens only in this process (the environment store): composition writes elsewhere first. */
-  readonly readOnly?: boolean
+  /**
+   * True when `save` keeps tokens only in this process's memory and never reaches the source
+   * they were loaded from (the environment store): `composeStores` saves to another store
+   * first. Not the same as a store that cannot be written at all, whose `save` fails with
+   * `TOKEN_STORE_READ_ONLY` (a token file on a read-only mount).
+   */
+  readonly savesInMemoryOnly?: boolean
   /** The stored tokens, or `null` when there are none. */
   load(): Promise<OAuthTokens | null>
   /** Replaces the stored tokens, atomically: a reader sees the old set or the new one, never a mix. */
@@ -63,4 +68,26 @@ export interface LockLease {
   readonly signal: AbortSignal
   /** Resolves while the lock is still this holder's; rejects with `TOKEN_STORE_LOCK_LOST` otherwise. Call it before sending anything that cannot be taken back. */
   confirm(): Promise<void>
+}
+
+/**
+ * How a store's lock behaves: the same names in every store that has a lock of its own
+ * (`@oauth/storage-memory`, `-file`, `-redis`), passed as the constructor's `lock` option.
+ *
+ * @example
+ * ```ts
+ * import type { StoreLockOptions } from '@oauth/core'
+ * const lock: StoreLockOptions = { timeoutMs: 10_000, staleMs: 15_000 }
+ * ```
+ */
+export interface StoreLockOptions {
+  /** How long `lock()` waits for another holder before `TOKEN_STORE_LOCK_TIMEOUT`. Default 30 s. */
+  timeoutMs?: number
+  /**
+   * A lock whose holder has not renewed it for this long counts as abandoned and may be taken
+   * over (its holder, if it was only paused, is then stopped: see `TokenStore.lock`). Stores
+   * that can tell a live holder from a dead one without it (a file lock on one host) do not
+   * judge by age. Default: the store's own (file 10 s, Redis 15 s).
+   */
+  staleMs?: number
 }

@@ -1,4 +1,4 @@
-import { OAUTH_INVALID_TOKEN_RESPONSE, OAuthError, TOKEN_STORE_CORRUPT, TokenStorageError } from './errors.js'
+import { OAUTH_INVALID_TOKEN_RESPONSE, OAuthFlowError, TOKEN_STORE_CORRUPT, TokenStorageError } from './errors.js'
 
 /** The organization a token acts for, as the Anthropic token endpoint reports it. */
 export interface OrganizationInfo {
@@ -88,7 +88,7 @@ function describe(value: unknown): string {
  */
 export function tokensFromResponse(json: unknown, now: number = Date.now()): OAuthTokens {
   const fail = (why: string): never => {
-    throw new OAuthError(
+    throw new OAuthFlowError(
       OAUTH_INVALID_TOKEN_RESPONSE,
       `The token endpoint answered with an unusable token response: ${why}. Check the token URL; if it is right, the server is misbehaving.`,
     )
@@ -185,6 +185,8 @@ export function toEpochMillis(value: number): number {
 /**
  * The JSON text the storages write: snake_case, `expires_at` in epoch seconds, the same
  * layout the Anthropic Python SDK's OAuth token file uses, so both can share one file.
+ * `keep` holds fields written beside the tokens (those of the file being replaced that this
+ * library does not know); the tokens' own fields win over them. `indent` pretty-prints.
  *
  * @example
  * ```ts
@@ -193,8 +195,8 @@ export function toEpochMillis(value: number): number {
  * deserializeTokens(text, 'example').expiresAt // 1_800_000_000_000
  * ```
  */
-export function serializeTokens(tokens: OAuthTokens): string {
-  return JSON.stringify({
+export function serializeTokens(tokens: OAuthTokens, options: { keep?: Readonly<Record<string, unknown>>; indent?: number } = {}): string {
+  const own = {
     access_token: tokens.accessToken,
     refresh_token: tokens.refreshToken ?? '',
     expires_at: tokens.expiresAt === undefined ? null : tokens.expiresAt / 1000,
@@ -206,7 +208,8 @@ export function serializeTokens(tokens: OAuthTokens): string {
     // not keep a stale value of one of these.
     issued_at: tokens.issuedAt === undefined ? null : tokens.issuedAt / 1000,
     refresh_not_before: tokens.refreshNotBefore === undefined ? null : tokens.refreshNotBefore / 1000,
-  })
+  }
+  return JSON.stringify(options.keep ? { ...options.keep, ...own } : own, null, options.indent)
 }
 
 /**
@@ -215,6 +218,14 @@ export function serializeTokens(tokens: OAuthTokens): string {
  * (`TOKEN_STORE_CORRUPT`) that names `source` (a path, a key) and never the content.
  */
 export function deserializeTokens(text: string, source: string): OAuthTokens {
+  return parseStoredTokens(text, source).tokens
+}
+
+/**
+ * {@link deserializeTokens}, also returning every top-level field of the stored JSON, so a
+ * store that rewrites the item can keep the fields other tools wrote (`serializeTokens`'s `keep`).
+ */
+export function parseStoredTokens(text: string, source: string): { tokens: OAuthTokens; fields: Readonly<Record<string, unknown>> } {
   const fail = (why: string): never => {
     throw new TokenStorageError(
       TOKEN_STORE_CORRUPT,
@@ -262,5 +273,5 @@ export function deserializeTokens(text: string, source: string): OAuthTokens {
       emailAddress: field(body.account, 'email_address', true, fail)!,
     }
   }
-  return tokens
+  return { tokens, fields: body }
 }

@@ -11,7 +11,8 @@ import {
   DEFAULT_SCOPES,
   OAUTH_AUTHORIZATION_DENIED,
   OAUTH_INVALID_AUTH_CODE,
-  OAUTH_INVALID_CONFIG,
+  ERR_INVALID_ARG_TYPE,
+  ERR_INVALID_ARG_VALUE,
   OAUTH_STATE_MISMATCH,
   OAuthError,
   OAuthFlowError,
@@ -88,15 +89,18 @@ describe('buildAuthorizationUrl', () => {
 
   it('rejects a config with a missing or non-URL field, naming it', async () => {
     await expect(buildAuthorizationUrl({ ...generic, clientId: '' })).rejects.toMatchObject({
-      code: OAUTH_INVALID_CONFIG,
+      name: 'TypeError',
+      code: ERR_INVALID_ARG_VALUE,
       message: expect.stringContaining('clientId'),
     })
     await expect(buildAuthorizationUrl({ ...generic, authorizeUrl: 'not a url' })).rejects.toMatchObject({
-      code: OAUTH_INVALID_CONFIG,
+      name: 'TypeError',
+      code: ERR_INVALID_ARG_VALUE,
       message: expect.stringContaining('authorizeUrl'),
     })
     await expect(buildAuthorizationUrl({ ...generic, tokenUrl: undefined } as unknown as OAuthConfig)).rejects.toMatchObject({
-      code: OAUTH_INVALID_CONFIG,
+      name: 'TypeError',
+      code: ERR_INVALID_ARG_TYPE,
       message: expect.stringContaining('tokenUrl'),
     })
   })

@@ -3,7 +3,7 @@ import { composeStores, TOKEN_STORE_CORRUPT, TOKEN_STORE_UNAVAILABLE, TokenStora
 
 const t = (name: string): OAuthTokens => ({ accessToken: `at-${name}`, tokenType: 'Bearer', scope: '' })
 
-function store(name: string, initial: OAuthTokens | null, options: { readOnly?: boolean; fail?: string; lock?: boolean } = {}) {
+function store(name: string, initial: OAuthTokens | null, options: { savesInMemoryOnly?: boolean; fail?: string; lock?: boolean } = {}) {
   let tokens = initial
   const calls: string[] = []
   const check = () => {
@@ -11,7 +11,7 @@ function store(name: string, initial: OAuthTokens | null, options: { readOnly?: 
   }
   const s: TokenStore & { calls: string[]; peek: () => OAuthTokens | null } = {
     name,
-    readOnly: options.readOnly,
+    savesInMemoryOnly: options.savesInMemoryOnly,
     calls,
     peek: () => tokens,
     async load() {
@@ -45,7 +45,7 @@ describe('composeStores', () => {
   })
 
   it('saves to the first writable store, and locks with its lock', async () => {
-    const env = store('env', t('env'), { readOnly: true })
+    const env = store('env', t('env'), { savesInMemoryOnly: true })
     const file = store('file', null, { lock: true })
     const composed = composeStores(env, file)
     await composed.save(t('new'))

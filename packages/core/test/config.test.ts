@@ -5,7 +5,8 @@ import {
   DEFAULT_TOKEN_URL,
   DEFAULT_USER_AGENT,
   ANTHROPIC_OAUTH_BETA,
-  OAUTH_INVALID_CONFIG,
+  ERR_INVALID_ARG_TYPE,
+  ERR_INVALID_ARG_VALUE,
   OAuthError,
   OAuthFlowError,
   resolveConfig,
@@ -45,16 +46,13 @@ describe('resolveConfig', () => {
     })
   })
 
-  it('refuses something that is not a config', () => {
+  it('refuses something that is not a config with a TypeError (ERR_INVALID_ARG_TYPE), as oauth4webapi does', () => {
     for (const bad of [null, 'config', 42]) {
-      try {
-        resolveConfig(bad as never)
-        throw new Error('expected OAUTH_INVALID_CONFIG')
-      } catch (err) {
-        expect(err).toBeInstanceOf(OAuthFlowError)
-        expect((err as OAuthFlowError).code).toBe(OAUTH_INVALID_CONFIG)
-      }
+      expect(() => resolveConfig(bad as never)).toThrow(expect.objectContaining({ name: 'TypeError', code: ERR_INVALID_ARG_TYPE }))
     }
+    expect(() => resolveConfig({ clientId: 'app', authorizeUrl: 'x', tokenUrl: 'https://id.example/t', redirectUri: 'https://app.example/cb' })).toThrow(
+      expect.objectContaining({ name: 'TypeError', code: ERR_INVALID_ARG_VALUE, message: expect.stringContaining('authorizeUrl') }),
+    )
   })
 })
 

@@ -1,7 +1,9 @@
 import {
   assertStateMatches,
+  ERR_INVALID_ARG_TYPE,
+  ERR_INVALID_ARG_VALUE,
+  invalidArgument,
   OAUTH_INSECURE_ENDPOINT,
-  OAUTH_INVALID_CONFIG,
   OAUTH_INVALID_GRANT,
   OAUTH_INVALID_TOKEN_RESPONSE,
   OAUTH_NETWORK_ERROR,
@@ -82,7 +84,7 @@ function isLoopback(url: URL): boolean {
 function endpoint(config: ResolvedOAuthConfig, tokenUrl: string): { as: oauth.AuthorizationServer; insecure: boolean } {
   const url = new URL(tokenUrl)
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new OAuthFlowError(OAUTH_INVALID_CONFIG, `The token URL must use https:, not ${url.protocol}`)
+    throw invalidArgument(ERR_INVALID_ARG_VALUE, `The token URL must use https:, not ${url.protocol}`)
   }
   const insecure = url.protocol === 'http:'
   if (insecure && !isLoopback(url)) {
@@ -93,7 +95,7 @@ function endpoint(config: ResolvedOAuthConfig, tokenUrl: string): { as: oauth.Au
     )
   }
   if (config.tokenRequestFormat !== 'form' && config.tokenRequestFormat !== 'json') {
-    throw new OAuthFlowError(OAUTH_INVALID_CONFIG, "OAuth config `tokenRequestFormat` must be 'form' or 'json'.")
+    throw invalidArgument(ERR_INVALID_ARG_VALUE, "OAuth config `tokenRequestFormat` must be 'form' or 'json'.")
   }
   return { as: { issuer: url.origin, token_endpoint: url.href }, insecure }
 }
@@ -194,7 +196,7 @@ async function readCapped(response: Response, limit: number): Promise<string> {
 }
 
 function tooLarge(limit: number): OAuthError {
-  return new OAuthError(OAUTH_INVALID_TOKEN_RESPONSE, `The token endpoint answered with more than ${limit} bytes; a token response is never that large. Check the token URL.`)
+  return new OAuthFlowError(OAUTH_INVALID_TOKEN_RESPONSE, `The token endpoint answered with more than ${limit} bytes; a token response is never that large. Check the token URL.`)
 }
 
 /** `Retry-After` as milliseconds: delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
@@ -279,7 +281,7 @@ async function tokensFrom(response: Response, origin: string, now: number, secre
     json = JSON.parse(text)
   } catch {
     const type = response.headers.get('content-type')?.split(';')[0] ?? 'no content type'
-    throw new OAuthError(OAUTH_INVALID_TOKEN_RESPONSE, `The token endpoint ${origin} answered 200 with ${type} that is not JSON. Check the token URL.`)
+    throw new OAuthFlowError(OAUTH_INVALID_TOKEN_RESPONSE, `The token endpoint ${origin} answered 200 with ${type} that is not JSON. Check the token URL.`)
   }
   return tokensFromResponse(json, now)
 }
@@ -378,10 +380,10 @@ export async function exchangeCodeForTokens(
 ): Promise<OAuthTokens> {
   const c = resolveConfig(config)
   if (typeof code !== 'string' || code === '') {
-    throw new OAuthFlowError(OAUTH_INVALID_CONFIG, 'exchangeCodeForTokens needs the authorization code as a non-empty string.')
+    throw invalidArgument(typeof code === 'string' ? ERR_INVALID_ARG_VALUE : ERR_INVALID_ARG_TYPE, 'exchangeCodeForTokens needs the authorization code as a non-empty string.')
   }
   if (typeof oauthState?.codeVerifier !== 'string' || typeof oauthState.state !== 'string') {
-    throw new OAuthFlowError(OAUTH_INVALID_CONFIG, 'exchangeCodeForTokens needs the oauthState ({ codeVerifier, state }) that buildAuthorizationUrl returned.')
+    throw invalidArgument(ERR_INVALID_ARG_TYPE, 'exchangeCodeForTokens needs the oauthState ({ codeVerifier, state }) that buildAuthorizationUrl returned.')
   }
   // Before anything is sent: a code from another login must not be spent.
   assertStateMatches(oauthState, state)
@@ -389,7 +391,7 @@ export async function exchangeCodeForTokens(
   if (c.includeStateInTokenRequest) additionalParameters.state = state
   if (options.expiresIn !== undefined) {
     if (!Number.isSafeInteger(options.expiresIn) || options.expiresIn <= 0) {
-      throw new OAuthFlowError(OAUTH_INVALID_CONFIG, 'exchangeCodeForTokens: `expiresIn` must be a positive whole number of seconds.')
+      throw invalidArgument(ERR_INVALID_ARG_VALUE, 'exchangeCodeForTokens: `expiresIn` must be a positive whole number of seconds.')
     }
     additionalParameters.expires_in = String(options.expiresIn)
   }
@@ -417,7 +419,7 @@ export async function exchangeCodeForTokens(
 export async function refreshAccessToken(refreshToken: string, config?: OAuthConfig, options: TokenRequestOptions = {}): Promise<OAuthTokens> {
   const c = resolveConfig(config)
   if (typeof refreshToken !== 'string' || refreshToken === '') {
-    throw new OAuthFlowError(OAUTH_INVALID_CONFIG, 'refreshAccessToken needs the refresh token as a non-empty string.')
+    throw invalidArgument(typeof refreshToken === 'string' ? ERR_INVALID_ARG_VALUE : ERR_INVALID_ARG_TYPE, 'refreshAccessToken needs the refresh token as a non-empty string.')
   }
   // No `scope`, on any server: the grant keeps its scopes, and Anthropic's endpoint answers a
   // refresh that sends one with `invalid_scope` (earendil-works/pi#2357, 2026-03).

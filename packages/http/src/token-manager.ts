@@ -6,6 +6,7 @@ import {
   OAUTH_NOT_LOGGED_IN,
   OAUTH_RATE_LIMITED,
   OAuthError,
+  OAuthFlowError,
   resolveConfig,
   TOKEN_STORE_LOCK_LOST,
   TOKEN_STORE_READ_ONLY,
@@ -85,7 +86,7 @@ function copy(tokens: OAuthTokens): OAuthTokens {
  * ```ts
  * import { TokenManager } from '@oauth/http'
  * import { MemoryTokenStore } from '@oauth/storage-memory'
- * const manager = new TokenManager({ store: new MemoryTokenStore(savedTokens) })
+ * const manager = new TokenManager({ store: new MemoryTokenStore({ tokens: savedTokens }) })
  * const accessToken = await manager.getAccessToken() // refreshed first when expiring
  * ```
  */
@@ -267,7 +268,7 @@ export class TokenManager {
   }
 
   #notLoggedIn(): OAuthError {
-    return new OAuthError(
+    return new OAuthFlowError(
       OAUTH_NOT_LOGGED_IN,
       this.#store ? `No tokens in ${this.#store.name}. Log in first (\`anthropic-oauth login\`).` : 'No tokens were given and no store is configured. Log in first.',
     )
@@ -341,7 +342,7 @@ export class TokenManager {
         const expiresAt = base?.expiresAt
         const what =
           expiresAt === undefined ? 'The access token was refused' : expiresAt > this.#now() ? 'The server refused the access token' : `The access token expired on ${new Date(expiresAt).toISOString().slice(0, 10)}`
-        throw new OAuthError(
+        throw new OAuthFlowError(
           OAUTH_NOT_LOGGED_IN,
           `${what}, and there is no refresh token to renew it (a long-lived login cannot be renewed). Log in again (\`anthropic-oauth login\`, or \`login --long-lived\` for another long-lived token).`,
         )

@@ -41,7 +41,7 @@ const rateLimited = (retryAfter: string) => ({
 
 describe('a refresh per lifetime, not per call', () => {
   it('tokens that live 4 s: 100 calls over 2 s send no refresh; the next 2 s send one', async () => {
-    const manager = new TokenManager({ store: new MemoryTokenStore(await oidcLogin()), config: oidc.config })
+    const manager = new TokenManager({ store: new MemoryTokenStore({ tokens: await oidcLogin() }), config: oidc.config })
     const grants = oidc.events.refreshGrants
     for (let i = 0; i < 100; i++) {
       await manager.getAccessToken()
@@ -63,7 +63,7 @@ describe('rate limits are shared and survivable', () => {
   it("a 429's Retry-After is kept with the tokens: another manager on the store sends nothing before it ends, and a valid token is served meanwhile", async () => {
     const tokens = await standInLogin()
     // Four minutes left: inside the 5-minute buffer, still valid.
-    const store = new MemoryTokenStore({ ...tokens, issuedAt: undefined, expiresAt: Date.now() + 240_000 })
+    const store = new MemoryTokenStore({ tokens: { ...tokens, issuedAt: undefined, expiresAt: Date.now() + 240_000 } })
     standIn.failNextTokenRequests(1, rateLimited('120'))
     const sent = standIn.tokenRequests.length
     const first = new TokenManager({ store, config: standIn.config })
@@ -88,7 +88,7 @@ describe('rate limits are shared and survivable', () => {
 
   it('when the cooldown ends, one refresh is sent and the cooldown is gone from the store', async () => {
     const tokens = await standInLogin()
-    const store = new MemoryTokenStore({ ...tokens, expiresAt: Date.now() - 1_000 })
+    const store = new MemoryTokenStore({ tokens: { ...tokens, expiresAt: Date.now() - 1_000 } })
     standIn.failNextTokenRequests(1, rateLimited('1'))
     const manager = new TokenManager({ store, config: standIn.config })
     await expect(manager.getAccessToken()).rejects.toMatchObject({ code: OAUTH_RATE_LIMITED })
@@ -107,7 +107,7 @@ describe('no token at any depth', () => {
       status: 400,
       body: { error: 'invalid_grant', error_description: `Refresh token ${tokens.refreshToken} was revoked (session ${jwt}, key 0123456789abcdefABCDEF0123456789xyz)` },
     })
-    const manager = new TokenManager({ store: new MemoryTokenStore({ ...tokens, expiresAt: Date.now() - 1_000 }), config: standIn.config })
+    const manager = new TokenManager({ store: new MemoryTokenStore({ tokens: { ...tokens, expiresAt: Date.now() - 1_000 } }), config: standIn.config })
     const err = await manager.getAccessToken().then(
       () => undefined,
       (e: unknown) => e,

@@ -44,7 +44,7 @@ describe('TokenManager', () => {
 
   it('refreshes once for 200 concurrent callers on an expired token', async () => {
     const used = rotatingEndpoint({ wait: 50 })
-    const store = new MemoryTokenStore(tokens('old', -1000))
+    const store = new MemoryTokenStore({ tokens: tokens('old', -1000) })
     const manager = new TokenManager({ store, now, requestOptions: fast })
     const results = await Promise.all(Array.from({ length: 200 }, () => manager.getAccessToken()))
     expect(used).toEqual(['rt-old'])
@@ -54,7 +54,7 @@ describe('TokenManager', () => {
 
   it('persists the refreshed tokens before handing them out, keeping account details', async () => {
     rotatingEndpoint()
-    const store = new MemoryTokenStore(tokens('old', -1000))
+    const store = new MemoryTokenStore({ tokens: tokens('old', -1000) })
     const manager = new TokenManager({ store, now, requestOptions: fast })
     expect(await manager.getAccessToken()).toBe('at-1')
     expect(await store.load()).toMatchObject({ accessToken: 'at-1', refreshToken: 'rt-1', account: { emailAddress: 'dev@example.com' } })
@@ -77,7 +77,7 @@ describe('TokenManager', () => {
 
   it('uses a token another process already stored instead of refreshing', async () => {
     const used = rotatingEndpoint()
-    const store = new MemoryTokenStore(tokens('old', -1000))
+    const store = new MemoryTokenStore({ tokens: tokens('old', -1000) })
     const manager = new TokenManager({ store, now, requestOptions: fast })
     await manager.getTokens().catch(() => undefined)
     used.length = 0
@@ -92,14 +92,14 @@ describe('TokenManager', () => {
   it('keeps the stored tokens when the refresh fails, and reports invalid_grant as "log in again"', async () => {
     server.use(http.post(DEFAULT_TOKEN_URL, () => HttpResponse.json({ error: 'invalid_grant' }, { status: 400 })))
     const before = tokens('old', -1000)
-    const store = new MemoryTokenStore(before)
+    const store = new MemoryTokenStore({ tokens: before })
     const manager = new TokenManager({ store, now, requestOptions: fast })
     await expect(manager.getAccessToken()).rejects.toMatchObject({ code: OAUTH_INVALID_GRANT, message: expect.stringMatching(/log in again/i) })
     expect(await store.load()).toEqual(before)
   })
 
   it('adopts tokens another holder rotated while its own refresh was refused', async () => {
-    const store = new MemoryTokenStore(tokens('old', -1000))
+    const store = new MemoryTokenStore({ tokens: tokens('old', -1000) })
     server.use(
       http.post(DEFAULT_TOKEN_URL, async () => {
         // The other process wins the race: it stores rotated tokens, ours is refused.
@@ -114,7 +114,7 @@ describe('TokenManager', () => {
   it('reports a rate-limited refresh as a rate limit, never as logged out, and keeps the tokens (with the cooldown beside them)', async () => {
     server.use(http.post(DEFAULT_TOKEN_URL, () => HttpResponse.json({ error: { type: 'rate_limit_error', message: 'slow down' } }, { status: 429 })))
     const before = tokens('old', -1000)
-    const store = new MemoryTokenStore(before)
+    const store = new MemoryTokenStore({ tokens: before })
     const manager = new TokenManager({ store, now, requestOptions: { retry: { retries: 1, baseDelayMs: 1 } } })
     await expect(manager.getAccessToken()).rejects.toMatchObject({ code: OAUTH_RATE_LIMITED })
     // No Retry-After: a minute's cooldown is recorded; the login itself is untouched.
@@ -133,7 +133,7 @@ describe('TokenManager', () => {
 
   it('keeps refreshed tokens in memory and says so when the store cannot save them', async () => {
     rotatingEndpoint()
-    const store = new MemoryTokenStore(tokens('old', -1000))
+    const store = new MemoryTokenStore({ tokens: tokens('old', -1000) })
     const broken: TokenStore = {
       ...methodsOf(store),
       save: async () => {
@@ -168,7 +168,7 @@ describe('TokenManager', () => {
   })
 
   it('never shows tokens in JSON.stringify or util.inspect', async () => {
-    const manager = new TokenManager({ tokens: tokens('SECRET', 3_600_000), store: new MemoryTokenStore(tokens('SECRET2', 1)), now })
+    const manager = new TokenManager({ tokens: tokens('SECRET', 3_600_000), store: new MemoryTokenStore({ tokens: tokens('SECRET2', 1) }), now })
     await manager.getAccessToken()
     const shown = `${JSON.stringify(manager)}\n${inspect(manager, { depth: 10, showHidden: true })}\n${JSON.stringify({ manager })}`
     expect(shown).not.toContain('SECRET')
@@ -186,7 +186,7 @@ describe('TokenManager against logouts, logins and empty stores', () => {
   })
 
   it('clear() logs out at once: no later call returns the cleared token', async () => {
-    const store = new MemoryTokenStore(tokens('loaded', 3_600_000))
+    const store = new MemoryTokenStore({ tokens: tokens('loaded', 3_600_000) })
     const manager = new TokenManager({ store, now })
     expect(await manager.getAccessToken()).toBe('at-loaded')
     await manager.clear()
@@ -196,7 +196,7 @@ describe('TokenManager against logouts, logins and empty stores', () => {
 
   it('a logout during a refresh in flight wins: the refresh result is dropped, never saved', async () => {
     const used = rotatingEndpoint({ wait: 100 })
-    const store = new MemoryTokenStore(tokens('old', -1000))
+    const store = new MemoryTokenStore({ tokens: tokens('old', -1000) })
     const manager = new TokenManager({ store, now, requestOptions: fast })
     const refreshing = manager.getAccessToken()
     await delay(20) // the refresh request is on the wire
@@ -209,7 +209,7 @@ describe('TokenManager against logouts, logins and empty stores', () => {
 
   it('a new login during a refresh in flight wins: the refresh result is dropped, the new login is kept', async () => {
     rotatingEndpoint({ wait: 100 })
-    const store = new MemoryTokenStore(tokens('old', -1000))
+    const store = new MemoryTokenStore({ tokens: tokens('old', -1000) })
     const manager = new TokenManager({ store, now, requestOptions: fast })
     const refreshing = manager.getAccessToken()
     await delay(20)

@@ -1,4 +1,4 @@
-import { TOKEN_STORE_CORRUPT, TokenStorageError, toEpochMillis, type OAuthTokens, type TokenStore } from '@oauth/core'
+import { ERR_INVALID_ARG_TYPE, invalidArgument, TOKEN_STORE_CORRUPT, TokenStorageError, toEpochMillis, type OAuthTokens, type TokenStore } from '@oauth/core'
 
 /** An environment: `process.env`, a worker's `env` binding, or any record of strings. */
 export type Env = Readonly<Record<string, string | undefined>>
@@ -6,8 +6,14 @@ export type Env = Readonly<Record<string, string | undefined>>
 function defaultEnv(): Env {
   // globalThis.process, not process: undefined in browsers and workers instead of a ReferenceError.
   const env = (globalThis as { process?: { env?: Env } }).process?.env
-  if (!env) throw new TypeError('No environment here: pass one, e.g. loadTokensFromEnv(env) with a worker env binding.')
+  if (!env) throw invalidArgument(ERR_INVALID_ARG_TYPE, 'No environment here: pass one, e.g. loadTokensFromEnv(env) with a worker env binding.')
   return env
+}
+
+/** Options for {@link EnvTokenStore}. */
+export interface EnvTokenStoreOptions {
+  /** The environment to read: a worker's `env` binding, or any record. Default `process.env`, read at each load. */
+  env?: Env
 }
 
 /** The first access token set, in the order {@link loadTokensFromEnv} reads them. */
@@ -59,20 +65,19 @@ export function loadTokensFromEnv(env: Env = defaultEnv()): OAuthTokens | null {
  * @example
  * ```ts
  * import { EnvTokenStore } from '@oauth/storage-env'
- * const store = new EnvTokenStore({ ANTHROPIC_ACCESS_TOKEN: 'sk-ant-oat01-…' })
+ * const store = new EnvTokenStore({ env: { ANTHROPIC_ACCESS_TOKEN: 'sk-ant-oat01-…' } })
  * console.log(await store.exists()) // true
  * ```
  */
 export class EnvTokenStore implements TokenStore {
   readonly name = 'environment (ANTHROPIC_OAUTH_ACCESS_TOKEN)'
-  readonly readOnly = true
+  readonly savesInMemoryOnly = true
   readonly #env: Env | undefined
   #memory: OAuthTokens | null = null
   #cleared = false
 
-  /** `env` defaults to `process.env`, read at each load; pass a worker's env binding where there is no `process`. */
-  constructor(env?: Env) {
-    this.#env = env
+  constructor(options: EnvTokenStoreOptions = {}) {
+    this.#env = options.env
   }
 
   async load(): Promise<OAuthTokens | null> {

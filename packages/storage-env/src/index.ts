@@ -1,1 +1,1 @@
-export { EnvTokenStore, loadTokensFromEnv, type Env } from './env-store.js'
+export { EnvTokenStore, loadTokensFromEnv, type Env, type EnvTokenStoreOptions } from './env-store.js'

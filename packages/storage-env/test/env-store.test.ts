@@ -9,7 +9,7 @@ describeTokenStoreConformance(
     const env: Record<string, string> = {}
     // A malformed expiry beside the token: the variables are there, they cannot be read.
     const corrupt = () => void Object.assign(env, { ANTHROPIC_OAUTH_ACCESS_TOKEN: 'sk-ant-oat01-x', ANTHROPIC_TOKEN_EXPIRES_AT: 'tomorrow' })
-    return { store: new EnvTokenStore(env), corrupt }
+    return { store: new EnvTokenStore({ env }), corrupt }
   },
   { lock: false, shared: false, corruptible: true },
 )
@@ -59,16 +59,16 @@ describe('EnvTokenStore', () => {
 
   it('keeps refreshed tokens in memory and never writes the environment', async () => {
     const env: Record<string, string> = { ANTHROPIC_ACCESS_TOKEN: 'old', ANTHROPIC_REFRESH_TOKEN: 'r-old' }
-    const store = new EnvTokenStore(env)
+    const store = new EnvTokenStore({ env })
     await store.save({ accessToken: 'new', refreshToken: 'r-new', tokenType: 'Bearer', scope: '' })
     expect((await store.load())?.accessToken).toBe('new')
     expect(env).toEqual({ ANTHROPIC_ACCESS_TOKEN: 'old', ANTHROPIC_REFRESH_TOKEN: 'r-old' })
-    expect(store.readOnly).toBe(true)
+    expect(store.savesInMemoryOnly).toBe(true)
   })
 
   it('works with no process at all when an env object is passed', async () => {
     const realProcess = globalThis.process
-    const store = new EnvTokenStore({ ANTHROPIC_ACCESS_TOKEN: 'worker' })
+    const store = new EnvTokenStore({ env: { ANTHROPIC_ACCESS_TOKEN: 'worker' } })
     try {
       // @ts-expect-error simulating an edge worker
       delete globalThis.process

@@ -1,1 +1,2 @@
-export { defaultTokenPath, FileTokenStore, type FileTokenStoreOptions, type SdkProfileOptions } from './file-store.js'
+export { defaultTokenPath, FileTokenStore, type FileTokenStoreOptions } from './file-store.js'
+export { SdkProfileTokenStore, type SdkProfileTokenStoreOptions } from './sdk-profile.js'

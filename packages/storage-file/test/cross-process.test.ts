@@ -32,7 +32,7 @@ it(`${PROCESSES} processes sharing a file store for ${DURATION_MS / 1000} s: no 
   const { url, oauthState } = await buildAuthorizationUrl(server.config)
   const { code, state } = parseAuthCode(await server.authorize(url))
   const path = join(dir, 'oauth_tokens.json')
-  await new FileTokenStore(path).save(await exchangeCodeForTokens(code, state, oauthState, server.config))
+  await new FileTokenStore({ path }).save(await exchangeCodeForTokens(code, state, oauthState, server.config))
 
   const started = Date.now()
   const reports = await runWorkers<RefresherReport>(script, Array.from({ length: PROCESSES }, () => [path, JSON.stringify(server.config), `${server.issuer}/me`, String(DURATION_MS)]))

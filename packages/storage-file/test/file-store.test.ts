@@ -3,10 +3,10 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { deserializeTokens, TOKEN_STORE_CORRUPT, TOKEN_STORE_LOCK_TIMEOUT, TOKEN_STORE_UNREADABLE, TokenStorageError } from '@oauth/core'
+import { deserializeTokens, ERR_INVALID_ARG_VALUE, TOKEN_STORE_CORRUPT, TOKEN_STORE_LOCK_TIMEOUT, TOKEN_STORE_UNREADABLE, TokenStorageError } from '@oauth/core'
 import { bundleNodeScript, describeTokenStoreConformance, runNodeScript, runNodeScriptAs, sampleTokens, startNodeScript } from '@oauth/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { defaultTokenPath, FileTokenStore } from '../src/index.js'
+import { defaultTokenPath, FileTokenStore, SdkProfileTokenStore } from '../src/index.js'
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url))
 const root = mkdtempSync(join(tmpdir(), 'oauth-file-store-'))
@@ -25,7 +25,7 @@ describeTokenStoreConformance(
   async () => {
     const path = freshPath()
     const corrupt = () => (mkdirSync(join(path, '..'), { recursive: true }), writeFileSync(path, '{"access_token": ', { mode: 0o600 }))
-    return { store: new FileTokenStore(path), sibling: () => new FileTokenStore(path), corrupt }
+    return { store: new FileTokenStore({ path }), sibling: () => new FileTokenStore({ path }), corrupt }
   },
   { lock: true, shared: true, corruptible: true },
 )
@@ -61,13 +61,13 @@ describe('FileTokenStore on disk', () => {
     const path = freshPath()
     mkdirSync(join(path, '..'), { recursive: true })
     writeFileSync(path, JSON.stringify({ access_token: 'old' }), { mode: 0o644 })
-    await new FileTokenStore(path).save(sampleTokens(1))
+    await new FileTokenStore({ path }).save(sampleTokens(1))
     expect(mode(path)).toBe(0o600)
   })
 
   it('writes the layout the Python SDK reads', async () => {
     const path = freshPath()
-    await new FileTokenStore(path).save(sampleTokens(2))
+    await new FileTokenStore({ path }).save(sampleTokens(2))
     const json = JSON.parse(readFileSync(path, 'utf8'))
     expect(json).toMatchObject({ access_token: sampleTokens(2).accessToken, expires_at: sampleTokens(2).expiresAt! / 1000, account: { email_address: 'dev2@example.com' } })
   })
@@ -86,7 +86,7 @@ describe('FileTokenStore on disk', () => {
       mkdirSync(join(path, '..'), { recursive: true })
       make(path)
       const before = statSync(path).isFile() ? readFileSync(path, 'utf8') : 'not a file'
-      const store = new FileTokenStore(path)
+      const store = new FileTokenStore({ path })
       const err = await rejection(store.load())
       expect(err.code).toBe(code)
       expect(err.message).toContain(path)
@@ -98,17 +98,17 @@ describe('FileTokenStore on disk', () => {
 
     it('repairs a token file of ours that group or others may read or write to 0600 when it reads it', async () => {
       const path = freshPath()
-      await new FileTokenStore(path).save(sampleTokens(3))
+      await new FileTokenStore({ path }).save(sampleTokens(3))
       chmodSync(path, 0o666)
-      expect(await new FileTokenStore(path).load()).toEqual(sampleTokens(3))
+      expect(await new FileTokenStore({ path }).load()).toEqual(sampleTokens(3))
       expect(mode(path)).toBe(0o600)
     })
 
     it('refuses a token file that belongs to another user, naming it, and leaves it in place', async () => {
       const path = freshPath()
-      await new FileTokenStore(path).save(sampleTokens(4))
+      await new FileTokenStore({ path }).save(sampleTokens(4))
       chownSync(path, 65534, 65534)
-      const err = await rejection(new FileTokenStore(path).load())
+      const err = await rejection(new FileTokenStore({ path }).load())
       expect(err.code).toBe(TOKEN_STORE_UNREADABLE)
       expect(err.message).toContain('belongs to another user')
       expect(err.message).toContain(path)
@@ -119,14 +119,14 @@ describe('FileTokenStore on disk', () => {
       const path = freshPath()
       mkdirSync(join(path, '..'), { recursive: true })
       writeFileSync(path, `\ufeff${JSON.stringify({ access_token: 'a', refresh_token: 'r', expires_at: 2e9, token_type: 'Bearer', scope: '' })}`, { mode: 0o600 })
-      expect(await new FileTokenStore(path).load()).toMatchObject({ accessToken: 'a', refreshToken: 'r' })
+      expect(await new FileTokenStore({ path }).load()).toMatchObject({ accessToken: 'a', refreshToken: 'r' })
     })
 
     it('keeps top-level fields it does not know (subscription_type, written by other tools) on save', async () => {
       const path = freshPath()
       mkdirSync(join(path, '..'), { recursive: true })
       writeFileSync(path, JSON.stringify({ access_token: 'a', refresh_token: 'r', expires_at: 2e9, token_type: 'Bearer', scope: '', subscription_type: 'max', rate_limit_tier: { x: 1 } }), { mode: 0o600 })
-      await new FileTokenStore(path).save(sampleTokens(2))
+      await new FileTokenStore({ path }).save(sampleTokens(2))
       const saved = JSON.parse(readFileSync(path, 'utf8'))
       expect(saved).toMatchObject({ subscription_type: 'max', rate_limit_tier: { x: 1 } })
       expect(deserializeTokens(readFileSync(path, 'utf8'), path)).toEqual(sampleTokens(2))
@@ -134,7 +134,7 @@ describe('FileTokenStore on disk', () => {
 
     it('a file this user may not read: TOKEN_STORE_UNREADABLE naming the path (checked as an unprivileged user)', async () => {
       const path = freshPath()
-      await new FileTokenStore(path).save(sampleTokens(1))
+      await new FileTokenStore({ path }).save(sampleTokens(1))
       chmodSync(join(path, '..'), 0o755)
       chmodSync(join(path, '../..'), 0o755)
       // root reads anything, so the reader runs as nobody (65534); the file stays 0600, owned by root.
@@ -148,7 +148,7 @@ describe('FileTokenStore on disk', () => {
 
   it('leaves a parseable file whenever a writer is killed (200 SIGKILLs at random moments)', async () => {
     const path = freshPath()
-    const store = new FileTokenStore(path)
+    const store = new FileTokenStore({ path })
     await store.save(sampleTokens(0))
     let kills = 0
     let reads = 0
@@ -172,14 +172,14 @@ describe('FileTokenStore on disk', () => {
   describe('lock', () => {
     it('is taken over at once when its holder was killed', async () => {
       const path = freshPath()
-      await new FileTokenStore(path).save(sampleTokens(1))
+      await new FileTokenStore({ path }).save(sampleTokens(1))
       const child = startNodeScript(scripts['hold-lock']!, [path])
       await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => String(d).includes('locked') && resolve()))
       expect(existsSync(`${path}.lock`)).toBe(true)
       child.kill('SIGKILL')
       await new Promise((resolve) => child.once('exit', resolve))
       const started = Date.now()
-      const store = new FileTokenStore(path, { staleLockMs: 60_000, lockTimeoutMs: 5_000 })
+      const store = new FileTokenStore({ path, lock: { staleMs: 60_000, timeoutMs: 5_000 } })
       expect(await store.lock(async () => 'mine')).toBe('mine')
       expect(Date.now() - started).toBeLessThan(2_000)
       expect(existsSync(`${path}.lock`)).toBe(false)
@@ -187,11 +187,11 @@ describe('FileTokenStore on disk', () => {
 
     it('waits for a live holder, then times out with a typed error', async () => {
       const path = freshPath()
-      await new FileTokenStore(path).save(sampleTokens(1))
+      await new FileTokenStore({ path }).save(sampleTokens(1))
       const child = startNodeScript(scripts['hold-lock']!, [path])
       try {
         await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => String(d).includes('locked') && resolve()))
-        const store = new FileTokenStore(path, { staleLockMs: 5_000, lockTimeoutMs: 600 })
+        const store = new FileTokenStore({ path, lock: { staleMs: 5_000, timeoutMs: 600 } })
         const err = await rejection(store.lock(async () => 'never'))
         expect(err.code).toBe(TOKEN_STORE_LOCK_TIMEOUT)
         expect(err.message).toContain(`${path}.lock`)
@@ -206,14 +206,14 @@ describe('FileTokenStore on disk', () => {
       writeFileSync(`${path}.lock`, JSON.stringify({ token: 'other', pid: 1, host: 'another-machine' }))
       const old = new Date(Date.now() - 2_000)
       utimesSync(`${path}.lock`, old, old)
-      const store = new FileTokenStore(path, { staleLockMs: 1_000, lockTimeoutMs: 3_000 })
+      const store = new FileTokenStore({ path, lock: { staleMs: 1_000, timeoutMs: 3_000 } })
       expect(await store.lock(async () => 'taken over')).toBe('taken over')
     })
 
     it('keeps a long-held lock alive with a heartbeat, so a waiter never takes it early', async () => {
       const path = freshPath()
-      await new FileTokenStore(path).save(sampleTokens(1))
-      const holder = new FileTokenStore(path, { staleLockMs: 300 })
+      await new FileTokenStore({ path }).save(sampleTokens(1))
+      const holder = new FileTokenStore({ path, lock: { staleMs: 300 } })
       let released = 0
       const held = holder.lock(async () => {
         await new Promise((resolve) => setTimeout(resolve, 1_500)) // five times staleLockMs
@@ -235,7 +235,7 @@ describe('FileTokenStore on disk', () => {
 
   it('removes the temporary files of killed writers once they are old', async () => {
     const path = freshPath()
-    const store = new FileTokenStore(path)
+    const store = new FileTokenStore({ path })
     await store.save(sampleTokens(1))
     const leftover = join(path, '..', `.oauth_tokens.json.999.abcdef.tmp`)
     writeFileSync(leftover, 'tokens', { mode: 0o600 })
@@ -246,10 +246,10 @@ describe('FileTokenStore on disk', () => {
   })
 })
 
-describe('FileTokenStore.forSdkProfile', () => {
+describe('SdkProfileTokenStore', () => {
   it("writes the Anthropic SDK's profile layout", async () => {
     const configDir = join(root, `sdk-${++n}`)
-    const store = FileTokenStore.forSdkProfile('work', { configDir })
+    const store = new SdkProfileTokenStore({ profile: 'work', configDir })
     await store.save(sampleTokens(7))
     expect(store.path).toBe(join(configDir, 'credentials', 'work.json'))
     expect(JSON.parse(readFileSync(join(configDir, 'configs', 'work.json'), 'utf8'))).toEqual({
@@ -268,6 +268,6 @@ describe('FileTokenStore.forSdkProfile', () => {
   })
 
   it('refuses a profile name that could escape the directory', () => {
-    expect(() => FileTokenStore.forSdkProfile('../etc')).toThrow(/not allowed/)
+    expect(() => new SdkProfileTokenStore({ profile: '../etc' })).toThrow(expect.objectContaining({ name: 'TypeError', code: ERR_INVALID_ARG_VALUE, message: expect.stringMatching(/not allowed/) }))
   })
 })

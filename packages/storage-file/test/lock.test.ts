@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url'
 import {
   buildAuthorizationUrl,
   parseAuthCode,
+  TOKEN_STORE_CORRUPT,
   TOKEN_STORE_LOCK_LOST,
   TOKEN_STORE_LOCK_REENTERED,
   TOKEN_STORE_LOCK_TIMEOUT,
@@ -55,13 +56,13 @@ async function holderProcess(path: string, staleLockMs: number): Promise<ChildPr
 describe('a live holder keeps its lock', () => {
   it('a holder paused with SIGSTOP for four times staleLockMs keeps its lock; a waiter times out instead of breaking it', async () => {
     const path = freshPath()
-    await new FileTokenStore(path).save(sampleTokens(1))
+    await new FileTokenStore({ path }).save(sampleTokens(1))
     const child = await holderProcess(path, 500)
     const held = readFileSync(`${path}.lock`, 'utf8')
     try {
       child.kill('SIGSTOP') // no heartbeat from here on: the lock file's mtime ages
       await sleep(2_000)
-      const waiter = new FileTokenStore(path, { staleLockMs: 500, lockTimeoutMs: 1_000 })
+      const waiter = new FileTokenStore({ path, lock: { staleMs: 500, timeoutMs: 1_000 } })
       expect(await settledCode(waiter.lock(async () => 'taken'))).toBe(TOKEN_STORE_LOCK_TIMEOUT)
       expect(readFileSync(`${path}.lock`, 'utf8')).toBe(held)
     } finally {
@@ -72,12 +73,12 @@ describe('a live holder keeps its lock', () => {
 
   it('a clock jump (a lock file an hour old by the waiter’s clock) does not break a live holder’s lock', async () => {
     const path = freshPath()
-    await new FileTokenStore(path).save(sampleTokens(1))
+    await new FileTokenStore({ path }).save(sampleTokens(1))
     const child = await holderProcess(path, 60_000)
     try {
       const anHourAgo = new Date(Date.now() - 3_600_000)
       utimesSync(`${path}.lock`, anHourAgo, anHourAgo)
-      const waiter = new FileTokenStore(path, { staleLockMs: 1_000, lockTimeoutMs: 800 })
+      const waiter = new FileTokenStore({ path, lock: { staleMs: 1_000, timeoutMs: 800 } })
       expect(await settledCode(waiter.lock(async () => 'taken'))).toBe(TOKEN_STORE_LOCK_TIMEOUT)
     } finally {
       child.kill('SIGKILL')
@@ -89,7 +90,7 @@ describe('a live holder keeps its lock', () => {
     mkdirSync(join(path, '..'), { recursive: true })
     // This very process's pid, with a start time it never had: the holder that wrote it is gone.
     writeFileSync(`${path}.lock`, JSON.stringify({ token: 'gone', pid: process.pid, host: (await import('node:os')).hostname(), started: '1' }))
-    const store = new FileTokenStore(path, { staleLockMs: 60_000, lockTimeoutMs: 2_000 })
+    const store = new FileTokenStore({ path, lock: { staleMs: 60_000, timeoutMs: 2_000 } })
     expect(await store.lock(async () => 'taken over')).toBe('taken over')
   })
 })
@@ -97,12 +98,12 @@ describe('a live holder keeps its lock', () => {
 describe('waiting has an end', () => {
   it('a waiter in the same process gives up after lockTimeoutMs, and its function never runs', async () => {
     const path = freshPath()
-    const holder = new FileTokenStore(path)
+    const holder = new FileTokenStore({ path })
     const held = holder.lock(() => sleep(1_500))
     await sleep(50)
     let ran = false
     const started = performance.now()
-    const waiter = new FileTokenStore(path, { lockTimeoutMs: 300 })
+    const waiter = new FileTokenStore({ path, lock: { timeoutMs: 300 } })
     expect(await settledCode(waiter.lock(async () => (ran = true)))).toBe(TOKEN_STORE_LOCK_TIMEOUT)
     expect(performance.now() - started).toBeLessThan(1_200)
     await held
@@ -112,10 +113,10 @@ describe('waiting has an end', () => {
 
   it('taking the lock again from inside it fails at once with a typed error, through any store on the same file', async () => {
     const path = freshPath()
-    const store = new FileTokenStore(path) // waits 30 s by default
+    const store = new FileTokenStore({ path }) // waits 30 s by default
     const started = performance.now()
     expect(await settledCode(store.lock(() => store.lock(async () => 'inner')))).toBe(TOKEN_STORE_LOCK_REENTERED)
-    expect(await settledCode(store.lock(() => new FileTokenStore(path).lock(async () => 'inner')))).toBe(TOKEN_STORE_LOCK_REENTERED)
+    expect(await settledCode(store.lock(() => new FileTokenStore({ path }).lock(async () => 'inner')))).toBe(TOKEN_STORE_LOCK_REENTERED)
     expect(performance.now() - started).toBeLessThan(1_000)
     // And the lock is free afterwards.
     expect(await store.lock(async () => 'free')).toBe('free')
@@ -125,7 +126,7 @@ describe('waiting has an end', () => {
 describe('a holder that lost its lock stops', () => {
   it('a lock taken over from another host while its holder was inside: the signal aborts, confirm() and save refuse, the file is untouched', async () => {
     const path = freshPath()
-    const store = new FileTokenStore(path, { staleLockMs: 150 })
+    const store = new FileTokenStore({ path, lock: { staleMs: 150 } })
     await store.save(sampleTokens(1))
     let lease: LockLease | undefined
     const outcome = store.lock(async (l) => {
@@ -151,14 +152,14 @@ describe('read-only stores still refresh', () => {
     mkdirSync(dir)
     const path = join(dir, 'oauth_tokens.json')
     const tokens = await login()
-    await new FileTokenStore(path).save({ ...tokens, expiresAt: Date.now() - 1_000 })
+    await new FileTokenStore({ path }).save({ ...tokens, expiresAt: Date.now() - 1_000 })
     const before = readFileSync(path, 'utf8')
     execFileSync('mount', ['--bind', dir, dir])
     try {
       execFileSync('mount', ['-o', 'remount,bind,ro', dir])
       expect(() => writeFileSync(join(dir, 'probe'), 'x')).toThrow(/EROFS/)
       const warnings: string[] = []
-      const manager = new TokenManager({ store: new FileTokenStore(path), config: server.config, onWarning: (m) => warnings.push(m) })
+      const manager = new TokenManager({ store: new FileTokenStore({ path }), config: server.config, onWarning: (m) => warnings.push(m) })
       const grants = server.events.refreshGrants
       const first = await manager.getAccessToken()
       expect(first).not.toBe(tokens.accessToken)
@@ -198,7 +199,7 @@ describe('Windows renames are retried', () => {
 
   it('a rename that fails with EPERM or EBUSY (an antivirus, an indexer) a few times is retried, and the save succeeds', async () => {
     const path = freshPath()
-    const store = new FileTokenStore(path)
+    const store = new FileTokenStore({ path })
     await store.save(sampleTokens(1))
     for (const code of ['EPERM', 'EBUSY']) {
       const injected = failRenames(code, 3)
@@ -214,7 +215,7 @@ describe('Windows renames are retried', () => {
 
   it('a rename that keeps failing ends the save with a typed error; the previous file and no temporary file remain', async () => {
     const path = freshPath()
-    const store = new FileTokenStore(path)
+    const store = new FileTokenStore({ path })
     await store.save(sampleTokens(1))
     const injected = failRenames('EBUSY', Infinity)
     let code: string | undefined
@@ -227,5 +228,54 @@ describe('Windows renames are retried', () => {
     expect(injected.calls()).toBe(8)
     expect((await store.load())?.accessToken).toBe(sampleTokens(1).accessToken)
     expect(fs.readdirSync(join(path, '..')).filter((f) => f.endsWith('.tmp'))).toEqual([])
+  })
+})
+
+describe('one refresh does each thing once (#13)', () => {
+  it('reads the token file once under the lock and writes it once, keeping the fields other tools wrote', async () => {
+    const path = freshPath()
+    const store = new FileTokenStore({ path })
+    await store.save({ ...(await login()), expiresAt: Date.now() - 1_000 })
+    // Another tool's field, which a save must keep.
+    writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(path, 'utf8')), subscription_type: 'max' }))
+    const manager = new TokenManager({ store, config: server.config })
+    await manager.getTokens() // loads outside the lock (the token is expired), then refreshes under it
+
+    const reads: string[] = []
+    const renames: string[] = []
+    const { readFile, rename } = fs.promises
+    fs.promises.readFile = (async (file: Parameters<typeof readFile>[0], ...rest: unknown[]) => {
+      reads.push(String(file))
+      return (readFile as (...a: unknown[]) => Promise<unknown>)(file, ...rest)
+    }) as typeof readFile
+    fs.promises.rename = async (from, to) => {
+      renames.push(String(to))
+      return rename(from, to)
+    }
+    syncBuiltinESMExports()
+    try {
+      // Forced, as after a 401: one load under the lock, one request, one save.
+      const before = manager.refreshCount
+      await manager.refresh()
+      expect(manager.refreshCount).toBe(before + 1)
+    } finally {
+      fs.promises.readFile = readFile
+      fs.promises.rename = rename
+      syncBuiltinESMExports()
+    }
+    expect(reads.filter((file) => file === path)).toHaveLength(1)
+    expect(renames.filter((file) => file === path)).toHaveLength(1)
+    const written = JSON.parse(readFileSync(path, 'utf8'))
+    expect(written.subscription_type).toBe('max')
+    expect(written.access_token).toBe(manager.tokens!.accessToken)
+  })
+
+  it('a save under the lock with no load before it still reads the file once, and refuses to replace a corrupt one', async () => {
+    const path = freshPath()
+    const store = new FileTokenStore({ path })
+    await store.save(sampleTokens(1))
+    writeFileSync(path, '{"access_token": ')
+    await expect(store.lock(() => store.save(sampleTokens(2)))).rejects.toMatchObject({ code: TOKEN_STORE_CORRUPT })
+    expect(readFileSync(path, 'utf8')).toBe('{"access_token": ')
   })
 })

@@ -14,10 +14,11 @@ export interface KeychainTokenStoreOptions {
    */
   linuxStore?: LinuxStore
   /**
-   * The lock shared by processes using this login. A keychain has none of its own; pass
-   * one (`new FileTokenStore(path)`), or compose the keychain with a store that has one.
+   * The lock shared by processes using this login. A keychain has none of its own: borrow a
+   * store's (`lock: { using: new FileTokenStore() }`), or compose the keychain with a store
+   * that has one.
    */
-  lockWith?: Pick<TokenStore, 'lock'>
+  lock?: { using: Pick<TokenStore, 'lock'> }
 }
 
 /**
@@ -32,7 +33,7 @@ export interface KeychainTokenStoreOptions {
  * import { FileTokenStore } from '@oauth/storage-file'
  * import { KeychainTokenStore } from '@oauth/storage-keychain'
  * const file = new FileTokenStore()
- * const store = composeStores(new KeychainTokenStore({ lockWith: file }), file)
+ * const store = composeStores(new KeychainTokenStore({ lock: { using: file } }), file)
  * ```
  */
 export class KeychainTokenStore implements TokenStore {
@@ -50,8 +51,8 @@ export class KeychainTokenStore implements TokenStore {
     this.#service = service
     this.#account = account
     this.#linuxStore = options.linuxStore ?? 'secret-service'
-    const lockWith = options.lockWith
-    if (lockWith?.lock) this.lock = (fn) => lockWith.lock!(fn)
+    const lender = options.lock?.using
+    if (lender?.lock) this.lock = (fn) => lender.lock!(fn)
   }
 
   async #call<T>(what: string, op: (entry: AsyncEntry) => Promise<T>): Promise<T> {

@@ -45,7 +45,7 @@ describe('KeychainTokenStore', () => {
 
   it('uses the lock it is given', async () => {
     const lock = new MemoryTokenStore()
-    const store = new KeychainTokenStore({ service: 'oauth-test', account: 'locked', lockWith: lock })
+    const store = new KeychainTokenStore({ service: 'oauth-test', account: 'locked', lock: { using: lock } })
     expect(await store.lock!(async () => 'held')).toBe('held')
   })
 

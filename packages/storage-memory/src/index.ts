@@ -1,1 +1,1 @@
-export { MemoryTokenStore } from './memory-store.js'
+export { MemoryTokenStore, type MemoryTokenStoreOptions } from './memory-store.js'

@@ -1,9 +1,17 @@
-import { createMutex, TOKEN_STORE_LOCK_TIMEOUT, TokenStorageError, type LockLease, type OAuthTokens, type TokenStore } from '@oauth/core'
+import { createMutex, TOKEN_STORE_LOCK_TIMEOUT, TokenStorageError, type LockLease, type OAuthTokens, type StoreLockOptions, type TokenStore } from '@oauth/core'
+
+/** Options for {@link MemoryTokenStore}. */
+export interface MemoryTokenStoreOptions {
+  /** Tokens to start with. Default none. */
+  tokens?: OAuthTokens | null
+  /** `timeoutMs`: how long `lock()` waits for another holder in this process (default 30 s). A lock in memory is never stale. */
+  lock?: Pick<StoreLockOptions, 'timeoutMs'>
+}
 
 /**
  * Keeps tokens in this process's memory: for tests, short-lived processes, and as the
  * in-memory layer of a composed store. `lock` excludes other holders in this process
- * (there is no other process to exclude), and a wait for it ends after `lockTimeoutMs`
+ * (there is no other process to exclude), and a wait for it ends after `lock.timeoutMs`
  * (default 30 s) with `TOKEN_STORE_LOCK_TIMEOUT`. Values are copied in and out, so a caller
  * that mutates what it loaded does not change what is stored.
  *
@@ -21,9 +29,9 @@ export class MemoryTokenStore implements TokenStore {
   readonly #exclusive = createMutex()
   readonly #timeoutMs: number
 
-  constructor(tokens: OAuthTokens | null = null, options: { lockTimeoutMs?: number } = {}) {
-    this.#tokens = tokens && structuredClone(tokens)
-    this.#timeoutMs = options.lockTimeoutMs ?? 30_000
+  constructor(options: MemoryTokenStoreOptions = {}) {
+    this.#tokens = options.tokens ? structuredClone(options.tokens) : null
+    this.#timeoutMs = options.lock?.timeoutMs ?? 30_000
   }
 
   async load(): Promise<OAuthTokens | null> {

@@ -7,7 +7,7 @@ describeTokenStoreConformance('MemoryTokenStore', async () => ({ store: new Memo
 
 describe('MemoryTokenStore lock', () => {
   it('a wait has an end: a lock taken again from inside itself is TOKEN_STORE_LOCK_TIMEOUT after lockTimeoutMs, not a hang', async () => {
-    const store = new MemoryTokenStore(null, { lockTimeoutMs: 200 })
+    const store = new MemoryTokenStore({ tokens: null, lock: { timeoutMs: 200 } })
     const started = performance.now()
     await expect(store.lock(() => store.lock(async () => 'inner'))).rejects.toMatchObject({ code: TOKEN_STORE_LOCK_TIMEOUT })
     expect(performance.now() - started).toBeLessThan(2_000)

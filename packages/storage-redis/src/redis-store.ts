@@ -1,6 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import {
   createMutex,
+  ERR_INVALID_ARG_TYPE,
+  invalidArgument,
   deserializeTokens,
   pollUntil,
   serializeTokens,
@@ -11,6 +13,7 @@ import {
   TokenStorageError,
   type LockLease,
   type OAuthTokens,
+  type StoreLockOptions,
   type TokenStore,
 } from '@oauth/core'
 
@@ -29,6 +32,8 @@ export type RedisClientLike =
 
 /** Options for {@link RedisTokenStore}. */
 export interface RedisTokenStoreOptions {
+  /** The connection: an ioredis client, a node-redis client, or a function that sends one command. */
+  client: RedisClientLike
   /**
    * The key holding the tokens. Default `oauth:tokens`; the lock is `<key>:lock`. On Redis
    * Cluster give it a hash tag (`{my-app}:oauth`), so that the fenced save, which reads the
@@ -36,12 +41,12 @@ export interface RedisTokenStoreOptions {
    */
   key?: string
   /**
-   * How long the lock lives without its holder renewing it (a holder that died, or one paused
-   * this long). Default 15 s. A holder that lost it is stopped: see `TokenStore.lock`.
+   * The lock. `timeoutMs`: how long `lock()` waits for another holder (default 30 s).
+   * `staleMs`: how long the lock lives without its holder renewing it, its key's TTL (a holder
+   * that died, or one paused this long; default 15 s). A holder that lost it is stopped: see
+   * `TokenStore.lock`.
    */
-  lockTtlMs?: number
-  /** How long `lock()` waits for another holder. Default 30 s. */
-  lockTimeoutMs?: number
+  lock?: StoreLockOptions
 }
 
 // Release and renew only a lock this holder owns (compare-and-delete, compare-and-expire).
@@ -71,13 +76,13 @@ function withoutArguments(err: unknown, args: readonly string[]): Error {
   return safe
 }
 
-function toCommand(client: RedisClientLike): RedisCommand {
+function toCommand(client: RedisClientLike | undefined): RedisCommand {
   if (typeof client === 'function') return client
+  if (typeof client !== 'object' || client === null) throw invalidArgument(ERR_INVALID_ARG_TYPE, 'RedisTokenStore needs `client`: an ioredis client, a node-redis client, or a function that sends one command.')
   if ('call' in client && typeof client.call === 'function') return ([command, ...args]) => client.call(command!, ...args)
   if ('sendCommand' in client && typeof client.sendCommand === 'function') return (args) => client.sendCommand(args)
-  throw new TypeError('RedisTokenStore needs an ioredis client, a node-redis client, or a function that sends one command.')
+  throw invalidArgument(ERR_INVALID_ARG_TYPE, 'RedisTokenStore needs an ioredis client, a node-redis client, or a function that sends one command.')
 }
-
 
 function randomToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16))
@@ -93,7 +98,7 @@ function randomToken(): string {
  * ```ts
  * import Redis from 'ioredis'
  * import { RedisTokenStore } from '@oauth/storage-redis'
- * const store = new RedisTokenStore(new Redis(process.env.REDIS_URL!), { key: 'my-app:oauth' })
+ * const store = new RedisTokenStore({ client: new Redis(process.env.REDIS_URL!), key: 'my-app:oauth' })
  * ```
  */
 export class RedisTokenStore implements TokenStore {
@@ -113,12 +118,12 @@ export class RedisTokenStore implements TokenStore {
   })
   readonly #held = new AsyncLocalStorage<Held>()
 
-  constructor(client: RedisClientLike, options: RedisTokenStoreOptions = {}) {
-    this.#send = toCommand(client)
+  constructor(options: RedisTokenStoreOptions) {
+    this.#send = toCommand(options?.client)
     this.#key = options.key ?? 'oauth:tokens'
     this.#lockKey = `${this.#key}:lock`
-    this.#ttlMs = options.lockTtlMs ?? 15_000
-    this.#timeoutMs = options.lockTimeoutMs ?? 30_000
+    this.#ttlMs = options.lock?.staleMs ?? 15_000
+    this.#timeoutMs = options.lock?.timeoutMs ?? 30_000
     this.name = `redis key ${this.#key}`
   }
 
@@ -180,7 +185,7 @@ export class RedisTokenStore implements TokenStore {
     const lost = () =>
       new TokenStorageError(
         TOKEN_STORE_LOCK_LOST,
-        `The lock ${this.#lockKey} lapsed while this holder held it (it was paused or cut off from Redis for longer than lockTtlMs, ${this.#ttlMs} ms); its work was stopped and nothing was saved.`,
+        `The lock ${this.#lockKey} lapsed while this holder held it (it was paused or cut off from Redis for longer than lock.staleMs, ${this.#ttlMs} ms); its work was stopped and nothing was saved.`,
       )
     const lose = (): never => {
       if (!controller.signal.aborted) controller.abort(lost())

@@ -40,7 +40,7 @@ it(`${PROCESSES} processes sharing a Redis store for ${DURATION_MS / 1000} s: no
   const { url, oauthState } = await buildAuthorizationUrl(server.config)
   const { code, state } = parseAuthCode(await server.authorize(url))
   const client = new Redis(redis.url)
-  await new RedisTokenStore(client, { key: 'shared' }).save(await exchangeCodeForTokens(code, state, oauthState, server.config))
+  await new RedisTokenStore({ client, key: 'shared' }).save(await exchangeCodeForTokens(code, state, oauthState, server.config))
   await client.quit()
 
   const started = Date.now()

@@ -59,7 +59,7 @@ describe('a holder that lost its lease stops', () => {
   it('a manager paused past its lease while another process takes the lock sends no refresh and saves nothing', async () => {
     const key = `lease:${++n}`
     const expired = { ...(await login()), expiresAt: Date.now() - 1_000 }
-    const store = new RedisTokenStore(client(), { key, lockTtlMs: 300 })
+    const store = new RedisTokenStore({ client: client(), key, lock: { staleMs: 300 } })
     await store.save(expired)
     let other: ReturnType<typeof startNodeScript> | undefined
     let otherLocked: Promise<void> | undefined
@@ -97,7 +97,7 @@ describe('a holder that lost its lease stops', () => {
 
   it('a save made after the lease lapsed is fenced: refused, and the stored tokens are unchanged', async () => {
     const key = `lease:${++n}`
-    const store = new RedisTokenStore(client(), { key, lockTtlMs: 200 })
+    const store = new RedisTokenStore({ client: client(), key, lock: { staleMs: 200 } })
     await store.save(sampleTokens(1))
     const outcome = store.lock(async () => {
       pauseProcess(600)
@@ -109,7 +109,7 @@ describe('a holder that lost its lease stops', () => {
 
   it('a renewal that finds the lock gone aborts the holder’s signal, as Redlock’s `using` does', async () => {
     const key = `lease:${++n}`
-    const store = new RedisTokenStore(client(), { key, lockTtlMs: 300 })
+    const store = new RedisTokenStore({ client: client(), key, lock: { staleMs: 300 } })
     const admin = client()
     let lease: LockLease | undefined
     await store.lock(async (l) => {
@@ -127,7 +127,7 @@ describe('a holder that lost its lease stops', () => {
 
 describe('waiting has an end', () => {
   it('a waiter in the same process gives up after lockTimeoutMs, and its function never runs', async () => {
-    const store = new RedisTokenStore(client(), { key: `lease:${++n}`, lockTimeoutMs: 300 })
+    const store = new RedisTokenStore({ client: client(), key: `lease:${++n}`, lock: { timeoutMs: 300 } })
     const held = store.lock(() => sleep(1_500))
     await sleep(50)
     let ran = false
@@ -140,7 +140,7 @@ describe('waiting has an end', () => {
   })
 
   it('taking the lock again from inside it fails at once with a typed error', async () => {
-    const store = new RedisTokenStore(client(), { key: `lease:${++n}` }) // waits 30 s by default
+    const store = new RedisTokenStore({ client: client(), key: `lease:${++n}` }) // waits 30 s by default
     const started = performance.now()
     expect(await settledCode(store.lock(() => store.lock(async () => 'inner')))).toBe(TOKEN_STORE_LOCK_REENTERED)
     expect(performance.now() - started).toBeLessThan(1_000)
@@ -151,7 +151,7 @@ describe('waiting has an end', () => {
 describe('no token at any depth', () => {
   it('a full Redis (maxmemory reached) refuses the save; no token is reachable from the error, at any depth', async () => {
     const admin = client()
-    const store = new RedisTokenStore(client(), { key: `lease:${++n}` })
+    const store = new RedisTokenStore({ client: client(), key: `lease:${++n}` })
     const secret = { ...sampleTokens(3), accessToken: 'sk-ant-oat01-FULL-REDIS-access', refreshToken: 'sk-ant-ort01-FULL-REDIS-refresh' }
     await admin.config('SET', 'maxmemory-policy', 'noeviction')
     await admin.config('SET', 'maxmemory', '1')

@@ -31,7 +31,7 @@ describeTokenStoreConformance(
   async () => {
     const key = `test:${++n}`
     const client = ioredis()
-    return { store: new RedisTokenStore(client, { key }), sibling: () => new RedisTokenStore(ioredis(), { key }), corrupt: async () => void (await client.set(key, 'not json')) }
+    return { store: new RedisTokenStore({ client, key }), sibling: () => new RedisTokenStore({ client: ioredis(), key }), corrupt: async () => void (await client.set(key, 'not json')) }
   },
   { lock: true, shared: true, corruptible: true },
 )
@@ -44,7 +44,7 @@ describeTokenStoreConformance(
       const client = createClient({ url: server.url })
       await client.connect()
       clients.push(client)
-      return new RedisTokenStore(client, { key })
+      return new RedisTokenStore({ client, key })
     }
     return { store: await open(), sibling: open, corrupt: async () => void (await ioredis().set(key, 'not json')) }
   },
@@ -55,7 +55,7 @@ describe('RedisTokenStore', () => {
   it('reports a corrupt value with its key', async () => {
     const redis = ioredis()
     await redis.set('test:corrupt', '{"access_token": ')
-    await expect(new RedisTokenStore(redis, { key: 'test:corrupt' }).load()).rejects.toMatchObject({
+    await expect(new RedisTokenStore({ client: redis, key: 'test:corrupt' }).load()).rejects.toMatchObject({
       code: TOKEN_STORE_CORRUPT,
       message: expect.stringContaining('redis key test:corrupt'),
     })
@@ -64,12 +64,12 @@ describe('RedisTokenStore', () => {
   it('reports an unreachable server as unavailable, not as "no tokens"', async () => {
     const redis = new Redis({ port: 1, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true })
     redis.on('error', () => undefined) // the store reports it; ioredis would also log it
-    await expect(new RedisTokenStore(redis).load()).rejects.toMatchObject({ code: TOKEN_STORE_UNAVAILABLE, message: expect.stringContaining('REDIS_URL') })
+    await expect(new RedisTokenStore({ client: redis }).load()).rejects.toMatchObject({ code: TOKEN_STORE_UNAVAILABLE, message: expect.stringContaining('REDIS_URL') })
     redis.disconnect()
   })
 
   it('refuses something that is not a client', () => {
-    expect(() => new RedisTokenStore({} as never)).toThrow(/ioredis client, a node-redis client/)
+    expect(() => new RedisTokenStore({ client: {} as never })).toThrow(/ioredis client, a node-redis client/)
   })
 
   it('frees the lock of a holder that died once its TTL passes, and not before', async () => {
@@ -77,15 +77,15 @@ describe('RedisTokenStore', () => {
     const child = startNodeScript(script, [server.url, 'test:dead-holder', '1500'])
     await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => String(d).includes('locked') && resolve()))
     child.kill('SIGKILL')
-    const store = new RedisTokenStore(ioredis(), { key: 'test:dead-holder', lockTimeoutMs: 300 })
+    const store = new RedisTokenStore({ client: ioredis(), key: 'test:dead-holder', lock: { timeoutMs: 300 } })
     await expect(store.lock(async () => 'too early')).rejects.toMatchObject({ code: TOKEN_STORE_LOCK_TIMEOUT })
-    const patient = new RedisTokenStore(ioredis(), { key: 'test:dead-holder', lockTimeoutMs: 5_000 })
+    const patient = new RedisTokenStore({ client: ioredis(), key: 'test:dead-holder', lock: { timeoutMs: 5_000 } })
     expect(await patient.lock(async () => 'after expiry')).toBe('after expiry')
   }, 30_000)
 
   it('renews a lock held longer than its TTL, so nobody takes it early', async () => {
-    const a = new RedisTokenStore(ioredis(), { key: 'test:long', lockTtlMs: 300 })
-    const b = new RedisTokenStore(ioredis(), { key: 'test:long', lockTtlMs: 300, lockTimeoutMs: 5_000 })
+    const a = new RedisTokenStore({ client: ioredis(), key: 'test:long', lock: { staleMs: 300 } })
+    const b = new RedisTokenStore({ client: ioredis(), key: 'test:long', lock: { staleMs: 300, timeoutMs: 5_000 } })
     let released = 0
     const held = a.lock(async () => {
       await new Promise((resolve) => setTimeout(resolve, 1_200))
@@ -98,6 +98,6 @@ describe('RedisTokenStore', () => {
   }, 30_000)
 
   it('keeps tokens out of its JSON and inspection', () => {
-    expect(JSON.stringify(new RedisTokenStore(ioredis(), { key: 'k' }))).toBe('{"store":"redis","key":"k"}')
+    expect(JSON.stringify(new RedisTokenStore({ client: ioredis(), key: 'k' }))).toBe('{"store":"redis","key":"k"}')
   })
 })
