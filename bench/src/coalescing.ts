@@ -32,7 +32,7 @@ async function inProcess(quick: boolean): Promise<string> {
         const start = performance.now()
         let failed = 0
         if (kind === 'TokenManager') {
-          const manager = new TokenManager({ tokens, config: standIn.config })
+          const manager = new TokenManager({ oauthTokens: tokens, oauthConfig: standIn.config })
           await Promise.all(Array.from({ length: callers }, () => manager.getAccessToken().catch(() => failed++)))
         } else {
           await Promise.all(Array.from({ length: callers }, () => refreshAccessToken(tokens.refreshToken!, standIn.config, { retry: false }).catch(() => failed++)))

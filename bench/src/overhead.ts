@@ -17,7 +17,7 @@ export async function benchOverhead(quick: boolean): Promise<string> {
   const clients: [string, Anthropic][] = [
     ['plain SDK, static `authToken`, same headers and query (baseline)', new Anthropic({ authToken: tokens.accessToken, baseURL, maxRetries: 0, ...sameWire })],
     ['plain SDK, static `authToken`, no OAuth headers', new Anthropic({ authToken: tokens.accessToken, baseURL, maxRetries: 0 })],
-    ['plain SDK, `credentials: manager.provider`', new Anthropic({ credentials: new TokenManager({ tokens }).provider, baseURL, maxRetries: 0 })],
+    ['plain SDK, `credentials: manager.provider`', new Anthropic({ credentials: new TokenManager({ oauthTokens: tokens }).provider, baseURL, maxRetries: 0 })],
     ['`AnthropicOAuth`', new AnthropicOAuth({ oauthTokens: tokens, baseURL, maxRetries: 0 })],
   ]
   const requests = quick ? 200 : 3000

@@ -15,7 +15,7 @@ const results: { ms: number; refreshed: boolean; failed?: string }[] = []
 for (let round = 0; round < Number(rounds); round++) {
   const at = Number(first) + round * Number(period)
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())))
-  const manager = new TokenManager({ store, config: JSON.parse(config!) })
+  const manager = new TokenManager({ tokenStorage: store, oauthConfig: JSON.parse(config!) })
   const start = performance.now()
   try {
     await manager.getAccessToken()

@@ -8,6 +8,6 @@ import { Redis } from 'ioredis'
 const [kind, where, config, api, duration, buffer] = process.argv.slice(2) as string[]
 const redis = kind === 'redis' ? new Redis(where!) : undefined
 const store: TokenStore = redis ? new RedisTokenStore({ client: redis, key: 'bench' }) : new FileTokenStore({ path: where })
-const manager = new TokenManager({ store, config: JSON.parse(config!), expiryBufferSeconds: Number(buffer) })
+const manager = new TokenManager({ tokenStorage: store, oauthConfig: JSON.parse(config!), expiryBufferSeconds: Number(buffer) })
 console.log(JSON.stringify(await runRefresher(manager, createOAuthFetch(manager), api!, Number(duration))))
 redis?.disconnect()

@@ -57,7 +57,7 @@ try {
 
   step('Calling the Messages API')
   // Expiring 1 s early suits these short-lived demo tokens; the default margin is 300 s.
-  const manager = new TokenManager({ store, config: service.config, expiryBufferSeconds: 1 })
+  const manager = new TokenManager({ tokenStorage: store, oauthConfig: service.config, expiryBufferSeconds: 1 })
   const client = new AnthropicOAuth({ tokenManager: manager, baseURL: service.url })
   const ask = async () => {
     const message = await client.messages.create({ model: 'claude-demo', max_tokens: 50, messages: [{ role: 'user', content: 'Hello!' }] })

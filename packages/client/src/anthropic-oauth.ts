@@ -1,6 +1,6 @@
 import { Anthropic, type ClientOptions, type Middleware } from '@anthropic-ai/sdk'
 import { DEFAULT_OAUTH_BETAS, DEFAULT_USER_AGENT, ERR_INVALID_ARG_VALUE, invalidArgument, OAUTH_NOT_LOGGED_IN, OAuthFlowError, type OAuthConfig, type OAuthTokens, type ResolvedOAuthConfig, type TokenStore } from '@oauth/core'
-import { mergeBetas, rejectPolicyRefusal, TokenManager, type TokenRequestOptions } from '@oauth/http'
+import { rejectPolicyRefusal, signRequest, TokenManager, type AnthropicExtras, type TokenRequestOptions } from '@oauth/http'
 import { EnvTokenStore, loadTokensFromEnv, type Env } from '@oauth/storage-env'
 import { FileTokenStore } from '@oauth/storage-file'
 import { authorizeInteractive, type AuthorizeInteractiveOptions } from './interactive.js'
@@ -45,8 +45,7 @@ const FOREIGN_CREDENTIALS = ['apiKey', 'authToken', 'config', 'profile'] as cons
  */
 export class AnthropicOAuth extends Anthropic {
   readonly #manager: TokenManager
-  readonly #betas: readonly string[]
-  readonly #userAgent: string
+  readonly #extras: AnthropicExtras
 
   constructor(options: AnthropicOAuthOptions = {}) {
     const { oauthTokens, oauthConfig, tokenStorage, betas, userAgent, oauthRequestOptions, tokenManager, ...clientOptions } = options
@@ -55,7 +54,7 @@ export class AnthropicOAuth extends Anthropic {
         throw invalidArgument(ERR_INVALID_ARG_VALUE, `AnthropicOAuth signs in with OAuth tokens; \`${name}\` cannot be combined with it. Use the plain Anthropic client for API keys.`)
       }
     }
-    const manager = tokenManager ?? new TokenManager({ tokens: oauthTokens, store: tokenStorage, config: oauthConfig, requestOptions: oauthRequestOptions })
+    const manager = tokenManager ?? new TokenManager({ oauthTokens, tokenStorage, oauthConfig, oauthRequestOptions })
 
     const resolvedBetas = betas ?? DEFAULT_OAUTH_BETAS
     const resolvedUserAgent = userAgent ?? DEFAULT_USER_AGENT
@@ -71,8 +70,7 @@ export class AnthropicOAuth extends Anthropic {
       userAgent: resolvedUserAgent,
     } as ClientOptions)
     this.#manager = manager
-    this.#betas = resolvedBetas
-    this.#userAgent = resolvedUserAgent
+    this.#extras = { betas: resolvedBetas, userAgent: resolvedUserAgent }
   }
 
   /**
@@ -111,11 +109,11 @@ export class AnthropicOAuth extends Anthropic {
 
   /** The tokens held now (a copy), or `null` before the first request loaded them. */
   get oauthTokens(): OAuthTokens | null {
-    return this.#manager.tokens
+    return this.#manager.oauthTokens
   }
 
   get oauthConfig(): ResolvedOAuthConfig {
-    return this.#manager.config
+    return this.#manager.oauthConfig
   }
 
   /** The token manager this client (and its `withOptions` clones) share. */
@@ -148,26 +146,29 @@ export class AnthropicOAuth extends Anthropic {
   }
 
   protected override getUserAgent(): string {
-    return this.#userAgent
+    return this.#extras.userAgent!
   }
 
   protected override _shouldResolveDefaultCredentials(): boolean {
     return false // never pick up a profile or an environment key behind the OAuth login
   }
 
-  protected override async prepareRequest(request: RequestInit, context: { url: string; options: unknown }): Promise<void> {
-    await super.prepareRequest(request, context as never)
+  /**
+   * Signs the request, once, in the one place `createOAuthFetch` uses too (`signRequest`).
+   * The SDK's own `prepareRequest` is not called: for a client built with `credentials`, all it
+   * does is append `oauth-2025-04-20` to `anthropic-beta` and copy the auth state's
+   * `extraHeaders`, which are empty unless a profile config supplied them (client.js
+   * `prepareRequest` and the constructor's `case 'credentials'`, @anthropic-ai/sdk 1.12.0), and
+   * profile configs are refused here. `signRequest` sets the merged beta list itself.
+   */
+  protected override async prepareRequest(request: RequestInit): Promise<void> {
     // Usually already a Headers instance (the SDK normalises it); copy only when it is not.
     const headers = request.headers instanceof Headers ? request.headers : new Headers(request.headers)
-    // ANTHROPIC_CUSTOM_HEADERS or defaultHeaders may carry one; an OAuth request never does.
-    headers.delete('x-api-key')
     // Our bearer token always wins over an Authorization header from ANTHROPIC_CUSTOM_HEADERS,
     // defaultHeaders or the request (with one, the SDK skips its token cache): that header
     // would be refused with a 401, which would then spend a refresh for nothing. The manager
     // answers from memory; it is the same token the SDK's cache got from it.
-    headers.set('authorization', `Bearer ${await this.#manager.getAccessToken()}`)
-    headers.set('anthropic-beta', mergeBetas(headers.get('anthropic-beta'), this.#betas))
-    headers.set('user-agent', this.#userAgent)
+    signRequest(headers, await this.#manager.getAccessToken(), this.#extras)
     request.headers = headers
   }
 }

@@ -51,7 +51,7 @@ export interface AuthorizeInteractiveOptions {
   timeoutMs?: number
   signal?: AbortSignal
   /** For the code exchange. */
-  requestOptions?: TokenRequestOptions
+  oauthRequestOptions?: TokenRequestOptions
 }
 
 /** True where opening a browser can work: not over SSH, and on Linux only with a display. */
@@ -185,7 +185,7 @@ export async function authorizeInteractive(config?: OAuthConfig, options: Author
       const { code, state } = await Promise.race([pasted, timeout, ...(fromBrowser ? [fromBrowser] : [])])
       output.write('\nExchanging the code for tokens…\n')
       const expiresIn = options.longLived ? ANTHROPIC_LONG_LIVED_EXPIRES_IN_SECONDS : undefined
-      return await exchangeCodeForTokens(code, state, oauthState, resolved, { ...options.requestOptions, expiresIn })
+      return await exchangeCodeForTokens(code, state, oauthState, resolved, { ...options.oauthRequestOptions, expiresIn })
     } finally {
       clearTimeout(timer)
     }

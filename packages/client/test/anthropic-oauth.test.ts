@@ -201,7 +201,7 @@ describe('AnthropicOAuth', () => {
 
   it("the same rule through the plain SDK's token cache: new Anthropic({ credentials: manager.provider }) replaces a token with 200 s left", async () => {
     const tokens = await login()
-    const manager = new TokenManager({ tokens: { ...tokens, issuedAt: undefined, expiresAt: Date.now() + 200_000 }, config: standIn.config })
+    const manager = new TokenManager({ oauthTokens: { ...tokens, issuedAt: undefined, expiresAt: Date.now() + 200_000 }, oauthConfig: standIn.config })
     const sdk = new Anthropic({ credentials: manager.provider, baseURL: standIn.url, maxRetries: 0, defaultHeaders: { 'anthropic-beta': 'oauth-2025-04-20' } })
     const ask = () => sdk.messages.create({ model: 'claude-test', max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] })
     await ask()
@@ -209,8 +209,8 @@ describe('AnthropicOAuth', () => {
     await ask()
     expect(refreshes()).toHaveLength(1)
     // Without the provider's correction the SDK would have kept the old token until 120 s were left.
-    expect(standIn.apiRequests[1]!.headers.authorization).toBe(`Bearer ${manager.tokens!.accessToken}`)
-    expect(manager.tokens!.accessToken).not.toBe(tokens.accessToken)
+    expect(standIn.apiRequests[1]!.headers.authorization).toBe(`Bearer ${manager.oauthTokens!.accessToken}`)
+    expect(manager.oauthTokens!.accessToken).not.toBe(tokens.accessToken)
   })
 
   it('fromEnv reads the environment tokens', async () => {

@@ -40,14 +40,14 @@ describe.each(['automatic', 'manual'] as const)('%s login, then API calls and a 
   it('signs in, calls the API, refreshes at platform.claude.com when the token expires, and calls again', async () => {
     const store = new TokenStorage({ path: join(dir, `${mode}.json`) })
     await store.save(await loginIn(mode))
-    const manager = new TokenManager({ store, config: standIn.config })
+    const manager = new TokenManager({ tokenStorage: store, oauthConfig: standIn.config })
     const client = new AnthropicOAuth({ tokenManager: manager, baseURL: standIn.url, maxRetries: 0 })
     await ask(client)
     const first = String(standIn.apiRequests.at(-1)!.headers.authorization)
     // The stored token is now past its expiry, as after a night's sleep.
     const stored = (await store.load())!
     await store.save({ ...stored, expiresAt: Date.now() - 1000 })
-    const fresh = new AnthropicOAuth({ tokenManager: new TokenManager({ store, config: standIn.config }), baseURL: standIn.url, maxRetries: 0 })
+    const fresh = new AnthropicOAuth({ tokenManager: new TokenManager({ tokenStorage: store, oauthConfig: standIn.config }), baseURL: standIn.url, maxRetries: 0 })
     const before = standIn.tokenRequests.length
     await ask(fresh)
     const refresh = standIn.tokenRequests.slice(before)
@@ -63,9 +63,9 @@ describe('a long-lived login', () => {
     expect(tokens.refreshToken).toBeUndefined()
     const before = standIn.tokenRequests.length
     // Two minutes left: inside the 300 s margin, yet there is nothing to refresh with.
-    const nearEnd = new TokenManager({ tokens: { ...tokens, expiresAt: Date.now() + 120_000 }, config: standIn.config })
+    const nearEnd = new TokenManager({ oauthTokens: { ...tokens, expiresAt: Date.now() + 120_000 }, oauthConfig: standIn.config })
     await expect(nearEnd.getAccessToken()).resolves.toBe(tokens.accessToken)
-    const ended = new TokenManager({ tokens: { ...tokens, expiresAt: Date.UTC(2026, 0, 2) }, config: standIn.config })
+    const ended = new TokenManager({ oauthTokens: { ...tokens, expiresAt: Date.UTC(2026, 0, 2) }, oauthConfig: standIn.config })
     await expect(ended.getAccessToken()).rejects.toMatchObject({ code: 'OAUTH_NOT_LOGGED_IN', message: expect.stringContaining('expired on 2026-01-02') })
     expect(standIn.tokenRequests.length).toBe(before)
   })
@@ -85,7 +85,7 @@ describe('AnthropicOAuth and the policy refusals', () => {
   const codes = { 'extra-usage': 'OAUTH_POLICY_EXTRA_USAGE', 'claude-code-only': 'OAUTH_POLICY_CLAUDE_CODE_ONLY', bare: 'OAUTH_POLICY_REFUSED', 'oauth-unsupported': 'OAUTH_POLICY_OAUTH_UNSUPPORTED' } as const
 
   it.each(Object.keys(POLICY_ANSWERS) as (keyof typeof POLICY_ANSWERS)[])('%s: a typed OAuthPolicyError, one request, no refresh, even with SDK retries on', async (mode) => {
-    const manager = new TokenManager({ tokens: await loginIn('manual'), config: standIn.config })
+    const manager = new TokenManager({ oauthTokens: await loginIn('manual'), oauthConfig: standIn.config })
     const client = new AnthropicOAuth({ tokenManager: manager, baseURL: standIn.url, maxRetries: 2 })
     const [apiBefore, tokenBefore] = [standIn.apiRequests.length, standIn.tokenRequests.length]
     standIn.policy = mode

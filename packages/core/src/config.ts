@@ -81,9 +81,12 @@ export function assertConfig(config: OAuthConfig): void {
  * ```
  */
 export function resolveConfig(config?: OAuthConfig): ResolvedOAuthConfig {
-  if (config === undefined) return ANTHROPIC_OAUTH_CONFIG
+  if (config === undefined || config === ANTHROPIC_OAUTH_CONFIG) return ANTHROPIC_OAUTH_CONFIG
+  // Resolved once: the token manager resolves its config, and every refresh it sends passes
+  // that result back through here.
+  if (RESOLVED.has(config)) return config as ResolvedOAuthConfig
   assertConfig(config)
-  return {
+  const resolved: ResolvedOAuthConfig = {
     clientId: config.clientId,
     authorizeUrl: config.authorizeUrl,
     tokenUrl: config.tokenUrl,
@@ -98,4 +101,9 @@ export function resolveConfig(config?: OAuthConfig): ResolvedOAuthConfig {
     authorizeParams: config.authorizeParams ?? {},
     userAgent: config.userAgent,
   }
+  RESOLVED.add(resolved)
+  return resolved
 }
+
+/** Configs this module resolved: passing one back returns it as it is. (Pure: a bundle that never resolves a config drops it.) */
+const RESOLVED = /* @__PURE__ */ new WeakSet<object>()

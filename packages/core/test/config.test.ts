@@ -76,3 +76,14 @@ describe('errors', () => {
     expect(new OAuthError('X', 'm').name).toBe('OAuthError')
   })
 })
+
+describe('resolveConfig is done once', () => {
+  it('returns a config it resolved as it is, without checking or copying it again', () => {
+    const generic = { clientId: 'app', authorizeUrl: 'https://id.example/a', tokenUrl: 'https://id.example/t', redirectUri: 'https://app.example/cb' }
+    const resolved = resolveConfig(generic)
+    expect(resolveConfig(resolved)).toBe(resolved)
+    expect(resolveConfig(ANTHROPIC_OAUTH_CONFIG)).toBe(ANTHROPIC_OAUTH_CONFIG)
+    // An unresolved config with the same fields is a new object: only this module's results pass through.
+    expect(resolveConfig({ ...resolved })).not.toBe(resolved)
+  })
+})

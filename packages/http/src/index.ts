@@ -1,5 +1,5 @@
 export { OAuthHttpError } from './errors.js'
 export { exchangeCodeForTokens, refreshAccessToken, type ExchangeOptions, type RetryPolicy, type TokenRequestOptions } from './token-endpoint.js'
 export { TokenManager, type AccessTokenProvider, type TokenManagerOptions } from './token-manager.js'
-export { createOAuthFetch, mergeBetas, type OAuthFetchOptions } from './oauth-fetch.js'
+export { createOAuthFetch, mergeBetas, signRequest, type AnthropicExtras, type OAuthFetchOptions } from './oauth-fetch.js'
 export { anthropicPolicyError, rejectPolicyRefusal } from './anthropic-policy.js'

@@ -34,6 +34,36 @@ export function mergeBetas(existing: string | null | undefined, betas: readonly 
   return [...all].join(',')
 }
 
+/** The Anthropic API's OAuth extras for {@link signRequest}. */
+export interface AnthropicExtras {
+  /** `anthropic-beta` values merged into the request's own; `oauth-2025-04-20` is always added. */
+  betas: readonly string[]
+  /** `User-Agent`, when one is to be set. */
+  userAgent?: string
+}
+
+/**
+ * Signs one API request in place: `Authorization: Bearer <accessToken>`, never `x-api-key`
+ * (an environment or default header may carry one; an OAuth request never does), and for the
+ * Anthropic API its OAuth extras (the merged `anthropic-beta` list and the `User-Agent`). The
+ * one place that sets them, for {@link createOAuthFetch} and `AnthropicOAuth` alike.
+ *
+ * @example
+ * ```ts
+ * import { signRequest } from '@oauth/http'
+ * const headers = new Headers({ 'x-api-key': 'sk-ant-api03-…', 'anthropic-beta': 'files-api-2025-04-14' })
+ * signRequest(headers, 'sk-ant-oat01-…', { betas: [] })
+ * headers.get('anthropic-beta') // 'files-api-2025-04-14,oauth-2025-04-20'
+ * ```
+ */
+export function signRequest(headers: Headers, accessToken: string, anthropic?: AnthropicExtras): void {
+  headers.delete('x-api-key')
+  headers.set('authorization', `Bearer ${accessToken}`)
+  if (!anthropic) return
+  headers.set('anthropic-beta', mergeBetas(headers.get('anthropic-beta'), anthropic.betas))
+  if (anthropic.userAgent) headers.set('user-agent', anthropic.userAgent)
+}
+
 /**
  * A `fetch` that signs every request with the manager's current access token
  * (`Authorization: Bearer …`, never `x-api-key`), and after a 401 refreshes that token
@@ -45,14 +75,13 @@ export function mergeBetas(existing: string | null | undefined, betas: readonly 
  * @example
  * ```ts
  * import { createOAuthFetch, TokenManager } from '@oauth/http'
- * const oauthFetch = createOAuthFetch(new TokenManager({ store }))
+ * const oauthFetch = createOAuthFetch(new TokenManager({ tokenStorage: store }))
  * const res = await oauthFetch('https://api.anthropic.com/v1/models')
  * ```
  */
 export function createOAuthFetch(manager: TokenManager, options: OAuthFetchOptions = {}): typeof fetch {
-  const anthropic = options.anthropic ?? manager.config.clientId === DEFAULT_CLIENT_ID
-  const betas = options.betas ?? DEFAULT_OAUTH_BETAS
-  const userAgent = options.userAgent ?? manager.config.userAgent
+  const anthropic = options.anthropic ?? manager.oauthConfig.clientId === DEFAULT_CLIENT_ID
+  const extras: AnthropicExtras | undefined = anthropic ? { betas: options.betas ?? DEFAULT_OAUTH_BETAS, userAgent: options.userAgent ?? manager.oauthConfig.userAgent } : undefined
   return async (input, init) => {
     const doFetch = options.fetch ?? globalThis.fetch
     const request = new Request(input, init)
@@ -61,12 +90,7 @@ export function createOAuthFetch(manager: TokenManager, options: OAuthFetchOptio
     if (anthropic) url.searchParams.set('beta', 'true')
     const send = (token: string) => {
       const headers = new Headers(request.headers)
-      headers.delete('x-api-key')
-      headers.set('authorization', `Bearer ${token}`)
-      if (anthropic) {
-        headers.set('anthropic-beta', mergeBetas(headers.get('anthropic-beta'), betas))
-        if (userAgent) headers.set('user-agent', userAgent)
-      }
+      signRequest(headers, token, extras)
       // A Blob per send: undici detaches an ArrayBuffer body on the first send, so following a
       // same-origin 307/308 (which replays the body) failed with "detached ArrayBuffer"; a Blob
       // can be read again, by the redirect and by the retry after a 401.

@@ -26,14 +26,14 @@ export type AccessTokenProvider = (opts?: { forceRefresh?: boolean }) => Promise
 
 /** Options for {@link TokenManager}. */
 export interface TokenManagerOptions {
-  /** Tokens to start with; without them the manager loads from `store` on first use. */
-  tokens?: OAuthTokens | null
-  /** Where tokens are loaded from and refreshed tokens saved to. Refresh runs under its `lock`, if it has one. */
-  store?: TokenStore
+  /** Tokens to start with; without them the manager loads from `tokenStorage` on first use. */
+  oauthTokens?: OAuthTokens | null
+  /** Where tokens are loaded from and refreshed tokens saved to (any `TokenStore`). Refresh runs under its `lock`, if it has one. */
+  tokenStorage?: TokenStore
   /** The server; default the Anthropic preset. */
-  config?: OAuthConfig
+  oauthConfig?: OAuthConfig
   /** fetch, timeout and retry policy for refresh requests. */
-  requestOptions?: TokenRequestOptions
+  oauthRequestOptions?: TokenRequestOptions
   /**
    * A token counts as expiring this long before `expiresAt`. Default 300 s; for tokens that
    * live less than four times this, a quarter of their lifetime (`expiryBufferMs` in
@@ -86,7 +86,7 @@ function copy(tokens: OAuthTokens): OAuthTokens {
  * ```ts
  * import { TokenManager } from '@oauth/http'
  * import { MemoryTokenStore } from '@oauth/storage-memory'
- * const manager = new TokenManager({ store: new MemoryTokenStore({ tokens: savedTokens }) })
+ * const manager = new TokenManager({ tokenStorage: new MemoryTokenStore({ tokens: savedTokens }) })
  * const accessToken = await manager.getAccessToken() // refreshed first when expiring
  * ```
  */
@@ -110,30 +110,30 @@ export class TokenManager {
   #change: Promise<void> | undefined
 
   constructor(options: TokenManagerOptions = {}) {
-    this.#tokens = options.tokens ? copy(options.tokens) : null
-    this.#store = options.store
-    this.#config = resolveConfig(options.config)
+    this.#tokens = options.oauthTokens ? copy(options.oauthTokens) : null
+    this.#store = options.tokenStorage
+    this.#config = resolveConfig(options.oauthConfig)
     this.#bufferSeconds = options.expiryBufferSeconds ?? EXPIRY_BUFFER_SECONDS
     this.#minValidityMs = (options.minValiditySeconds ?? 30) * 1000
     this.#now = options.now ?? Date.now
     // One clock for computing expiresAt and for comparing against it.
-    this.#request = { now: this.#now, ...options.requestOptions }
+    this.#request = { now: this.#now, ...options.oauthRequestOptions }
     this.#onBackgroundError = options.onBackgroundRefreshError
     this.#warn = options.onWarning ?? ((message) => console.warn(message))
   }
 
   /** The resolved server config. */
-  get config(): ResolvedOAuthConfig {
+  get oauthConfig(): ResolvedOAuthConfig {
     return this.#config
   }
 
   /** The store, if any. */
-  get store(): TokenStore | undefined {
+  get tokenStorage(): TokenStore | undefined {
     return this.#store
   }
 
   /** A copy of the tokens held in memory now (no loading, no refresh); `null` before the first load. */
-  get tokens(): OAuthTokens | null {
+  get oauthTokens(): OAuthTokens | null {
     return this.#tokens && copy(this.#tokens)
   }
 

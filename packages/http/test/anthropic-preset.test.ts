@@ -134,7 +134,7 @@ describe('policy refusals of subscription tokens', () => {
   const codes = { 'extra-usage': 'OAUTH_POLICY_EXTRA_USAGE', 'claude-code-only': 'OAUTH_POLICY_CLAUDE_CODE_ONLY', bare: 'OAUTH_POLICY_REFUSED', 'oauth-unsupported': 'OAUTH_POLICY_OAUTH_UNSUPPORTED' }
 
   it.each(modes)('createOAuthFetch: %s is a typed OAuthPolicyError, with no refresh and no retry', async (mode) => {
-    const manager = new TokenManager({ tokens: await signIn(), config: standIn.config })
+    const manager = new TokenManager({ oauthTokens: await signIn(), oauthConfig: standIn.config })
     const oauthFetch = createOAuthFetch(manager)
     const [apiBefore, tokenBefore] = [standIn.apiRequests.length, standIn.tokenRequests.length]
     standIn.policy = mode
@@ -194,7 +194,7 @@ describe('createOAuthFetch and redirects', () => {
     try {
       const { port } = server.address() as { port: number }
       const tokens = await signIn()
-      const oauthFetch = createOAuthFetch(new TokenManager({ tokens, config: standIn.config }), { anthropic: false })
+      const oauthFetch = createOAuthFetch(new TokenManager({ oauthTokens: tokens, oauthConfig: standIn.config }), { anthropic: false })
       const res = await oauthFetch(`http://127.0.0.1:${port}/old`, { method: 'POST', body: '{"hello":"world"}' })
       expect(res.status).toBe(200)
       expect(await res.text()).toBe('{"hello":"world"}')

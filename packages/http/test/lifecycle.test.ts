@@ -41,7 +41,7 @@ const rateLimited = (retryAfter: string) => ({
 
 describe('a refresh per lifetime, not per call', () => {
   it('tokens that live 4 s: 100 calls over 2 s send no refresh; the next 2 s send one', async () => {
-    const manager = new TokenManager({ store: new MemoryTokenStore({ tokens: await oidcLogin() }), config: oidc.config })
+    const manager = new TokenManager({ tokenStorage: new MemoryTokenStore({ tokens: await oidcLogin() }), oauthConfig: oidc.config })
     const grants = oidc.events.refreshGrants
     for (let i = 0; i < 100; i++) {
       await manager.getAccessToken()
@@ -66,7 +66,7 @@ describe('rate limits are shared and survivable', () => {
     const store = new MemoryTokenStore({ tokens: { ...tokens, issuedAt: undefined, expiresAt: Date.now() + 240_000 } })
     standIn.failNextTokenRequests(1, rateLimited('120'))
     const sent = standIn.tokenRequests.length
-    const first = new TokenManager({ store, config: standIn.config })
+    const first = new TokenManager({ tokenStorage: store, oauthConfig: standIn.config })
     await expect(first.refresh()).rejects.toMatchObject({ code: OAUTH_RATE_LIMITED, retryAfterMs: 120_000 })
     expect(standIn.tokenRequests.length).toBe(sent + 1)
     const cooled = await store.load()
@@ -74,14 +74,14 @@ describe('rate limits are shared and survivable', () => {
     expect(cooled?.refreshToken).toBe(tokens.refreshToken)
 
     // Another process, sharing the store: it serves the valid token and sends nothing.
-    const second = new TokenManager({ store, config: standIn.config })
+    const second = new TokenManager({ tokenStorage: store, oauthConfig: standIn.config })
     for (let i = 0; i < 20; i++) expect(await second.getAccessToken()).toBe(tokens.accessToken)
     await expect(second.refresh()).rejects.toMatchObject({ code: OAUTH_RATE_LIMITED })
     expect(standIn.tokenRequests.length).toBe(sent + 1)
 
     // Once the token has expired, the cooldown still holds: a typed rate limit, not "log in".
     await store.save({ ...(await store.load())!, expiresAt: Date.now() - 1_000 })
-    const third = new TokenManager({ store, config: standIn.config })
+    const third = new TokenManager({ tokenStorage: store, oauthConfig: standIn.config })
     await expect(third.getAccessToken()).rejects.toMatchObject({ code: OAUTH_RATE_LIMITED, retryable: true })
     expect(standIn.tokenRequests.length).toBe(sent + 1)
   })
@@ -90,7 +90,7 @@ describe('rate limits are shared and survivable', () => {
     const tokens = await standInLogin()
     const store = new MemoryTokenStore({ tokens: { ...tokens, expiresAt: Date.now() - 1_000 } })
     standIn.failNextTokenRequests(1, rateLimited('1'))
-    const manager = new TokenManager({ store, config: standIn.config })
+    const manager = new TokenManager({ tokenStorage: store, oauthConfig: standIn.config })
     await expect(manager.getAccessToken()).rejects.toMatchObject({ code: OAUTH_RATE_LIMITED })
     await sleep(1_100)
     const fresh = await manager.getAccessToken()
@@ -107,7 +107,7 @@ describe('no token at any depth', () => {
       status: 400,
       body: { error: 'invalid_grant', error_description: `Refresh token ${tokens.refreshToken} was revoked (session ${jwt}, key 0123456789abcdefABCDEF0123456789xyz)` },
     })
-    const manager = new TokenManager({ store: new MemoryTokenStore({ tokens: { ...tokens, expiresAt: Date.now() - 1_000 } }), config: standIn.config })
+    const manager = new TokenManager({ tokenStorage: new MemoryTokenStore({ tokens: { ...tokens, expiresAt: Date.now() - 1_000 } }), oauthConfig: standIn.config })
     const err = await manager.getAccessToken().then(
       () => undefined,
       (e: unknown) => e,

@@ -46,7 +46,7 @@ describe('against oidc-provider', () => {
 
   it('makes exactly one token request for 200 concurrent callers on an expired token, with no invalid_grant', async () => {
     const store = new MemoryTokenStore({ tokens: await login() })
-    const manager = new TokenManager({ store, config: server.config, expiryBufferSeconds: 0 })
+    const manager = new TokenManager({ tokenStorage: store, oauthConfig: server.config, expiryBufferSeconds: 0 })
     await sleep(2_100) // the 2-second access token is now expired
     const refreshesBefore = server.events.refreshGrants
     const errorsBefore = server.events.errors.length
@@ -58,7 +58,7 @@ describe('against oidc-provider', () => {
   })
 
   it('keeps the manager working across several expiries, one refresh each', async () => {
-    const manager = new TokenManager({ store: new MemoryTokenStore({ tokens: await login() }), config: server.config, expiryBufferSeconds: 0 })
+    const manager = new TokenManager({ tokenStorage: new MemoryTokenStore({ tokens: await login() }), oauthConfig: server.config, expiryBufferSeconds: 0 })
     const before = server.events.refreshGrants
     for (let i = 0; i < 3; i++) {
       await sleep(2_100)
@@ -74,7 +74,7 @@ describe('against oidc-provider', () => {
     // The store holds the set whose refresh token was already spent.
     const store = new MemoryTokenStore({ tokens: { ...first, expiresAt: Date.now() - 1 } })
     const before = await store.load()
-    const manager = new TokenManager({ store, config: server.config, expiryBufferSeconds: 0 })
+    const manager = new TokenManager({ tokenStorage: store, oauthConfig: server.config, expiryBufferSeconds: 0 })
     await expect(manager.getAccessToken()).rejects.toMatchObject({ code: OAUTH_INVALID_GRANT, message: expect.stringMatching(/log in again/i) })
     expect(await store.load()).toEqual(before)
     // The server punished the reuse by revoking the grant: the rotated token is dead too.

@@ -37,7 +37,7 @@ function rotatingEndpoint(options: { wait?: number } = {}) {
 describe('TokenManager', () => {
   it('serves a fresh token without any request', async () => {
     const used = rotatingEndpoint()
-    const manager = new TokenManager({ tokens: tokens('fresh', 3_600_000), now })
+    const manager = new TokenManager({ oauthTokens: tokens('fresh', 3_600_000), now })
     expect(await manager.getAccessToken()).toBe('at-fresh')
     expect(used).toEqual([])
   })
@@ -45,7 +45,7 @@ describe('TokenManager', () => {
   it('refreshes once for 200 concurrent callers on an expired token', async () => {
     const used = rotatingEndpoint({ wait: 50 })
     const store = new MemoryTokenStore({ tokens: tokens('old', -1000) })
-    const manager = new TokenManager({ store, now, requestOptions: fast })
+    const manager = new TokenManager({ tokenStorage: store, now, oauthRequestOptions: fast })
     const results = await Promise.all(Array.from({ length: 200 }, () => manager.getAccessToken()))
     expect(used).toEqual(['rt-old'])
     expect(new Set(results)).toEqual(new Set(['at-1']))
@@ -55,30 +55,30 @@ describe('TokenManager', () => {
   it('persists the refreshed tokens before handing them out, keeping account details', async () => {
     rotatingEndpoint()
     const store = new MemoryTokenStore({ tokens: tokens('old', -1000) })
-    const manager = new TokenManager({ store, now, requestOptions: fast })
+    const manager = new TokenManager({ tokenStorage: store, now, oauthRequestOptions: fast })
     expect(await manager.getAccessToken()).toBe('at-1')
     expect(await store.load()).toMatchObject({ accessToken: 'at-1', refreshToken: 'rt-1', account: { emailAddress: 'dev@example.com' } })
   })
 
   it('serves a token still valid for more than 30 s at once, refreshing once in the background', async () => {
     const used = rotatingEndpoint({ wait: 30 })
-    const manager = new TokenManager({ tokens: tokens('soon', 120_000), now, requestOptions: fast })
+    const manager = new TokenManager({ oauthTokens: tokens('soon', 120_000), now, oauthRequestOptions: fast })
     const first = await Promise.all(Array.from({ length: 20 }, () => manager.getAccessToken()))
     expect(new Set(first)).toEqual(new Set(['at-soon']))
-    await expect.poll(() => manager.tokens?.accessToken).toBe('at-1')
+    await expect.poll(() => manager.oauthTokens?.accessToken).toBe('at-1')
     expect(used).toEqual(['rt-soon'])
   })
 
   it('makes callers wait when the token has 30 s or less left', async () => {
     rotatingEndpoint()
-    const manager = new TokenManager({ tokens: tokens('nearly', 20_000), now, requestOptions: fast })
+    const manager = new TokenManager({ oauthTokens: tokens('nearly', 20_000), now, oauthRequestOptions: fast })
     expect(await manager.getAccessToken()).toBe('at-1')
   })
 
   it('uses a token another process already stored instead of refreshing', async () => {
     const used = rotatingEndpoint()
     const store = new MemoryTokenStore({ tokens: tokens('old', -1000) })
-    const manager = new TokenManager({ store, now, requestOptions: fast })
+    const manager = new TokenManager({ tokenStorage: store, now, oauthRequestOptions: fast })
     await manager.getTokens().catch(() => undefined)
     used.length = 0
     // Another process refreshed meanwhile and stored its result.
@@ -93,7 +93,7 @@ describe('TokenManager', () => {
     server.use(http.post(DEFAULT_TOKEN_URL, () => HttpResponse.json({ error: 'invalid_grant' }, { status: 400 })))
     const before = tokens('old', -1000)
     const store = new MemoryTokenStore({ tokens: before })
-    const manager = new TokenManager({ store, now, requestOptions: fast })
+    const manager = new TokenManager({ tokenStorage: store, now, oauthRequestOptions: fast })
     await expect(manager.getAccessToken()).rejects.toMatchObject({ code: OAUTH_INVALID_GRANT, message: expect.stringMatching(/log in again/i) })
     expect(await store.load()).toEqual(before)
   })
@@ -107,7 +107,7 @@ describe('TokenManager', () => {
         return HttpResponse.json({ error: 'invalid_grant' }, { status: 400 })
       }),
     )
-    const manager = new TokenManager({ store: { ...methodsOf(store), lock: undefined }, now, requestOptions: fast })
+    const manager = new TokenManager({ tokenStorage: { ...methodsOf(store), lock: undefined }, now, oauthRequestOptions: fast })
     expect(await manager.getAccessToken()).toBe('at-winner')
   })
 
@@ -115,19 +115,19 @@ describe('TokenManager', () => {
     server.use(http.post(DEFAULT_TOKEN_URL, () => HttpResponse.json({ error: { type: 'rate_limit_error', message: 'slow down' } }, { status: 429 })))
     const before = tokens('old', -1000)
     const store = new MemoryTokenStore({ tokens: before })
-    const manager = new TokenManager({ store, now, requestOptions: { retry: { retries: 1, baseDelayMs: 1 } } })
+    const manager = new TokenManager({ tokenStorage: store, now, oauthRequestOptions: { retry: { retries: 1, baseDelayMs: 1 } } })
     await expect(manager.getAccessToken()).rejects.toMatchObject({ code: OAUTH_RATE_LIMITED })
     // No Retry-After: a minute's cooldown is recorded; the login itself is untouched.
     expect(await store.load()).toEqual({ ...before, refreshNotBefore: clock + 60_000 })
   })
 
   it('says to log in when there are no tokens, naming the store', async () => {
-    const manager = new TokenManager({ store: new MemoryTokenStore(), now })
+    const manager = new TokenManager({ tokenStorage: new MemoryTokenStore(), now })
     await expect(manager.getAccessToken()).rejects.toMatchObject({ code: OAUTH_NOT_LOGGED_IN, message: expect.stringContaining('memory') })
   })
 
   it('says to log in again when an expired token has no refresh token', async () => {
-    const manager = new TokenManager({ tokens: { accessToken: 'at', tokenType: 'Bearer', scope: '', expiresAt: clock - 1 }, now })
+    const manager = new TokenManager({ oauthTokens: { accessToken: 'at', tokenType: 'Bearer', scope: '', expiresAt: clock - 1 }, now })
     await expect(manager.getAccessToken()).rejects.toMatchObject({ code: OAUTH_NOT_LOGGED_IN })
   })
 
@@ -140,14 +140,14 @@ describe('TokenManager', () => {
         throw new Error('disk full')
       },
     }
-    const manager = new TokenManager({ store: broken, now, requestOptions: fast })
+    const manager = new TokenManager({ tokenStorage: broken, now, oauthRequestOptions: fast })
     await expect(manager.getAccessToken()).rejects.toMatchObject({ code: TOKEN_STORE_WRITE_FAILED })
-    expect(manager.tokens?.accessToken).toBe('at-1')
+    expect(manager.oauthTokens?.accessToken).toBe('at-1')
   })
 
   it('forced refresh replaces only the token that failed', async () => {
     const used = rotatingEndpoint()
-    const manager = new TokenManager({ tokens: tokens('a', 3_600_000), now, requestOptions: fast })
+    const manager = new TokenManager({ oauthTokens: tokens('a', 3_600_000), now, oauthRequestOptions: fast })
     const replaced = await manager.refresh({ failedAccessToken: 'at-a' })
     expect(replaced.accessToken).toBe('at-1')
     // A late 401 for the same old token: already replaced, no second refresh.
@@ -157,7 +157,7 @@ describe('TokenManager', () => {
 
   it('gives the SDK provider shape, and forceRefresh once per failed token', async () => {
     const used = rotatingEndpoint()
-    const manager = new TokenManager({ tokens: tokens('p', 3_600_000), now, requestOptions: fast })
+    const manager = new TokenManager({ oauthTokens: tokens('p', 3_600_000), now, oauthRequestOptions: fast })
     const provider = manager.provider
     // Reported 180 s early: the SDK's cache asks again 120 s before the end it is told, which is
     // then exactly when the manager's 300 s buffer counts the token as expiring.
@@ -168,7 +168,7 @@ describe('TokenManager', () => {
   })
 
   it('never shows tokens in JSON.stringify or util.inspect', async () => {
-    const manager = new TokenManager({ tokens: tokens('SECRET', 3_600_000), store: new MemoryTokenStore({ tokens: tokens('SECRET2', 1) }), now })
+    const manager = new TokenManager({ oauthTokens: tokens('SECRET', 3_600_000), tokenStorage: new MemoryTokenStore({ tokens: tokens('SECRET2', 1) }), now })
     await manager.getAccessToken()
     const shown = `${JSON.stringify(manager)}\n${inspect(manager, { depth: 10, showHidden: true })}\n${JSON.stringify({ manager })}`
     expect(shown).not.toContain('SECRET')
@@ -179,7 +179,7 @@ describe('TokenManager', () => {
 describe('TokenManager against logouts, logins and empty stores', () => {
   it('an empty manager keeps looking: a login stored after it started is picked up without a restart', async () => {
     const store = new MemoryTokenStore()
-    const manager = new TokenManager({ store, now })
+    const manager = new TokenManager({ tokenStorage: store, now })
     await expect(manager.getAccessToken()).rejects.toMatchObject({ code: OAUTH_NOT_LOGGED_IN })
     await store.save(tokens('later', 3_600_000)) // `anthropic-oauth login` in another process
     expect(await manager.getAccessToken()).toBe('at-later')
@@ -187,7 +187,7 @@ describe('TokenManager against logouts, logins and empty stores', () => {
 
   it('clear() logs out at once: no later call returns the cleared token', async () => {
     const store = new MemoryTokenStore({ tokens: tokens('loaded', 3_600_000) })
-    const manager = new TokenManager({ store, now })
+    const manager = new TokenManager({ tokenStorage: store, now })
     expect(await manager.getAccessToken()).toBe('at-loaded')
     await manager.clear()
     await expect(manager.getAccessToken()).rejects.toMatchObject({ code: OAUTH_NOT_LOGGED_IN })
@@ -197,7 +197,7 @@ describe('TokenManager against logouts, logins and empty stores', () => {
   it('a logout during a refresh in flight wins: the refresh result is dropped, never saved', async () => {
     const used = rotatingEndpoint({ wait: 100 })
     const store = new MemoryTokenStore({ tokens: tokens('old', -1000) })
-    const manager = new TokenManager({ store, now, requestOptions: fast })
+    const manager = new TokenManager({ tokenStorage: store, now, oauthRequestOptions: fast })
     const refreshing = manager.getAccessToken()
     await delay(20) // the refresh request is on the wire
     await manager.clear()
@@ -210,7 +210,7 @@ describe('TokenManager against logouts, logins and empty stores', () => {
   it('a new login during a refresh in flight wins: the refresh result is dropped, the new login is kept', async () => {
     rotatingEndpoint({ wait: 100 })
     const store = new MemoryTokenStore({ tokens: tokens('old', -1000) })
-    const manager = new TokenManager({ store, now, requestOptions: fast })
+    const manager = new TokenManager({ tokenStorage: store, now, oauthRequestOptions: fast })
     const refreshing = manager.getAccessToken()
     await delay(20)
     await manager.setTokens(tokens('new-login', 3_600_000))
@@ -221,7 +221,7 @@ describe('TokenManager against logouts, logins and empty stores', () => {
 
   it('hands out and takes in copies: mutating them changes nothing', async () => {
     const given = tokens('copy', 3_600_000)
-    const manager = new TokenManager({ tokens: given, now })
+    const manager = new TokenManager({ oauthTokens: given, now })
     given.accessToken = 'mutated'
     const out = await manager.getTokens()
     out.accessToken = 'also-mutated'
@@ -239,7 +239,7 @@ describe('createOAuthFetch', () => {
         return HttpResponse.json({ ok: true })
       }),
     )
-    const manager = new TokenManager({ tokens: tokens('api', 3_600_000), now })
+    const manager = new TokenManager({ oauthTokens: tokens('api', 3_600_000), now })
     const oauthFetch = createOAuthFetch(manager)
     const res = await oauthFetch('https://api.anthropic.com/v1/messages?x=1', {
       method: 'POST',
@@ -274,7 +274,7 @@ describe('createOAuthFetch', () => {
         return auths.length === 1 ? HttpResponse.json({ error: 'expired' }, { status: 401 }) : HttpResponse.json({ ok: true })
       }),
     )
-    const oauthFetch = createOAuthFetch(new TokenManager({ tokens: tokens('stale', 3_600_000), now, requestOptions: fast }))
+    const oauthFetch = createOAuthFetch(new TokenManager({ oauthTokens: tokens('stale', 3_600_000), now, oauthRequestOptions: fast }))
     const res = await oauthFetch('https://api.anthropic.com/v1/messages', { method: 'POST', body: '{"n":1}' })
     expect(res.status).toBe(200)
     expect(auths).toEqual(['Bearer at-stale', 'Bearer at-1'])
@@ -291,7 +291,7 @@ describe('createOAuthFetch', () => {
         return HttpResponse.json({ error: 'nope' }, { status: 401 })
       }),
     )
-    const oauthFetch = createOAuthFetch(new TokenManager({ tokens: tokens('x', 3_600_000), now, requestOptions: fast }))
+    const oauthFetch = createOAuthFetch(new TokenManager({ oauthTokens: tokens('x', 3_600_000), now, oauthRequestOptions: fast }))
     expect((await oauthFetch('https://api.anthropic.com/v1/models')).status).toBe(401)
     expect(calls).toBe(2)
     expect(used).toHaveLength(1)
@@ -305,11 +305,7 @@ describe('createOAuthFetch', () => {
         return HttpResponse.json({})
       }),
     )
-    const manager = new TokenManager({
-      tokens: tokens('g', 3_600_000),
-      config: { clientId: 'c', authorizeUrl: 'https://id.example.com/a', tokenUrl: 'https://id.example.com/t', redirectUri: 'http://127.0.0.1/cb' },
-      now,
-    })
+    const manager = new TokenManager({ oauthTokens: tokens('g', 3_600_000), oauthConfig: { clientId: 'c', authorizeUrl: 'https://id.example.com/a', tokenUrl: 'https://id.example.com/t', redirectUri: 'http://127.0.0.1/cb' }, now })
     await createOAuthFetch(manager)('https://api.example.com/me')
     expect(seen[0]!.headers.get('authorization')).toBe('Bearer at-g')
     expect(seen[0]!.headers.has('anthropic-beta')).toBe(false)

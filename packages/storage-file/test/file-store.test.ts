@@ -200,7 +200,7 @@ describe('FileTokenStore on disk', () => {
       }
     }, 30_000)
 
-    it('takes over a lock from another machine once it has not been refreshed for staleLockMs', async () => {
+    it('takes over a lock from another machine once it has not been refreshed for lock.staleMs', async () => {
       const path = freshPath()
       mkdirSync(join(path, '..'), { recursive: true })
       writeFileSync(`${path}.lock`, JSON.stringify({ token: 'other', pid: 1, host: 'another-machine' }))
@@ -216,7 +216,7 @@ describe('FileTokenStore on disk', () => {
       const holder = new FileTokenStore({ path, lock: { staleMs: 300 } })
       let released = 0
       const held = holder.lock(async () => {
-        await new Promise((resolve) => setTimeout(resolve, 1_500)) // five times staleLockMs
+        await new Promise((resolve) => setTimeout(resolve, 1_500)) // five times lock.staleMs
         released = Date.now()
       })
       await new Promise((resolve) => setTimeout(resolve, 50))

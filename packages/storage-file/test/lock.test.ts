@@ -54,7 +54,7 @@ async function holderProcess(path: string, staleLockMs: number): Promise<ChildPr
 }
 
 describe('a live holder keeps its lock', () => {
-  it('a holder paused with SIGSTOP for four times staleLockMs keeps its lock; a waiter times out instead of breaking it', async () => {
+  it('a holder paused with SIGSTOP for four times lock.staleMs keeps its lock; a waiter times out instead of breaking it', async () => {
     const path = freshPath()
     await new FileTokenStore({ path }).save(sampleTokens(1))
     const child = await holderProcess(path, 500)
@@ -96,7 +96,7 @@ describe('a live holder keeps its lock', () => {
 })
 
 describe('waiting has an end', () => {
-  it('a waiter in the same process gives up after lockTimeoutMs, and its function never runs', async () => {
+  it('a waiter in the same process gives up after lock.timeoutMs, and its function never runs', async () => {
     const path = freshPath()
     const holder = new FileTokenStore({ path })
     const held = holder.lock(() => sleep(1_500))
@@ -159,7 +159,7 @@ describe('read-only stores still refresh', () => {
       execFileSync('mount', ['-o', 'remount,bind,ro', dir])
       expect(() => writeFileSync(join(dir, 'probe'), 'x')).toThrow(/EROFS/)
       const warnings: string[] = []
-      const manager = new TokenManager({ store: new FileTokenStore({ path }), config: server.config, onWarning: (m) => warnings.push(m) })
+      const manager = new TokenManager({ tokenStorage: new FileTokenStore({ path }), oauthConfig: server.config, onWarning: (m) => warnings.push(m) })
       const grants = server.events.refreshGrants
       const first = await manager.getAccessToken()
       expect(first).not.toBe(tokens.accessToken)
@@ -238,7 +238,7 @@ describe('one refresh does each thing once (#13)', () => {
     await store.save({ ...(await login()), expiresAt: Date.now() - 1_000 })
     // Another tool's field, which a save must keep.
     writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(path, 'utf8')), subscription_type: 'max' }))
-    const manager = new TokenManager({ store, config: server.config })
+    const manager = new TokenManager({ tokenStorage: store, oauthConfig: server.config })
     await manager.getTokens() // loads outside the lock (the token is expired), then refreshes under it
 
     const reads: string[] = []
@@ -267,7 +267,7 @@ describe('one refresh does each thing once (#13)', () => {
     expect(renames.filter((file) => file === path)).toHaveLength(1)
     const written = JSON.parse(readFileSync(path, 'utf8'))
     expect(written.subscription_type).toBe('max')
-    expect(written.access_token).toBe(manager.tokens!.accessToken)
+    expect(written.access_token).toBe(manager.oauthTokens!.accessToken)
   })
 
   it('a save under the lock with no load before it still reads the file once, and refuses to replace a corrupt one', async () => {

@@ -6,7 +6,7 @@ import { MemoryTokenStore } from '../src/index.js'
 describeTokenStoreConformance('MemoryTokenStore', async () => ({ store: new MemoryTokenStore() }), { lock: true, shared: false })
 
 describe('MemoryTokenStore lock', () => {
-  it('a wait has an end: a lock taken again from inside itself is TOKEN_STORE_LOCK_TIMEOUT after lockTimeoutMs, not a hang', async () => {
+  it('a wait has an end: a lock taken again from inside itself is TOKEN_STORE_LOCK_TIMEOUT after lock.timeoutMs, not a hang', async () => {
     const store = new MemoryTokenStore({ tokens: null, lock: { timeoutMs: 200 } })
     const started = performance.now()
     await expect(store.lock(() => store.lock(async () => 'inner'))).rejects.toMatchObject({ code: TOKEN_STORE_LOCK_TIMEOUT })

@@ -82,7 +82,7 @@ describe('a holder that lost its lease stops', () => {
         return store.load()
       },
     }
-    const manager = new TokenManager({ store: pausing, config: server.config })
+    const manager = new TokenManager({ tokenStorage: pausing, oauthConfig: server.config })
     const grants = server.events.refreshGrants
     try {
       expect(await settledCode(manager.getAccessToken())).toBe(TOKEN_STORE_LOCK_LOST)
@@ -126,7 +126,7 @@ describe('a holder that lost its lease stops', () => {
 })
 
 describe('waiting has an end', () => {
-  it('a waiter in the same process gives up after lockTimeoutMs, and its function never runs', async () => {
+  it('a waiter in the same process gives up after lock.timeoutMs, and its function never runs', async () => {
     const store = new RedisTokenStore({ client: client(), key: `lease:${++n}`, lock: { timeoutMs: 300 } })
     const held = store.lock(() => sleep(1_500))
     await sleep(50)

@@ -29,7 +29,7 @@ export async function token(args: string[], io: CliIO): Promise<number> {
     return EXIT.OK
   }
   const { TokenManager } = await import('@oauth/http')
-  const manager = new TokenManager({ store, config: configFrom(values, io.env) })
+  const manager = new TokenManager({ tokenStorage: store, oauthConfig: configFrom(values, io.env) })
   const tokens = await manager.getTokens()
   // A long-lived token (no refresh token) is printed until it ends; it is never refreshed.
   if (!isExpired(tokens) || !tokens.refreshToken) return io.stdout.write(`${tokens.accessToken}\n`), EXIT.OK
