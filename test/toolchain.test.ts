@@ -26,3 +26,32 @@ it('turbo.json hashes the shared configs into every task, and has no task that n
   const scripts = new Set(workspaceDirs().flatMap((dir) => Object.keys((JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')) as { scripts?: object }).scripts ?? {})))
   for (const task of Object.keys(turbo.tasks)) expect(scripts.has(task), `turbo task "${task}" has no script in any package`).toBe(true)
 })
+
+// A comment or a doc that points to a file must point to one a reader of this repository has:
+// the design notes this project started from live outside it, and bundles are built by tests.
+it('no comment or doc names a file the repository does not have', () => {
+  const tracked = execFileSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' }).split('\n').filter(Boolean)
+  const has = new Set(tracked)
+  const dirs = new Set(tracked.flatMap((file) => file.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))))
+  const exists = (path: string) => has.has(path) || dirs.has(path.replace(/\/$/, ''))
+  const sources = tracked.filter((file) => /\.(ts|mts|mjs|md)$/.test(file) && !file.startsWith('.changeset/'))
+  const missing: string[] = []
+  for (const file of sources) {
+    const text = readFileSync(join(root, file), 'utf8')
+    const base = file.split('/').slice(0, -1).join('/')
+    for (const match of text.matchAll(/\b(DESIGN|TESTING|STYLE)\.md\b/g)) missing.push(`${file}: ${match[0]} (outside the repository)`)
+    // Markdown links to files of the repository.
+    if (file.endsWith('.md')) {
+      for (const [, target] of text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+        if (/^[a-z]+:/.test(target!)) continue
+        const path = join(base, target!).replace(/\\/g, '/')
+        if (!exists(path)) missing.push(`${file}: ${target}`)
+      }
+    }
+    // Paths from the repository root named in comments and docs.
+    for (const [path] of text.matchAll(/(?<![\w./@-])(?:packages|examples|bench|scripts|docs)\/[\w./-]*\.(?:ts|mts|mjs|md|json)\b/g)) {
+      if (!exists(path!)) missing.push(`${file}: ${path}`)
+    }
+  }
+  expect(missing).toEqual([])
+})

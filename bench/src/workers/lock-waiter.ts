@@ -1,4 +1,4 @@
-// node lock-waiter.mjs <file|redis> <file path|redis URL> <config JSON> <first round at, epoch ms> <period ms> <rounds>
+// lock-waiter.ts (bundled and run with node by the tests): <file|redis> <file path|redis URL> <config JSON> <first round at, epoch ms> <period ms> <rounds>
 // At each round's start (wall clock, shared by every worker on this host), a new TokenManager
 // asks for a token the parent has just marked expired: one worker refreshes, the others wait
 // for the store's lock and then use what it saved. Prints one line of JSON: per round, this

@@ -1,4 +1,4 @@
-// node manager.mjs <file|redis> <file path|redis URL> <config JSON> <API URL> <duration ms> <expiry buffer s>
+// manager.ts (bundled and run with node by the tests): <file|redis> <file path|redis URL> <config JSON> <API URL> <duration ms> <expiry buffer s>
 import { createOAuthFetch, TokenManager, type TokenStore } from '@oauth/client'
 import { RedisTokenStore } from '@oauth/storage-redis'
 import { runRefresher } from '@oauth/test-utils/refresher'

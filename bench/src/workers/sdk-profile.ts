@@ -1,4 +1,4 @@
-// node sdk-profile.mjs <API base URL> <duration ms> : the plain SDK with a user_oauth profile
+// sdk-profile.ts (bundled and run with node by the tests): <API base URL> <duration ms> : the plain SDK with a user_oauth profile
 // (ANTHROPIC_CONFIG_DIR, profile "bench"), calling the API until the time is up.
 import { Anthropic } from '@anthropic-ai/sdk'
 

@@ -4,7 +4,7 @@ export { authorizeInteractive, canOpenBrowser, type AuthorizeInteractiveOptions 
 export * from '@oauth/core'
 export * from '@oauth/http'
 export { EnvTokenStore, loadTokensFromEnv, type Env, type EnvTokenStoreOptions } from '@oauth/storage-env'
-// `TokenStorage` is the Python plan's name for the file store (DESIGN.md §2); `TokenStore` is
+// `TokenStorage` is the Python plan's name for the file store; `TokenStore` is
 // the contract every store implements, `TokenStorageError` what any of them throws.
 export {
   defaultTokenPath,

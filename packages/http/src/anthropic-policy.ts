@@ -18,7 +18,8 @@ const RULES: { status: number; test: (message: string) => boolean; code: string;
   { status: 400, test: (m) => m.includes('only authorized for use with Claude Code'), code: OAUTH_POLICY_CLAUDE_CODE_ONLY, what: 'This credential may only be used by Claude Code.' },
   // bytedance/deer-flow#1245 (2026-03): a bare "Error" for the same token that Claude Code can use
   { status: 400, test: (m) => m.trim() === 'Error', code: OAUTH_POLICY_REFUSED, what: 'The API refused this subscription token without saying why ("Error").' },
-  // DESIGN.md §3; the 401 the API gives OAuth tokens where it does not accept them
+  // anthropics/anthropic-sdk-python#988 (2026-03-04) and anomalyco/opencode#17910 (2026-03-17): the
+  // 401 the API gives OAuth tokens where it does not accept them (anthropics/claude-code#5983, 2025-08)
   { status: 401, test: (m) => m.includes('OAuth authentication is currently not supported'), code: OAUTH_POLICY_OAUTH_UNSUPPORTED, what: 'The API does not accept OAuth tokens for this request.' },
 ]
 

@@ -147,7 +147,7 @@ export class TokenManager {
     return (await this.getTokens()).accessToken
   }
 
-  /** The current tokens, loaded from the store on first use and refreshed when expiring (DESIGN §5.1). */
+  /** The current tokens, loaded from the store on first use and refreshed when expiring ({@link isExpired}). */
   async getTokens(): Promise<OAuthTokens> {
     const tokens = await this.#current()
     const now = this.#now()

@@ -51,7 +51,7 @@ export const POLICY_ANSWERS = {
   'claude-code-only': { status: 400, message: 'This credential is only authorized for use with Claude Code and cannot be used for other API requests.' },
   // bytedance/deer-flow#1245 (2026-03)
   bare: { status: 400, message: 'Error' },
-  // DESIGN.md §3
+  // anthropics/anthropic-sdk-python#988 (2026-03-04), anomalyco/opencode#17910 (2026-03-17)
   'oauth-unsupported': { status: 401, message: 'OAuth authentication is currently not supported.' },
 } as const
 

@@ -128,7 +128,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   provider.on('grant.error', (_ctx, err) => events.errors.push((err as { error?: string }).error ?? String(err)))
   provider.on('grant.revoked', () => events.revoked++)
 
-  // The login and consent pages, answered without a browser (TESTING.md).
+  // The login and consent pages, answered without a browser: the test posts the login and the consent forms itself.
   async function interaction(req: IncomingMessage, res: ServerResponse) {
     const details = await provider.interactionDetails(req, res)
     if (options.pages && req.method === 'GET') {

@@ -4,7 +4,7 @@ import type { ResolvedOAuthConfig } from '../config.js'
 // endpoints the service answers on today (checked 2026-11). Anthropic's terms restrict
 // subscription OAuth tokens to Anthropic's own apps; see the README before using these values.
 // Each value cites the public source that shows it; where sources disagree, the comment says so.
-// The `DEFAULT_*` names are the Python plan's (DESIGN.md §2), kept so users of both find them:
+// The `DEFAULT_*` names are the 2025 Python plan's, kept so users of both find them:
 // each is the Anthropic preset's value, not a default for other servers (a generic config has
 // no default endpoint). Names this project added say `ANTHROPIC_` outright.
 
@@ -71,7 +71,7 @@ export const ANTHROPIC_LONG_LIVED_SCOPES = 'user:inference'
 /**
  * The lifetime the long-lived login asks for in the code exchange: one year, in seconds
  * (`setup-token` tokens last a year: manaflow-ai/subrouter#305, anaclumos/tokenmaxxing#100).
- * The exact request field is not shown by a public source we found; DESIGN.md gives it as `expires_in`.
+ * The exact request field is not shown by a public source we found; the 2025 plan's design gives it as `expires_in`.
  */
 export const ANTHROPIC_LONG_LIVED_EXPIRES_IN_SECONDS = 31_536_000
 /** The `User-Agent` the preset sends to the token endpoint and the API. */
