@@ -21,8 +21,12 @@ export const LAYERS = {
     allow: ['@oauth/core', '@oauth/http', '@oauth/storage-file', '@oauth/storage-env', '@anthropic-ai/sdk'],
     node: true,
   },
+  // The CLI sits on top of client but also imports the layers below it directly, as a layer
+  // may: `token` and `status` run once per request in scripts and must not load what they do
+  // not use, and client brings the Anthropic SDK (only `login` loads client, lazily). It uses
+  // the file store and the keychain store, nothing else.
   '@oauth/cli': {
-    allow: ['@anthropic-ai/sdk', '@oauth/core', '@oauth/http', '@oauth/client', '@oauth/storage-memory', '@oauth/storage-env', '@oauth/storage-file', '@oauth/storage-keychain', '@oauth/storage-redis'],
+    allow: ['@oauth/core', '@oauth/http', '@oauth/client', '@oauth/storage-file', '@oauth/storage-keychain'],
     node: true,
   },
 }
