@@ -49,7 +49,6 @@ export const it = Object.assign(register, {
       }
     },
 })
-export const test = it
 
 export const expect = Object.assign(
   (value: unknown, message?: string) => chai.expect(value, message),
