@@ -1,5 +1,5 @@
 import { Anthropic, type ClientOptions, type Middleware } from '@anthropic-ai/sdk'
-import { DEFAULT_OAUTH_BETAS, DEFAULT_USER_AGENT, ERR_INVALID_ARG_VALUE, invalidArgument, OAUTH_NOT_LOGGED_IN, OAuthFlowError, type OAuthConfig, type OAuthTokens, type ResolvedOAuthConfig, type TokenStore } from '@oauth/core'
+import { INSPECT, inspectSummary, DEFAULT_OAUTH_BETAS, DEFAULT_USER_AGENT, ERR_INVALID_ARG_VALUE, invalidArgument, OAUTH_NOT_LOGGED_IN, OAuthFlowError, type OAuthConfig, type OAuthTokens, type ResolvedOAuthConfig, type TokenStore } from '@oauth/core'
 import { rejectPolicyRefusal, signRequest, TokenManager, type AnthropicExtras, type TokenRequestOptions } from '@oauth/http'
 import { EnvTokenStore, loadTokensFromEnv, type Env } from '@oauth/storage-env'
 import { FileTokenStore } from '@oauth/storage-file'
@@ -126,9 +126,7 @@ export class AnthropicOAuth extends Anthropic {
     return { client: 'AnthropicOAuth', baseURL: this.baseURL, ...this.#manager.toJSON() }
   }
 
-  [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return `AnthropicOAuth ${JSON.stringify(this.toJSON())}`
-  }
+  readonly [INSPECT] = inspectSummary
 
   /**
    * The API's policy refusals of subscription tokens (400 "Third-party apps now draw from your

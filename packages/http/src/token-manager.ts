@@ -1,4 +1,6 @@
 import {
+  INSPECT,
+  inspectSummary,
   EXPIRY_BUFFER_SECONDS,
   expiryBufferMs,
   isExpired,
@@ -263,9 +265,7 @@ export class TokenManager {
     }
   }
 
-  [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return `TokenManager ${JSON.stringify(this.toJSON())}`
-  }
+  readonly [INSPECT] = inspectSummary
 
   #notLoggedIn(): OAuthError {
     return new OAuthFlowError(

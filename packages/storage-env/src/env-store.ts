@@ -1,4 +1,4 @@
-import { ERR_INVALID_ARG_TYPE, invalidArgument, TOKEN_STORE_CORRUPT, TokenStorageError, toEpochMillis, type OAuthTokens, type TokenStore } from '@oauth/core'
+import { INSPECT, inspectSummary, ERR_INVALID_ARG_TYPE, invalidArgument, TOKEN_STORE_CORRUPT, TokenStorageError, toEpochMillis, type OAuthTokens, type TokenStore } from '@oauth/core'
 
 /** An environment: `process.env`, a worker's `env` binding, or any record of strings. */
 export type Env = Readonly<Record<string, string | undefined>>
@@ -107,7 +107,5 @@ export class EnvTokenStore implements TokenStore {
     return { store: 'env', refreshedInMemory: this.#memory !== null }
   }
 
-  [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return `EnvTokenStore ${JSON.stringify(this.toJSON())}`
-  }
+  readonly [INSPECT] = inspectSummary
 }

@@ -3,6 +3,8 @@ import { chmod, readFile, stat, unlink } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import {
+  INSPECT,
+  inspectSummary,
   ERR_INVALID_ARG_TYPE,
   ERR_INVALID_ARG_VALUE,
   invalidArgument,
@@ -204,7 +206,5 @@ export class FileTokenStore implements TokenStore {
     return { store: 'file', path: this.path }
   }
 
-  [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return `${this.constructor.name} ${JSON.stringify(this.toJSON())}`
-  }
+  readonly [INSPECT] = inspectSummary
 }

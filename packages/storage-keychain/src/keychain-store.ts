@@ -1,5 +1,5 @@
 import { AsyncEntry, type LinuxStore } from '@napi-rs/keyring'
-import { deserializeTokens, serializeTokens, TOKEN_STORE_UNAVAILABLE, TokenStorageError, type OAuthTokens, type TokenStore } from '@oauth/core'
+import { INSPECT, inspectSummary, deserializeTokens, serializeTokens, TOKEN_STORE_UNAVAILABLE, TokenStorageError, type OAuthTokens, type TokenStore } from '@oauth/core'
 
 /** Options for {@link KeychainTokenStore}. */
 export interface KeychainTokenStoreOptions {
@@ -98,7 +98,5 @@ export class KeychainTokenStore implements TokenStore {
     return { store: 'keychain', item: this.name }
   }
 
-  [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return `KeychainTokenStore ${JSON.stringify(this.toJSON())}`
-  }
+  readonly [INSPECT] = inspectSummary
 }

@@ -1,4 +1,4 @@
-import { createMutex, TOKEN_STORE_LOCK_TIMEOUT, TokenStorageError, type LockLease, type OAuthTokens, type StoreLockOptions, type TokenStore } from '@oauth/core'
+import { INSPECT, inspectSummary, createMutex, TOKEN_STORE_LOCK_TIMEOUT, TokenStorageError, type LockLease, type OAuthTokens, type StoreLockOptions, type TokenStore } from '@oauth/core'
 
 /** Options for {@link MemoryTokenStore}. */
 export interface MemoryTokenStoreOptions {
@@ -61,7 +61,5 @@ export class MemoryTokenStore implements TokenStore {
     return { store: this.name, hasTokens: this.#tokens !== null }
   }
 
-  [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return `MemoryTokenStore ${JSON.stringify(this.toJSON())}`
-  }
+  readonly [INSPECT] = inspectSummary
 }

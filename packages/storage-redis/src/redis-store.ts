@@ -1,5 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import {
+  INSPECT,
+  inspectSummary,
   createMutex,
   ERR_INVALID_ARG_TYPE,
   invalidArgument,
@@ -217,7 +219,5 @@ export class RedisTokenStore implements TokenStore {
     return { store: 'redis', key: this.#key }
   }
 
-  [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return `RedisTokenStore ${JSON.stringify(this.toJSON())}`
-  }
+  readonly [INSPECT] = inspectSummary
 }
