@@ -9,6 +9,7 @@ import {
   buildAuthorizationUrl,
   ERR_INVALID_ARG_VALUE,
   invalidArgument,
+  isLoopbackUrl,
   OAUTH_INVALID_AUTH_CODE,
   OAUTH_LOGIN_TIMEOUT,
   OAuthFlowError,
@@ -76,7 +77,7 @@ function openSystemBrowser(url: string): void {
 function isLoopbackUri(uri: string | undefined): uri is string {
   if (!uri) return false
   const url = new URL(uri)
-  return url.protocol === 'http:' && (url.hostname === '127.0.0.1' || url.hostname === '[::1]' || url.hostname === 'localhost')
+  return url.protocol === 'http:' && isLoopbackUrl(url)
 }
 
 const DONE_PAGE = '<!doctype html><meta charset="utf-8"><title>Signed in</title><p>Signed in. You can close this window and return to the terminal.</p>'

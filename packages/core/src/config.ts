@@ -44,6 +44,16 @@ export interface OAuthConfig {
   userAgent?: string
 }
 
+/**
+ * Whether a URL's host is this machine: `localhost`, `[::1]` or any 127.0.0.0/8 address. The
+ * one rule for both places that ask: the token endpoint (plain http is allowed only there) and
+ * the automatic login's redirect (its loopback server listens there, RFC 8252 §7.3).
+ */
+export function isLoopbackUrl(url: URL): boolean {
+  const host = url.hostname
+  return host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host)
+}
+
 /** An {@link OAuthConfig} with every optional field filled in. */
 export type ResolvedOAuthConfig = Readonly<Required<Omit<OAuthConfig, 'userAgent' | 'loopbackRedirectUri'>> & Pick<OAuthConfig, 'userAgent' | 'loopbackRedirectUri'>>
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   ANTHROPIC_OAUTH_CONFIG,
+  isLoopbackUrl,
   DEFAULT_OAUTH_BETAS,
   DEFAULT_TOKEN_URL,
   DEFAULT_USER_AGENT,
@@ -85,5 +86,12 @@ describe('resolveConfig is done once', () => {
     expect(resolveConfig(ANTHROPIC_OAUTH_CONFIG)).toBe(ANTHROPIC_OAUTH_CONFIG)
     // An unresolved config with the same fields is a new object: only this module's results pass through.
     expect(resolveConfig({ ...resolved })).not.toBe(resolved)
+  })
+})
+
+describe('isLoopbackUrl: one rule for the token endpoint and the loopback redirect', () => {
+  it('is this machine for localhost, [::1] and all of 127.0.0.0/8, and nothing else', () => {
+    for (const url of ['http://localhost:8080/cb', 'http://[::1]/cb', 'http://127.0.0.1/cb', 'http://127.1.2.3:9/t']) expect(isLoopbackUrl(new URL(url)), url).toBe(true)
+    for (const url of ['http://localhost.example.com/cb', 'http://128.0.0.1/cb', 'http://127.0.0.1.nip.io/cb', 'http://[::2]/cb', 'http://10.0.0.1/cb']) expect(isLoopbackUrl(new URL(url)), url).toBe(false)
   })
 })

@@ -3,6 +3,7 @@ import {
   ERR_INVALID_ARG_TYPE,
   ERR_INVALID_ARG_VALUE,
   invalidArgument,
+  isLoopbackUrl,
   OAUTH_INSECURE_ENDPOINT,
   OAUTH_INVALID_GRANT,
   OAUTH_INVALID_TOKEN_RESPONSE,
@@ -75,11 +76,6 @@ const MIB = 1024 * 1024
  */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT'])
 
-function isLoopback(url: URL): boolean {
-  const host = url.hostname
-  return host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host)
-}
-
 /** A token endpoint as oauth4webapi wants it, refusing plain http:// except on loopback. */
 function endpoint(config: ResolvedOAuthConfig, tokenUrl: string): { as: oauth.AuthorizationServer; insecure: boolean } {
   const url = new URL(tokenUrl)
@@ -87,7 +83,7 @@ function endpoint(config: ResolvedOAuthConfig, tokenUrl: string): { as: oauth.Au
     throw invalidArgument(ERR_INVALID_ARG_VALUE, `The token URL must use https:, not ${url.protocol}`)
   }
   const insecure = url.protocol === 'http:'
-  if (insecure && !isLoopback(url)) {
+  if (insecure && !isLoopbackUrl(url)) {
     throw new OAuthHttpError(
       OAUTH_INSECURE_ENDPOINT,
       `Refusing to send credentials to ${url.origin} over plain http: only loopback hosts (127.0.0.1, localhost, [::1]) may use http. Use an https:// token URL.`,
