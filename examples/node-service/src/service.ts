@@ -8,7 +8,7 @@
 import cluster from 'node:cluster'
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
-import { AnthropicOAuth, TokenStorage, type OAuthConfig, type TokenStore } from '@oauth/client'
+import { AnthropicOAuth, OAUTH_NOT_LOGGED_IN, TokenStorage, type OAuthConfig, type TokenStore } from '@oauth/client'
 import { RedisTokenStore } from '@oauth/storage-redis'
 import { Redis } from 'ioredis'
 
@@ -42,7 +42,7 @@ if (cluster.isPrimary) {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ answer: text, worker: process.pid }))
     } catch (err) {
       // The error says what happened (not logged in, rate limited, …); it never contains a token.
-      const status = (err as { code?: string }).code === 'OAUTH_NOT_LOGGED_IN' ? 401 : 502
+      const status = (err as { code?: string }).code === OAUTH_NOT_LOGGED_IN ? 401 : 502
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: (err as Error).message }))
     }
   }).listen(port, '127.0.0.1')
