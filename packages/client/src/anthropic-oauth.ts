@@ -2,7 +2,7 @@ import { Anthropic, type ClientOptions, type Middleware } from '@anthropic-ai/sd
 import { INSPECT, inspectSummary, DEFAULT_OAUTH_BETAS, DEFAULT_USER_AGENT, ERR_INVALID_ARG_VALUE, invalidArgument, OAUTH_NOT_LOGGED_IN, OAuthFlowError, type OAuthConfig, type OAuthTokens, type ResolvedOAuthConfig, type TokenStore } from '@oauth/core'
 import { rejectPolicyRefusal, signRequest, TokenManager, type AnthropicExtras, type TokenRequestOptions } from '@oauth/http'
 import { EnvTokenStore, loadTokensFromEnv, type Env } from '@oauth/storage-env'
-import { FileTokenStore } from '@oauth/storage-file'
+import { Accounts, FileTokenStore, type AccountsOptions } from '@oauth/storage-file'
 import { authorizeInteractive, type AuthorizeInteractiveOptions } from './interactive.js'
 
 /** Options for {@link AnthropicOAuth}: the SDK client's options (but no other credential) plus the OAuth ones. */
@@ -91,11 +91,25 @@ export class AnthropicOAuth extends Anthropic {
 
   /**
    * A client whose tokens live in a store: a file path (default
-   * `~/.anthropic/oauth_tokens.json`) or any `TokenStore`. Tokens load on the first request;
-   * an empty store then fails with `OAUTH_NOT_LOGGED_IN`.
+   * `~/.anthropic/oauth_tokens.json`), any `TokenStore`, or a named account
+   * (`{ account: 'work' }`, as `anthropic-oauth login --account work` made it; see `Accounts`).
+   * Tokens load on the first request; an empty store, or an account that does not exist,
+   * then fails with `OAUTH_NOT_LOGGED_IN` (never another account's login).
+   *
+   * @example
+   * ```ts
+   * import { AnthropicOAuth } from '@oauth/client'
+   * const work = AnthropicOAuth.fromStorage({ account: 'work' })
+   * ```
    */
-  static fromStorage(pathOrStore?: string | TokenStore, options: AnthropicOAuthOptions = {}): AnthropicOAuth {
-    const store = typeof pathOrStore === 'object' && pathOrStore !== null ? pathOrStore : new FileTokenStore({ path: pathOrStore })
+  static fromStorage(from?: string | TokenStore | ({ account: string } & AccountsOptions), options: AnthropicOAuthOptions = {}): AnthropicOAuth {
+    let store: TokenStore
+    if (typeof from === 'object' && from !== null && 'account' in from && typeof (from as Partial<TokenStore>).load !== 'function') {
+      const { account, ...accountsOptions } = from
+      store = new Accounts(accountsOptions).store(account)
+    } else {
+      store = typeof from === 'object' && from !== null ? (from as TokenStore) : new FileTokenStore({ path: from })
+    }
     return new AnthropicOAuth({ ...options, tokenStorage: store })
   }
 

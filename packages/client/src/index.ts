@@ -7,6 +7,13 @@ export { EnvTokenStore, loadTokensFromEnv, type Env, type EnvTokenStoreOptions }
 // `TokenStorage` is the Python plan's name for the file store; `TokenStore` is
 // the contract every store implements, `TokenStorageError` what any of them throws.
 export {
+  Accounts,
+  assertAccountName,
+  DEFAULT_ACCOUNT,
+  type Account,
+  type AccountsOptions,
+  type AccountStoreKind,
+  type KeychainStoreFactory,
   defaultTokenPath,
   FileTokenStore,
   FileTokenStore as TokenStorage,

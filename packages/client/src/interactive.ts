@@ -48,6 +48,12 @@ export interface AuthorizeInteractiveOptions {
    * scope and a one-year token, with no refresh token. Default false.
    */
   longLived?: boolean
+  /**
+   * Extra authorization-request parameters for this login, on top of the config's
+   * `authorizeParams`: `{ prompt: 'select_account' }` lets the user pick another account than
+   * the one the browser is signed in to; `{ login_hint: 'me@example.com' }` suggests one.
+   */
+  authorizeParams?: Readonly<Record<string, string>>
   /** Gives up after this long. Default 10 minutes. */
   timeoutMs?: number
   signal?: AbortSignal
@@ -101,6 +107,7 @@ export async function authorizeInteractive(config?: OAuthConfig, options: Author
   const output = options.output ?? process.stderr
   let resolved = resolveConfig(config)
   if (options.longLived) resolved = { ...resolved, scopes: ANTHROPIC_LONG_LIVED_SCOPES }
+  if (options.authorizeParams) resolved = { ...resolved, authorizeParams: { ...resolved.authorizeParams, ...options.authorizeParams } }
   const open = options.openBrowser ?? canOpenBrowser()
   const loopbackUri = isLoopbackUri(resolved.redirectUri) ? resolved.redirectUri : resolved.loopbackRedirectUri
   const mode = options.mode ?? (open && isLoopbackUri(loopbackUri) ? 'automatic' : 'manual')

@@ -49,6 +49,15 @@ export const OAUTH_RESPONSE_LOST = 'OAUTH_RESPONSE_LOST'
 export const OAUTH_TIMEOUT = 'OAUTH_TIMEOUT'
 /** A plain `http:` token URL on a host that is not loopback: refused before anything is sent. Carried by `OAuthHttpError`. */
 export const OAUTH_INSECURE_ENDPOINT = 'OAUTH_INSECURE_ENDPOINT'
+/**
+ * An Anthropic account endpoint (`/api/oauth/profile`, `/api/oauth/usage`, API-key creation)
+ * refused the token for a scope it lacks: a long-lived `user:inference` token has no
+ * `user:profile`. The login is fine for inference; `requiredScopes` says what is missing.
+ * Carried by `OAuthHttpError`.
+ */
+export const OAUTH_SCOPE_INSUFFICIENT = 'OAUTH_SCOPE_INSUFFICIENT'
+/** An Anthropic account endpoint refused the request or answered something unusable (4xx, or a body of the wrong shape). Carried by `OAuthHttpError`. */
+export const OAUTH_API_ERROR = 'OAUTH_API_ERROR'
 /** The stored tokens cannot be parsed; the store was left as it is. Carried by {@link TokenStorageError}. */
 export const TOKEN_STORE_CORRUPT = 'TOKEN_STORE_CORRUPT'
 /** The store cannot be read (permissions, a directory in place of the file). Carried by {@link TokenStorageError}. */

@@ -1,10 +1,11 @@
 import { OAuthError } from '@oauth/core'
 
 /**
- * A token-endpoint request that failed: the server said no, it was rate limited or
- * broken, or the request never got an answer. `code` is one of `OAUTH_INVALID_GRANT`,
- * `OAUTH_RATE_LIMITED`, `OAUTH_SERVER_ERROR`, `OAUTH_TOKEN_ENDPOINT_ERROR`,
- * `OAUTH_NETWORK_ERROR`, `OAUTH_TIMEOUT`, `OAUTH_RESPONSE_LOST`, `OAUTH_INSECURE_ENDPOINT`.
+ * A request to the token endpoint or an Anthropic account endpoint that failed: the server
+ * said no, it was rate limited or broken, or the request never got an answer. `code` is one of
+ * `OAUTH_INVALID_GRANT`, `OAUTH_RATE_LIMITED`, `OAUTH_SERVER_ERROR`, `OAUTH_TOKEN_ENDPOINT_ERROR`,
+ * `OAUTH_NETWORK_ERROR`, `OAUTH_TIMEOUT`, `OAUTH_RESPONSE_LOST`, `OAUTH_INSECURE_ENDPOINT`, and
+ * for the account endpoints `OAUTH_SCOPE_INSUFFICIENT` and `OAUTH_API_ERROR`.
  * It never carries a token or a response body.
  *
  * @example
@@ -30,6 +31,8 @@ export class OAuthHttpError extends OAuthError {
   readonly retryable: boolean
   /** How long the server asked us to wait (`Retry-After`), in milliseconds. */
   readonly retryAfterMs: number | undefined
+  /** For `OAUTH_SCOPE_INSUFFICIENT`: the scopes the endpoint asked for (any one of them). */
+  readonly requiredScopes: readonly string[] | undefined
 
   constructor(
     code: string,
@@ -40,6 +43,7 @@ export class OAuthHttpError extends OAuthError {
       description?: string
       retryable: boolean
       retryAfterMs?: number
+      requiredScopes?: readonly string[]
       cause?: unknown
     },
   ) {
@@ -49,5 +53,6 @@ export class OAuthHttpError extends OAuthError {
     this.description = details.description
     this.retryable = details.retryable
     this.retryAfterMs = details.retryAfterMs
+    this.requiredScopes = details.requiredScopes
   }
 }

@@ -3,3 +3,13 @@ export { exchangeCodeForTokens, refreshAccessToken, type ExchangeOptions, type R
 export { TokenManager, type AccessTokenProvider, type TokenManagerOptions } from './token-manager.js'
 export { createOAuthFetch, mergeBetas, signRequest, type AnthropicExtras, type OAuthFetchOptions } from './oauth-fetch.js'
 export { anthropicPolicyError, rejectPolicyRefusal } from './anthropic-policy.js'
+export {
+  AnthropicApiKey,
+  createAnthropicApiKey,
+  fetchAnthropicProfile,
+  fetchAnthropicUsage,
+  type AnthropicApiOptions,
+  type AnthropicProfile,
+  type AnthropicUsage,
+  type AnthropicUsageWindow,
+} from './anthropic-account.js'

@@ -161,7 +161,8 @@ function transportError(err: unknown, url: string, userSignal: AbortSignal | und
   )
 }
 
-async function readCapped(response: Response, limit: number): Promise<string> {
+/** The body as text, refusing one larger than `limit` bytes (declared or streamed). */
+export async function readCapped(response: Response, limit: number): Promise<string> {
   const declared = Number(response.headers.get('content-length'))
   // Cancelling is not awaited: some streams settle the cancel only when drained.
   if (declared > limit) {
@@ -196,7 +197,7 @@ function tooLarge(limit: number): OAuthError {
 }
 
 /** `Retry-After` as milliseconds: delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
-function retryAfter(header: string | null, now: number): number | undefined {
+export function retryAfter(header: string | null, now: number): number | undefined {
   if (!header) return undefined
   if (/^\d+$/.test(header.trim())) return Number(header) * 1000
   const date = Date.parse(header)

@@ -1,2 +1,11 @@
 export { defaultTokenPath, FileTokenStore, type FileTokenStoreOptions } from './file-store.js'
 export { SdkProfileTokenStore, type SdkProfileTokenStoreOptions } from './sdk-profile.js'
+export {
+  Accounts,
+  assertAccountName,
+  DEFAULT_ACCOUNT,
+  type Account,
+  type AccountsOptions,
+  type AccountStoreKind,
+  type KeychainStoreFactory,
+} from './accounts.js'

@@ -22,6 +22,25 @@
 //   service does with `expires_in` on a full-scope login is not shown by any source we found.
 // - Policy refusals of the Messages API, one mode at a time (see `policy`), with the bodies
 //   the issue threads quote; a 429 with Retry-After on the token endpoint (`failNextTokenRequests`).
+// - Accounts (`accounts`, by email): the browser is signed in to one (`browserAccount`), and the
+//   authorization page signs in as that one unless the request says `prompt=select_account`,
+//   when the user picks (`approve(url, { account })`, else the `login_hint`, else the session's).
+//   What the real page does with `login_hint` alone is not shown by any public source: it is
+//   recorded and otherwise ignored here, the conservative reading.
+// - The account endpoints on the API host, with the access token and the OAuth beta:
+//   `GET /api/oauth/profile` ({account: {uuid, email, display_name, has_claude_max, has_claude_pro},
+//   organization: {uuid, name, organization_type, rate_limit_tier, billing_type}}; router-for-me/CLIProxyAPI#5083)
+//   and `GET /api/oauth/usage` ({five_hour: {utilization, resets_at}, seven_day, seven_day_opus, …,
+//   extra_usage}; OmegAshEnr01n/GnomeCodexBar). Both refuse a token without `user:profile` with 403
+//   permission_error "OAuth token does not meet scope requirement …" (alp82/curia#162 for the profile's
+//   any_of(user:profile, user:office); getpaseo/paseo#4092 for the usage endpoint's details). One
+//   source saw the usage endpoint answer such tokens 429 at the edge instead (alp82/curia#162):
+//   `usageFailure` models that.
+// - `POST /api/oauth/claude_cli/create_api_key` answers {raw_key} (anomalyco/opencode-anthropic-auth).
+//   It refuses a token without `org:create_api_key` with the same 403 shape, and a subscription
+//   organization (organization_type claude_*) with 403 permission_error: both by analogy, as no
+//   source shows those refusals. Keys it made are accepted by the Messages API, as `x-api-key`
+//   or as a bearer token (@anthropic-ai/sdk 1.12.0 sends `apiKey` as `Authorization: Bearer`).
 // - Every request is recorded with its headers. The stand-in does not refuse a token request
 //   without `anthropic-beta`: no public source shows the service doing so.
 import { createHash, randomBytes } from 'node:crypto'
@@ -55,6 +74,60 @@ export const POLICY_ANSWERS = {
   'oauth-unsupported': { status: 401, message: 'OAuth authentication is currently not supported.' },
 } as const
 
+/** An account at the stand-in, as its profile endpoint shows it, with its usage answer. */
+export interface StandInAccount {
+  email: string
+  uuid: string
+  displayName: string
+  hasClaudeMax: boolean
+  hasClaudePro: boolean
+  organization: { uuid: string; name: string; organization_type: string; rate_limit_tier: string | null; billing_type: string }
+  /** What `GET /api/oauth/usage` answers for this account. */
+  usage: Record<string, unknown>
+}
+
+const inHours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString().replace('Z', '+00:00')
+
+function defaultAccounts(): Map<string, StandInAccount> {
+  const accounts: StandInAccount[] = [
+    {
+      email: 'dev@example.com',
+      uuid: 'acct-0001',
+      displayName: 'Dev',
+      hasClaudeMax: true,
+      hasClaudePro: false,
+      organization: { uuid: 'org-0001', name: 'Stand-in Org', organization_type: 'claude_max', rate_limit_tier: 'default_claude_max_5x', billing_type: 'stripe_subscription' },
+      usage: {
+        five_hour: { utilization: 42.0, resets_at: inHours(3) },
+        seven_day: { utilization: 18.0, resets_at: inHours(100) },
+        seven_day_opus: { utilization: 61.0, resets_at: inHours(100) },
+        seven_day_sonnet: null,
+        seven_day_oauth_apps: null,
+        extra_usage: { is_enabled: false, monthly_limit: null, used_credits: null, utilization: null },
+      },
+    },
+    {
+      email: 'work@example.com',
+      uuid: 'acct-0002',
+      displayName: 'Work',
+      hasClaudeMax: false,
+      hasClaudePro: false,
+      organization: { uuid: 'org-0002', name: 'Work Team', organization_type: 'claude_team', rate_limit_tier: 'default_claude_team', billing_type: 'stripe_subscription' },
+      usage: { five_hour: { utilization: 7.0, resets_at: inHours(1) }, seven_day: { utilization: 90.0, resets_at: inHours(30) } },
+    },
+    {
+      email: 'console@example.com',
+      uuid: 'acct-0003',
+      displayName: 'Console',
+      hasClaudeMax: false,
+      hasClaudePro: false,
+      organization: { uuid: 'org-0003', name: 'Console Org', organization_type: 'api', rate_limit_tier: null, billing_type: 'prepaid' },
+      usage: {},
+    },
+  ]
+  return new Map(accounts.map((a) => [a.email, a]))
+}
+
 export interface AnthropicStandIn {
   /** The API host (api.anthropic.com): the Messages API and a token endpoint. Use it as `baseURL`. */
   url: string
@@ -71,13 +144,27 @@ export interface AnthropicStandIn {
   /** Every token-endpoint request, on any host, in order. */
   tokenRequests: RecordedRequest[]
   /** Issues a code for a PKCE challenge, as the consent page would; bound to `redirectUri` (default: the paste page). */
-  issueCode(codeChallenge: string, state: string, redirectUri?: string, scope?: string): string
+  issueCode(codeChallenge: string, state: string, redirectUri?: string, scope?: string, email?: string): string
+  /** The accounts, by email. */
+  accounts: Map<string, StandInAccount>
+  /** The account the browser is signed in to. Default `dev@example.com`. */
+  browserAccount: string
+  /** Every authorization-page request's query, in order. */
+  authorizeRequests: Record<string, string>[]
+  /** API keys made by the key-creation endpoint, with the account and the body it was sent. */
+  createdKeys: { email: string; body: unknown }[]
+  /** While set, the usage endpoint answers this instead. */
+  usageFailure?: { status: number; body: unknown; headers?: Record<string, string> }
+  /** Which account an access token (or API key) was issued to. */
+  accountOf(token: string): string | undefined
+  /** Refresh grants answered, per account email. */
+  refreshesByAccount: Record<string, number>
   /**
    * The user at the authorization page, approving: checks the request as the page does, then
    * returns `code#state` for the paste page, or delivers the redirect to a loopback
    * `redirect_uri` (a GET, as the browser would) and returns the URL it requested.
    */
-  approve(authorizationUrl: string): Promise<string>
+  approve(authorizationUrl: string, choice?: { account?: string }): Promise<string>
   /** Answers the next N API requests with 401, whatever the token. */
   rejectNext(n: number): void
   /** While set, every API request gets this policy refusal. */
@@ -103,6 +190,7 @@ export interface AnthropicStandInOptions {
 interface Login {
   live: boolean
   scope: string
+  email: string
 }
 
 const LOOPBACK_REDIRECT = /^http:\/\/localhost:\d{1,5}\/callback$/
@@ -113,7 +201,9 @@ async function listen(server: Server): Promise<string> {
 }
 
 export async function startAnthropicStandIn(options: AnthropicStandInOptions = {}): Promise<AnthropicStandIn> {
-  const codes = new Map<string, { challenge: string; state: string; redirectUri: string; scope: string }>()
+  const codes = new Map<string, { challenge: string; state: string; redirectUri: string; scope: string; email: string }>()
+  const apiKeys = new Map<string, string>()
+  let choices: string[] = []
   const access = new Map<string, { expiresAt: number; login: Login }>()
   const refresh = new Map<string, { live: boolean; login: Login }>()
   let reject = 0
@@ -124,13 +214,14 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
   const issue = (login: Login, lifetimeSeconds: number, withRefresh: boolean) => {
     const accessToken = `sk-ant-oat01-${b64url(randomBytes(24))}`
     access.set(accessToken, { expiresAt: Date.now() + lifetimeSeconds * 1000, login })
+    const who = standIn.accounts.get(login.email)!
     const body: Record<string, unknown> = {
       access_token: accessToken,
       expires_in: lifetimeSeconds,
       token_type: 'Bearer',
       scope: login.scope,
-      organization: { uuid: 'org-0001', name: 'Stand-in Org' },
-      account: { uuid: 'acct-0001', email_address: 'dev@example.com' },
+      organization: { uuid: who.organization.uuid, name: who.organization.name },
+      account: { uuid: who.uuid, email_address: who.email },
     }
     if (withRefresh) {
       const refreshToken = `sk-ant-ort01-${b64url(randomBytes(24))}`
@@ -163,7 +254,7 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
       if (challenge !== pending.challenge) return invalidGrant(res, 'Invalid code verifier')
       if (body.state !== pending.state) return invalidGrant(res, 'Invalid state')
       if (body.redirect_uri !== pending.redirectUri) return invalidGrant(res, 'Redirect URI mismatch')
-      const login: Login = { live: true, scope: pending.scope }
+      const login: Login = { live: true, scope: pending.scope, email: pending.email }
       if (body.expires_in !== undefined) {
         if (typeof body.expires_in !== 'number' || !Number.isInteger(body.expires_in) || body.expires_in <= 0) {
           return json(res, 400, { error: 'invalid_request', error_description: 'Invalid expires_in' })
@@ -182,6 +273,7 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
         return invalidGrant(res, 'Refresh token not found or invalid')
       }
       entry.live = false
+      standIn.refreshesByAccount[entry.login.email] = (standIn.refreshesByAccount[entry.login.email] ?? 0) + 1
       return json(res, 200, issue(entry.login, standIn.accessTokenTtlSeconds, true))
     }
     return json(res, 400, { error: 'unsupported_grant_type', error_description: 'Unsupported grant type' })
@@ -197,11 +289,63 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
     if (redirectUri !== DEFAULT_REDIRECT_URI && !LOOPBACK_REDIRECT.test(redirectUri)) return { status: 400, error: 'Invalid OAuth Request: redirect_uri not allowed' }
     const state = query.get('state')
     if (!state) return { status: 400, error: 'Invalid OAuth Request: Missing state parameter' }
-    const code = standIn.issueCode(query.get('code_challenge')!, state, redirectUri, query.get('scope') ?? DEFAULT_SCOPES)
+    standIn.authorizeRequests.push(Object.fromEntries(query))
+    // The session's account, unless the page was asked to let the user choose.
+    const chosen = choices.shift()
+    const email = query.get('prompt') === 'select_account' ? (chosen ?? query.get('login_hint') ?? standIn.browserAccount) : standIn.browserAccount
+    if (!standIn.accounts.has(email)) return { status: 400, error: `No such account: ${email}` }
+    const code = standIn.issueCode(query.get('code_challenge')!, state, redirectUri, query.get('scope') ?? DEFAULT_SCOPES, email)
     return { status: 200, code }
   }
 
-  function api(req: IncomingMessage, res: ServerResponse, path: string, body: Record<string, unknown>, valid: boolean) {
+  const scopeRefusal = (res: ServerResponse, required: string[], anyOf: boolean) =>
+    json(res, 403, {
+      type: 'error',
+      error: {
+        type: 'permission_error',
+        message: `OAuth token does not meet scope requirement ${anyOf ? `any_of(${required.join(', ')})` : required[0]}`,
+        details: { required_scopes: required, match: 'any', error_code: 'oauth_scope_insufficient' },
+      },
+      request_id: 'req_standin',
+    })
+
+  /** The account endpoints, for a valid OAuth access token of `login`. */
+  function account(req: IncomingMessage, res: ServerResponse, path: string, body: Record<string, unknown>, login: Login): boolean {
+    const scopes = login.scope.split(' ')
+    const who = standIn.accounts.get(login.email)!
+    if (path === '/api/oauth/profile' && req.method === 'GET') {
+      if (!scopes.includes('user:profile') && !scopes.includes('user:office')) return scopeRefusal(res, ['user:profile', 'user:office'], true), true
+      const org = who.organization
+      json(res, 200, {
+        account: { uuid: who.uuid, email: who.email, display_name: who.displayName, created_at: '2025-01-01T00:00:00Z', has_claude_max: who.hasClaudeMax, has_claude_pro: who.hasClaudePro },
+        organization: { uuid: org.uuid, name: org.name, organization_type: org.organization_type, rate_limit_tier: org.rate_limit_tier, billing_type: org.billing_type, subscription_created_at: null },
+      })
+      return true
+    }
+    if (path === '/api/oauth/usage' && req.method === 'GET') {
+      if (standIn.usageFailure) return json(res, standIn.usageFailure.status, standIn.usageFailure.body, standIn.usageFailure.headers), true
+      if (!scopes.includes('user:profile')) return scopeRefusal(res, ['user:profile'], false), true
+      json(res, 200, who.usage)
+      return true
+    }
+    if (path === '/api/oauth/claude_cli/create_api_key' && req.method === 'POST') {
+      if (!scopes.includes('org:create_api_key')) return scopeRefusal(res, ['org:create_api_key'], false), true
+      if (who.organization.organization_type.startsWith('claude_')) {
+        json(res, 403, { type: 'error', error: { type: 'permission_error', message: 'This organization cannot create API keys.' }, request_id: 'req_standin' })
+        return true
+      }
+      const key = `sk-ant-api03-${b64url(randomBytes(32))}`
+      apiKeys.set(key, who.email)
+      standIn.createdKeys.push({ email: who.email, body })
+      json(res, 200, { raw_key: key })
+      return true
+    }
+    return false
+  }
+
+  function api(req: IncomingMessage, res: ServerResponse, path: string, body: Record<string, unknown>, valid: boolean, login?: Login) {
+    if (login && reject === 0 && valid && account(req, res, path, body, login)) return
+    if (path.startsWith('/api/oauth/') && valid && !login) return json(res, 401, { type: 'error', error: { type: 'authentication_error', message: 'OAuth token required' } })
     if (reject > 0 || !valid) {
       if (reject > 0) reject--
       return json(res, 401, { type: 'error', error: { type: 'authentication_error', message: 'Invalid bearer token' } })
@@ -259,8 +403,13 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
         standIn.apiRequests.push(record)
         const bearer = String(req.headers.authorization ?? '').replace(/^Bearer /, '')
         const entry = access.get(bearer)
-        const check = options.verifyToken ? options.verifyToken(bearer) : Promise.resolve(entry !== undefined && entry.login.live && entry.expiresAt >= Date.now())
-        check.then((valid) => api(req, res, u.pathname, body, valid)).catch(fail)
+        const key = String(req.headers['x-api-key'] ?? bearer)
+        const check = apiKeys.has(key)
+          ? Promise.resolve(true)
+          : options.verifyToken
+            ? options.verifyToken(bearer)
+            : Promise.resolve(entry !== undefined && entry.login.live && entry.expiresAt >= Date.now())
+        check.then((valid) => api(req, res, u.pathname, body, valid, apiKeys.has(key) ? undefined : entry?.login)).catch(fail)
       })
     })
   }
@@ -279,15 +428,22 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
     legacyConfig: { ...ANTHROPIC_OAUTH_CONFIG, authorizeUrl: `${urls.platform}/oauth/authorize`, tokenUrl: tokenUrl('console'), tokenUrlFallbacks: [] },
     apiRequests: [],
     tokenRequests: [],
+    accounts: defaultAccounts(),
+    browserAccount: 'dev@example.com',
+    authorizeRequests: [],
+    createdKeys: [],
+    refreshesByAccount: {},
+    accountOf: (token) => access.get(token)?.login.email ?? apiKeys.get(token),
     accessTokenTtlSeconds: 3600,
     invalidGrants: 0,
-    issueCode(challenge, state, redirectUri = DEFAULT_REDIRECT_URI, scope = DEFAULT_SCOPES) {
+    issueCode(challenge, state, redirectUri = DEFAULT_REDIRECT_URI, scope = DEFAULT_SCOPES, email = standIn.browserAccount) {
       const code = b64url(randomBytes(16))
-      codes.set(code, { challenge, state, redirectUri, scope })
+      codes.set(code, { challenge, state, redirectUri, scope, email })
       return code
     },
-    async approve(authorizationUrl) {
+    async approve(authorizationUrl, choice) {
       const page = new URL(authorizationUrl)
+      choices = choice?.account ? [choice.account] : []
       const answer = await fetch(`${urls.platform}/oauth/authorize${page.search}`)
       const result = (await answer.json()) as { code?: string; state?: string; error?: string }
       if (!answer.ok || !result.code) throw new Error(`the authorization page refused: ${result.error}`)
