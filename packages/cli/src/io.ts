@@ -53,3 +53,10 @@ export function inWords(ms: number): string {
           : `${Math.floor(abs / 86_400_000)} days`
   return ms >= 0 ? `in ${text}` : `${text} ago`
 }
+
+/** `████████░░░░░░░░░░░░  42%`: a usage bar of 20 cells, clamped to 0–100 whatever the server says. */
+export function usageBar(percent: number, cells = 20): string {
+  const clamped = Math.min(100, Math.max(0, Number.isFinite(percent) ? percent : 0))
+  const full = Math.round((clamped / 100) * cells)
+  return `${'█'.repeat(full)}${'░'.repeat(cells - full)} ${`${Math.round(clamped)}%`.padStart(4)}`
+}

@@ -6,6 +6,7 @@ import {
   OAUTH_NOT_LOGGED_IN,
   OAUTH_RATE_LIMITED,
   OAUTH_RESPONSE_LOST,
+  OAUTH_SCOPE_INSUFFICIENT,
   OAUTH_SERVER_ERROR,
   OAUTH_TIMEOUT,
   OAuthError,
@@ -23,10 +24,12 @@ Sign in to the Anthropic API with a Claude subscription (or to any OAuth 2.0
 server), and keep the login fresh for your programs.
 
 Commands:
-  login    sign in with the browser and store the tokens
-  status   who is logged in, and until when (never prints tokens)
-  token    print a valid access token for scripts
-  logout   remove the stored login
+  login      sign in with the browser and store the tokens (--account <name> for several)
+  status     who is logged in, the plan, and how much of the usage windows is left
+  token      print a valid access token for scripts
+  logout     remove the stored login
+  accounts   list the named logins; \`accounts use <name>\` sets the default
+  api-key    \`api-key create\`: an API key for a Console login
 
 Run \`anthropic-oauth <command> --help\` for a command's options.
 Anthropic's terms restrict subscription OAuth tokens to Anthropic's own apps.`
@@ -39,6 +42,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   status: async () => (await import('./commands/status.js')).status,
   token: async () => (await import('./commands/token.js')).token,
   logout: async () => (await import('./commands/logout.js')).logout,
+  accounts: async () => (await import('./commands/accounts.js')).accounts,
+  'api-key': async () => (await import('./commands/api-key.js')).apiKey,
 }
 /** A bad argument or config (from `--config`, say): `TypeError`s with these codes are usage errors. */
 const INVALID_ARGUMENT = new Set<string | undefined>([ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE])
@@ -74,7 +79,8 @@ export async function main(argv: string[], io: CliIO = { stdin: process.stdin, s
     }
     if (err instanceof OAuthError) {
       io.stderr.write(`${err.message}\n`)
-      if (err.code === OAUTH_NOT_LOGGED_IN || err.code === OAUTH_INVALID_GRANT) return EXIT.NOT_LOGGED_IN
+      // A login without the scope asked for: the fix is another login, as for "not logged in".
+      if (err.code === OAUTH_NOT_LOGGED_IN || err.code === OAUTH_INVALID_GRANT || err.code === OAUTH_SCOPE_INSUFFICIENT) return EXIT.NOT_LOGGED_IN
       if (err instanceof OAuthPolicyError) return EXIT.POLICY
       return TEMPORARY.has(err.code) ? EXIT.TEMPORARY : EXIT.ERROR
     }

@@ -1,17 +1,20 @@
 import { constants, readFileSync } from 'node:fs'
 import { access, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { TOKEN_STORE_WRITE_FAILED, TokenStorageError, type OAuthConfig, type TokenStore } from '@oauth/core'
-import { FileTokenStore, SdkProfileTokenStore } from '@oauth/storage-file'
+import { ANTHROPIC_OAUTH_CONFIG, DEFAULT_CLIENT_ID, TOKEN_STORE_WRITE_FAILED, TokenStorageError, type OAuthConfig, type OAuthTokens, type TokenStore } from '@oauth/core'
+import { Accounts, FileTokenStore, SdkProfileTokenStore, type Account, type AccountStoreKind, type KeychainStoreFactory } from '@oauth/storage-file'
 
 export const STORE_HELP = `Store options:
-  --store <file|keychain|profile>  where the login lives (default: file)
-  --path <file>                    the token file (default: ~/.anthropic/oauth_tokens.json)
-  --profile <name>                 with --store profile: the Anthropic SDK profile (default: default)
+  --account <name>                 a named login (see \`anthropic-oauth accounts\`; also
+                                   ANTHROPIC_OAUTH_ACCOUNT=<name>); default: the default account
+  --store <file|keychain|profile>  where the login lives (default: file, or where the account is kept)
+  --path <file>                    one token file instead of the accounts (default: ~/.anthropic/oauth_tokens.json)
+  --profile <name>                 with --store profile: the Anthropic SDK profile (default: the account's name)
   --config <file.json>             an OAuthConfig for another OAuth server (default: the Anthropic preset;
                                    also ANTHROPIC_OAUTH_CONFIG_FILE=<file.json>)`
 
 export const STORE_OPTIONS = {
+  account: { type: 'string' },
   store: { type: 'string' },
   path: { type: 'string' },
   profile: { type: 'string' },
@@ -21,18 +24,76 @@ export const STORE_OPTIONS = {
 
 export class UsageError extends Error {}
 
-export async function storeFrom(values: { store?: string; path?: string; profile?: string }): Promise<TokenStore> {
-  const kind = values.store ?? 'file'
-  if (kind === 'file') return new FileTokenStore({ path: values.path })
-  if (kind === 'profile') return new SdkProfileTokenStore({ profile: values.profile })
-  if (kind === 'keychain') {
-    // The keychain keeps the tokens; the file store's lock keeps processes from refreshing at once.
-    // Loaded only when asked for: a native binding that cannot load must not break the file store.
-    const { KeychainTokenStore } = await import('@oauth/storage-keychain')
+export interface StoreValues {
+  account?: string
+  store?: string
+  path?: string
+  profile?: string
+}
+
+/** The login a command works on: its store and, unless `--path` named one file, its account. */
+export interface Target {
+  store: TokenStore
+  /** The account (name and where it is kept); absent with `--path`. */
+  account?: Pick<Account, 'name' | 'store'>
+  accounts?: Accounts
+}
+
+const KINDS = ['file', 'keychain', 'profile']
+
+// The keychain is loaded only when asked for: a native binding that cannot load must not
+// break the file store. It keeps the tokens; a file store's lock keeps processes from
+// refreshing at once.
+async function keychainFactory(): Promise<KeychainStoreFactory> {
+  const { KeychainTokenStore } = await import('@oauth/storage-keychain')
+  return (options) => new KeychainTokenStore(options)
+}
+
+/**
+ * Finds the login a command works on. `--path` names one token file, as before accounts.
+ * Otherwise the account is `--account`, `ANTHROPIC_OAUTH_ACCOUNT` or the default one; an
+ * account named but not found is an error (`OAUTH_NOT_LOGGED_IN`), never another account.
+ * `login` (`forLogin`) may name a new account; its store is `--store` (default file).
+ */
+export async function storeFrom(values: StoreValues, env: NodeJS.ProcessEnv, options: { forLogin?: boolean; config?: OAuthConfig } = {}): Promise<Target> {
+  if (values.store !== undefined && !KINDS.includes(values.store)) throw new UsageError(`Unknown store "${values.store}": use file, keychain or profile.`)
+  const kind = values.store as AccountStoreKind | undefined
+  if (values.path !== undefined) {
+    if (values.account !== undefined) throw new UsageError('--path and --account cannot be combined: each account has its own file.')
+    if (kind === 'profile') return { store: new SdkProfileTokenStore({ profile: values.profile, clientId: options.config?.clientId }) }
     const file = new FileTokenStore({ path: values.path })
-    return new KeychainTokenStore({ lock: { using: file } })
+    if (kind === 'keychain') return { store: new (await import('@oauth/storage-keychain')).KeychainTokenStore({ lock: { using: file } }) }
+    return { store: file }
   }
-  throw new UsageError(`Unknown store "${kind}": use file, keychain or profile.`)
+  if (values.account !== undefined && values.profile !== undefined && values.account !== values.profile) {
+    throw new UsageError(`--account ${values.account} and --profile ${values.profile} disagree: a profile account's name is its profile's.`)
+  }
+  const named = values.account ?? (kind === 'profile' ? values.profile : undefined) ?? (env.ANTHROPIC_OAUTH_ACCOUNT || undefined)
+  const profile = { clientId: options.config?.clientId }
+  const lookup = new Accounts({ profile })
+  const found = await lookup.find(named)
+  if (found && kind && found.store !== kind) {
+    throw new UsageError(`Account "${found.name}" is kept in the ${found.store} store, not ${kind}. Leave out --store, or log it out first to move it.`)
+  }
+  const name = found?.name ?? named ?? (await lookup.list()).defaultAccount
+  // A name nobody logged in to is a new account for login, and for the other commands an
+  // error, unless the store was named outright (an SDK profile made before accounts, say).
+  if (!found && !options.forLogin && named !== undefined && kind === undefined) {
+    return { store: lookup.store(name), account: undefined, accounts: lookup }
+  }
+  const account = { name, store: found?.store ?? kind ?? 'file' }
+  const accounts = account.store === 'keychain' ? new Accounts({ profile, keychain: await keychainFactory() }) : lookup
+  return { store: accounts.open(account), account, accounts }
+}
+
+/** Whether a config is Anthropic's (its client), so that the Anthropic account endpoints apply. */
+export function isAnthropic(config: OAuthConfig | undefined): boolean {
+  return (config ?? ANTHROPIC_OAUTH_CONFIG).clientId === DEFAULT_CLIENT_ID
+}
+
+/** The API host for the Anthropic account endpoints: `ANTHROPIC_BASE_URL`, as the SDK reads it. */
+export function apiBaseUrl(env: NodeJS.ProcessEnv): string | undefined {
+  return env.ANTHROPIC_BASE_URL || undefined
 }
 
 export function configFrom(values: { config?: string }, env: NodeJS.ProcessEnv): OAuthConfig | undefined {
@@ -49,9 +110,9 @@ export function configFrom(values: { config?: string }, env: NodeJS.ProcessEnv):
  * Checks, before a login spends its code, that the store can be read (a corrupt or unreadable
  * login is reported now, with its path) and, for a file, that its folder can be written.
  */
-export async function assertCanSave(store: TokenStore): Promise<void> {
-  await store.load()
-  if (!(store instanceof FileTokenStore)) return
+export async function assertCanSave(store: TokenStore): Promise<OAuthTokens | null> {
+  const previous = await store.load()
+  if (!(store instanceof FileTokenStore)) return previous
   // The nearest folder that exists must be a writable folder: the store creates the rest.
   let dir = dirname(store.path)
   for (;;) {
@@ -61,7 +122,7 @@ export async function assertCanSave(store: TokenStore): Promise<void> {
       if (!ok) {
         throw new TokenStorageError(TOKEN_STORE_WRITE_FAILED, `Cannot save a login to ${store.path}: ${dir} is not a writable folder. Choose another --path; nothing was sent.`)
       }
-      return
+      return previous
     }
     dir = dirname(dir)
   }

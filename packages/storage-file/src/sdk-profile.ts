@@ -19,6 +19,19 @@ export interface SdkProfileTokenStoreOptions {
   lock?: StoreLockOptions
 }
 
+/** The Anthropic SDK's config folder: `ANTHROPIC_CONFIG_DIR`, else `$XDG_CONFIG_HOME/anthropic`, else `~/.config/anthropic`. */
+function sdkConfigDir(configDir?: string): string {
+  const env = process.env
+  return configDir ?? env.ANTHROPIC_CONFIG_DIR ?? (env.XDG_CONFIG_HOME ? join(env.XDG_CONFIG_HOME, 'anthropic') : join(homedir(), '.config', 'anthropic'))
+}
+
+const PROFILE_NAME = /^[A-Za-z0-9_.-]+$/
+function assertProfileName(profile: unknown): asserts profile is string {
+  if (typeof profile !== 'string' || !PROFILE_NAME.test(profile) || profile === '.' || profile === '..') {
+    throw invalidArgument(ERR_INVALID_ARG_VALUE, `Profile name "${String(profile)}" is not allowed: use letters, digits, '_', '.' and '-'.`)
+  }
+}
+
 /**
  * A {@link FileTokenStore} in the Anthropic SDK's own profile layout: tokens in
  * `<config dir>/credentials/<profile>.json` (`expires_at` in epoch seconds, with the SDK's
@@ -40,12 +53,8 @@ export class SdkProfileTokenStore extends FileTokenStore {
 
   constructor(options: SdkProfileTokenStoreOptions = {}) {
     const profile = options.profile ?? 'default'
-    if (typeof profile !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(profile) || profile === '.' || profile === '..') {
-      throw invalidArgument(ERR_INVALID_ARG_VALUE, `Profile name "${String(profile)}" is not allowed: use letters, digits, '_', '.' and '-'.`)
-    }
-    const env = process.env
-    const configDir =
-      options.configDir ?? env.ANTHROPIC_CONFIG_DIR ?? (env.XDG_CONFIG_HOME ? join(env.XDG_CONFIG_HOME, 'anthropic') : join(homedir(), '.config', 'anthropic'))
+    assertProfileName(profile)
+    const configDir = sdkConfigDir(options.configDir)
     super({ path: join(configDir, 'credentials', `${profile}.json`), lock: options.lock })
     this.configPath = join(configDir, 'configs', `${profile}.json`)
     const authentication = { type: 'user_oauth', client_id: options.clientId ?? DEFAULT_CLIENT_ID }
@@ -66,3 +75,52 @@ export class SdkProfileTokenStore extends FileTokenStore {
 }
 
 const SDK_CREDENTIALS_FIELDS = { version: '1.0', type: 'oauth_token' } as const
+
+/** Options for {@link saveApiKeyProfile}. */
+export interface ApiKeyProfileOptions {
+  profile: string
+  /** As for {@link SdkProfileTokenStore}. */
+  configDir?: string
+  /** The API base URL the profile points at, if not the default. */
+  baseUrl?: string
+}
+
+/**
+ * Writes an Anthropic SDK profile that holds an API key, so that plain
+ * `new Anthropic({ profile })` uses it: `configs/<profile>.json` with `user_oauth` and no
+ * `client_id`, which the SDK treats as a static token that it never refreshes, and
+ * `credentials/<profile>.json` (0600) with the key as `access_token` and no expiry
+ * (@anthropic-ai/sdk 1.12.0, `userOAuthProvider`: "If `clientId` is empty, the access token
+ * is treated as static"). The SDK sends it as `Authorization: Bearer`, as it sends an `apiKey`.
+ * SDK profiles have no API-key type of their own (1.12.0 and 1.13.0 know `oidc_federation`
+ * and `user_oauth` only). An existing profile is never replaced: call {@link checkApiKeyProfile}
+ * first, before the key is created.
+ *
+ * @example
+ * ```ts
+ * import { saveApiKeyProfile } from '@oauth/storage-file'
+ * await saveApiKeyProfile('sk-ant-api03-…', { profile: 'ci', configDir: '/tmp/oauth-example/anthropic' })
+ * ```
+ */
+export async function saveApiKeyProfile(apiKey: string, options: ApiKeyProfileOptions): Promise<{ configPath: string; credentialsPath: string }> {
+  const paths = await checkApiKeyProfile(options)
+  await ensureDirectory(dirname(paths.credentialsPath))
+  await ensureDirectory(dirname(paths.configPath))
+  await writeFileAtomic(paths.credentialsPath, `${JSON.stringify({ version: '1.0', type: 'oauth_token', access_token: apiKey }, null, 2)}\n`)
+  const config = { version: '1.0', authentication: { type: 'user_oauth' }, ...(options.baseUrl ? { base_url: options.baseUrl } : {}) }
+  await writeFileAtomic(paths.configPath, `${JSON.stringify(config, null, 2)}\n`)
+  return paths
+}
+
+/** Where {@link saveApiKeyProfile} writes; a `TypeError` when that profile exists already (it is never replaced). */
+export async function checkApiKeyProfile(options: ApiKeyProfileOptions): Promise<{ configPath: string; credentialsPath: string }> {
+  assertProfileName(options.profile)
+  const dir = sdkConfigDir(options.configDir)
+  const paths = { configPath: join(dir, 'configs', `${options.profile}.json`), credentialsPath: join(dir, 'credentials', `${options.profile}.json`) }
+  for (const path of Object.values(paths)) {
+    if (await stat(path).then(() => true, () => false)) {
+      throw invalidArgument(ERR_INVALID_ARG_VALUE, `The SDK profile "${options.profile}" exists already (${path}); it is not replaced. Choose another --profile, or remove it.`)
+    }
+  }
+  return paths
+}

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util'
 import { authorizeInteractive } from '@oauth/client'
+import { ANTHROPIC_OAUTH_CONFIG, type OAuthConfig } from '@oauth/core'
 import { EXIT, type CliIO } from '../io.js'
-import { assertCanSave, configFrom, STORE_HELP, STORE_OPTIONS, storeFrom } from '../options.js'
+import { assertCanSave, configFrom, STORE_HELP, STORE_OPTIONS, storeFrom, UsageError } from '../options.js'
 
 export const LOGIN_HELP = `Usage: anthropic-oauth login [options]
 
@@ -12,18 +13,40 @@ SSH, without a display, or with --manual): paste the code shown after signing
 in (code#state), or the whole callback URL.
 
 Options:
-  --manual       paste the code instead of catching the redirect on 127.0.0.1
-  --no-browser   only print the URL (implies --manual where the server has a paste page)
-  --no-loopback  never listen on 127.0.0.1 for the redirect; paste instead
-  --long-lived   a one-year, inference-only token without a refresh token, as
-                 \`claude setup-token\` makes (Anthropic preset)
+  --account <name>        store this login under a name (a personal and a work
+                          subscription side by side); see \`anthropic-oauth accounts\`
+  --select-account        let the sign-in page ask which account to use, even when
+                          the browser is signed in to another (prompt=select_account)
+  --login-hint <email>    suggest the account to sign in with (login_hint)
+  --console               sign in with an Anthropic Console (API-billed) account, to
+                          create API keys with \`anthropic-oauth api-key create\`
+  --manual                paste the code instead of catching the redirect on 127.0.0.1
+  --no-browser            only print the URL (implies --manual where the server has a paste page)
+  --no-loopback           never listen on 127.0.0.1 for the redirect; paste instead
+  --long-lived            a one-year, inference-only token without a refresh token, as
+                          \`claude setup-token\` makes (Anthropic preset)
 ${STORE_HELP}`
+
+/**
+ * The Console's authorization page: the first-party CLI's "Anthropic Console account" login
+ * sends the same request to the console host's /oauth/authorize instead of claude.ai's
+ * (anomalyco/opencode-anthropic-auth index.mjs, `authorize("console")`); the console moved to
+ * platform.claude.com with the token endpoint. Derived from the token URL's origin, so that a
+ * config pointing the preset elsewhere (a test stand-in) keeps working.
+ */
+function consoleConfig(config: OAuthConfig | undefined): OAuthConfig {
+  const base = config ?? ANTHROPIC_OAUTH_CONFIG
+  return { ...base, authorizeUrl: new URL('/oauth/authorize', base.tokenUrl).href }
+}
 
 export async function login(args: string[], io: CliIO): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
       ...STORE_OPTIONS,
+      'select-account': { type: 'boolean' },
+      'login-hint': { type: 'string' },
+      console: { type: 'boolean' },
       manual: { type: 'boolean' },
       'no-browser': { type: 'boolean' },
       'no-loopback': { type: 'boolean' },
@@ -32,20 +55,36 @@ export async function login(args: string[], io: CliIO): Promise<number> {
     strict: true,
   })
   if (values.help) return io.stdout.write(`${LOGIN_HELP}\n`), EXIT.OK
-  const store = await storeFrom(values)
-  // Before the browser opens: a code is never spent on tokens that cannot then be saved.
-  await assertCanSave(store)
-  const tokens = await authorizeInteractive(configFrom(values, io.env), {
+  if (values.console && values['long-lived']) throw new UsageError('--console and --long-lived cannot be combined: a long-lived token is inference-only.')
+  const config = configFrom(values, io.env)
+  const target = await storeFrom(values, io.env, { forLogin: true, config })
+  // Before the browser opens: a code is never spent on tokens that cannot then be saved (a
+  // corrupt token file, a folder that cannot be written, an account list that cannot be read).
+  const previous = await assertCanSave(target.store)
+  await target.accounts?.list()
+  const authorizeParams: Record<string, string> = {}
+  if (values['select-account']) authorizeParams.prompt = 'select_account'
+  if (values['login-hint']) authorizeParams.login_hint = values['login-hint']
+  const tokens = await authorizeInteractive(values.console ? consoleConfig(config) : config, {
     input: io.stdin,
     output: io.stderr,
     openBrowser: values['no-browser'] ? false : undefined,
     mode: values.manual || values['no-loopback'] ? 'manual' : undefined,
     loopback: !values['no-loopback'],
     longLived: values['long-lived'],
+    authorizeParams,
   })
-  await store.save(tokens)
-  const who = tokens.account?.emailAddress ? ` as ${tokens.account.emailAddress}` : ''
+  await target.store.save(tokens)
+  if (target.account) await target.accounts!.add(target.account.name, target.account.store)
+  const email = tokens.account?.emailAddress
+  const who = email ? ` as ${email}` : ''
+  const under = target.account ? ` (account "${target.account.name}")` : ''
   const lifetime = tokens.refreshToken ? '' : tokens.expiresAt ? ` The token lasts until ${new Date(tokens.expiresAt).toISOString().slice(0, 10)} and cannot be renewed.` : ''
-  io.stderr.write(`Logged in${who}. Tokens saved to ${store.name}.${lifetime}\n`)
+  io.stderr.write(`Logged in${who}${under}. Tokens saved to ${target.store.name}.${lifetime}\n`)
+  // Never the wrong account billed without a word: the browser may have been signed in to another one.
+  const was = previous?.account?.emailAddress
+  if (was && email && was !== email) {
+    io.stderr.write(`Note: this login was ${was} before; it is now ${email}. To keep both, log in with --account <name> (and --select-account to choose in the browser).\n`)
+  }
   return EXIT.OK
 }

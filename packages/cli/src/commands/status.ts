@@ -1,55 +1,118 @@
 import { parseArgs } from 'node:util'
-import { isExpired } from '@oauth/core'
-import { EXIT, inWords, type CliIO } from '../io.js'
-import { STORE_HELP, STORE_OPTIONS, storeFrom } from '../options.js'
+import { isExpired, OAuthError, type OAuthConfig, type OAuthTokens, type TokenStore } from '@oauth/core'
+import type { AnthropicProfile, AnthropicUsage } from '@oauth/http'
+import { EXIT, inWords, usageBar, withSpinner, type CliIO } from '../io.js'
+import { apiBaseUrl, configFrom, isAnthropic, STORE_HELP, STORE_OPTIONS, storeFrom } from '../options.js'
 
 export const STATUS_HELP = `Usage: anthropic-oauth status [options]
 
 Shows who is logged in, the scopes, when the access token expires, and where the
-login is stored. Never prints a token. Exit code 3 when not logged in, or when
-the login has expired and cannot be renewed.
+login is stored. For an Anthropic login it also shows the account's email and
+organization, the plan, and how much of each usage window (5-hour, 7-day, and
+the model-specific ones) is spent, with when it resets: it asks the API host
+(ANTHROPIC_BASE_URL, default https://api.anthropic.com), renewing the access
+token first if it has expired. Never prints a token. Exit code 3 when not
+logged in, or when the login has expired and cannot be renewed.
 
 Options:
   --json         machine-readable output
+  --offline      only what is stored: no plan, no usage, nothing sent
 ${STORE_HELP}`
 
+interface Live {
+  profile: AnthropicProfile | null
+  usage: AnthropicUsage | null
+  /** Why the plan or the usage is missing, in words, when one is. */
+  unavailable: { code: string; message: string } | null
+}
+
+const explain = (err: unknown): { code: string; message: string } => ({
+  code: err instanceof OAuthError ? err.code : 'ERROR',
+  message: err instanceof Error ? err.message : String(err),
+})
+
+/** The plan and the usage windows, from the account endpoints, with a token renewed if need be. */
+async function fetchLive(store: TokenStore, tokens: OAuthTokens, config: OAuthConfig | undefined, io: CliIO): Promise<Live> {
+  const http = await import('@oauth/http')
+  return withSpinner(io, 'Fetching the plan and usage', async () => {
+    let accessToken = tokens.accessToken
+    try {
+      if (isExpired(tokens, Date.now(), 0)) accessToken = await new http.TokenManager({ tokenStorage: store, oauthConfig: config }).getAccessToken()
+    } catch (err) {
+      return { profile: null, usage: null, unavailable: explain(err) }
+    }
+    const options = { baseUrl: apiBaseUrl(io.env) }
+    const [profile, usage] = await Promise.allSettled([http.fetchAnthropicProfile(accessToken, options), http.fetchAnthropicUsage(accessToken, options)])
+    const failed = [profile, usage].find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    return {
+      profile: profile.status === 'fulfilled' ? profile.value : null,
+      usage: usage.status === 'fulfilled' ? usage.value : null,
+      unavailable: failed ? explain(failed.reason) : null,
+    }
+  })
+}
+
+const capitalised = (s: string) => s[0]!.toUpperCase() + s.slice(1)
+
 export async function status(args: string[], io: CliIO): Promise<number> {
-  const { values } = parseArgs({ args, options: { ...STORE_OPTIONS, json: { type: 'boolean' } }, strict: true })
+  const { values } = parseArgs({ args, options: { ...STORE_OPTIONS, json: { type: 'boolean' }, offline: { type: 'boolean' } }, strict: true })
   if (values.help) return io.stdout.write(`${STATUS_HELP}\n`), EXIT.OK
-  const store = await storeFrom(values)
+  const config = configFrom(values, io.env)
+  const { store, account } = await storeFrom(values, io.env, { config })
   const tokens = await store.load()
+  const renewable = tokens ? !isExpired(tokens, Date.now(), 0) || Boolean(tokens.refreshToken) : false
+  const live = tokens && renewable && !values.offline && isAnthropic(config) ? await fetchLive(store, tokens, config, io) : null
+  // A renewal above saved new tokens: show those.
+  const current = live ? ((await store.load().catch(() => tokens)) ?? tokens) : tokens
   const now = Date.now()
+  const profile = live?.profile
   const info = {
     loggedIn: tokens !== null,
+    accountName: account?.name ?? null,
     store: store.name,
-    account: tokens?.account?.emailAddress ?? null,
-    organization: tokens?.organization?.name ?? null,
-    scopes: tokens?.scope ? tokens.scope.split(' ') : [],
-    expiresAt: tokens?.expiresAt ? new Date(tokens.expiresAt).toISOString() : null,
-    expired: tokens ? isExpired(tokens, now, 0) : null,
-    refreshable: tokens ? Boolean(tokens.refreshToken) : null,
-    daysLeft: tokens?.expiresAt ? Math.max(0, Math.floor((tokens.expiresAt - now) / 86_400_000)) : null,
+    account: profile?.email ?? current?.account?.emailAddress ?? null,
+    organization: profile?.organization?.name ?? current?.organization?.name ?? null,
+    plan: profile ? { subscription: profile.subscription, organizationType: profile.organization?.type ?? null, rateLimitTier: profile.organization?.rateLimitTier ?? null } : null,
+    usage: live?.usage ?? null,
+    usageUnavailable: live?.unavailable ?? null,
+    scopes: current?.scope ? current.scope.split(' ') : [],
+    expiresAt: current?.expiresAt ? new Date(current.expiresAt).toISOString() : null,
+    expired: current ? isExpired(current, now, 0) : null,
+    refreshable: current ? Boolean(current.refreshToken) : null,
+    daysLeft: current?.expiresAt ? Math.max(0, Math.floor((current.expiresAt - now) / 86_400_000)) : null,
     // The token endpoint answered 429: no refresh is sent before this (every process honours it).
-    refreshPausedUntil: tokens?.refreshNotBefore && tokens.refreshNotBefore > now ? new Date(tokens.refreshNotBefore).toISOString() : null,
+    refreshPausedUntil: current?.refreshNotBefore && current.refreshNotBefore > now ? new Date(current.refreshNotBefore).toISOString() : null,
   }
   if (values.json) {
     io.stdout.write(`${JSON.stringify(info, null, 2)}\n`)
-  } else if (!tokens) {
-    io.stdout.write(`Not logged in (${store.name}). Run: anthropic-oauth login\n`)
+  } else if (!current) {
+    io.stdout.write(`Not logged in (${store.name}). Run: anthropic-oauth login${account ? ` --account ${account.name}` : ''}\n`)
   } else {
     // A long-lived login (a year, never renewed) reads in days: "expires in 364 days".
-    const expiry = tokens.expiresAt ? `${info.expired ? 'expired' : 'expires'} ${inWords(tokens.expiresAt - now)}` : 'no expiry given'
-    io.stdout.write(
-      [
-        `Logged in${info.account ? ` as ${info.account}` : ''}`,
-        ...(info.organization ? [`Organization: ${info.organization}`] : []),
-        `Scopes:       ${info.scopes.join(' ') || '(none given)'}`,
-        `Access token: ${expiry}${tokens.refreshToken ? ', renewed automatically' : ', cannot be renewed (no refresh token)'}`,
-        ...(info.refreshPausedUntil ? [`Renewal:      paused by the token endpoint (HTTP 429); next attempt ${inWords(tokens.refreshNotBefore! - now)}`] : []),
-        `Store:        ${store.name}`,
-      ].join('\n') + '\n',
-    )
+    const expiry = current.expiresAt ? `${isExpired(current, now, 0) ? 'expired' : 'expires'} ${inWords(current.expiresAt - now)}` : 'no expiry given'
+    const plan = info.plan && (info.plan.subscription ? capitalised(info.plan.subscription) : info.plan.organizationType ? `none (${info.plan.organizationType} organization)` : null)
+    const lines = [
+      `Logged in${info.account ? ` as ${info.account}` : ''}${account ? ` (account "${account.name}")` : ''}`,
+      ...(info.organization ? [`Organization: ${info.organization}`] : []),
+      ...(plan ? [`Plan:         ${plan}`] : []),
+      `Scopes:       ${info.scopes.join(' ') || '(none given)'}`,
+      `Access token: ${expiry}${current.refreshToken ? ', renewed automatically' : ', cannot be renewed (no refresh token)'}`,
+      ...(info.refreshPausedUntil ? [`Renewal:      paused by the token endpoint (HTTP 429); next attempt ${inWords(current.refreshNotBefore! - now)}`] : []),
+      `Store:        ${store.name}`,
+    ]
+    if (info.usage?.windows.length) {
+      const width = Math.max(...info.usage.windows.map((w) => w.label.length))
+      lines.push('Usage:')
+      for (const w of info.usage.windows) {
+        const resets = w.resetsAt ? `  resets ${inWords(Date.parse(w.resetsAt) - now)}` : ''
+        lines.push(`  ${w.label.padEnd(width)}  ${usageBar(w.utilization)}${resets}`)
+      }
+    } else if (info.usage) {
+      lines.push('Usage:        no usage windows for this account (an API-billed organization has none)')
+    }
+    if (info.usageUnavailable) lines.push(`${info.plan ? 'Usage' : 'Plan and usage'} not available: ${info.usageUnavailable.message}`)
+    io.stdout.write(`${lines.join('\n')}\n`)
   }
   // Expired with nothing to renew it: as good as logged out (README: exit code 3).
-  return tokens && !(info.expired && !tokens.refreshToken) ? EXIT.OK : EXIT.NOT_LOGGED_IN
+  return tokens && renewable ? EXIT.OK : EXIT.NOT_LOGGED_IN
 }
