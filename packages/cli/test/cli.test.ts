@@ -1,6 +1,5 @@
 // The CLI as a new user runs it: a child process, its prompt answered through stdin,
 // against local stand-ins of the Anthropic token endpoint and of a generic OAuth server.
-import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { Anthropic } from '@anthropic-ai/sdk'
 import { bundleNodeScript, startAnthropicStandIn, startAuthorizationServer, type AnthropicStandIn, type AuthorizationServer } from '@oauth/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { pasteCode, runCli, urlIn, type CliOptions } from './run-cli.js'
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'oauth-cli-'))
@@ -32,39 +32,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-interface Result {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-/** Runs the CLI; `onPrompt` sees stderr as it grows and may answer on stdin. */
-function cli(args: string[], options: { env?: NodeJS.ProcessEnv; onStderr?: (text: string, answer: (line: string) => void) => void } = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, DISPLAY: '', WAYLAND_DISPLAY: '', ...options.env }, cwd: packageDir })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d))
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d
-      options.onStderr?.(stderr, (line) => child.stdin.write(`${line}\n`))
-    })
-    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }))
-  })
-}
-
-const urlIn = (text: string) => text.match(/https?:\/\/\S+\/(oauth\/authorize|auth)\?\S+/)?.[0]
-
-/** The user at the preset's prompt: approves on the stand-in's page and pastes the `code#state` it shows, once. */
-function pastePresetCode() {
-  let answered = false
-  return (text: string, answer: (line: string) => void) => {
-    const url = urlIn(text)
-    if (!url || answered) return
-    answered = true
-    void standIn.approve(url).then(answer)
-  }
-}
+const home = join(dir, 'home')
+/** Runs the CLI with a home of its own (accounts live there) and the stand-in as the API host. */
+const cli = (args: string[], options: CliOptions = {}) => runCli(bin, args, { ...options, env: { HOME: home, ANTHROPIC_BASE_URL: standIn.url, ...options.env } })
+const pastePresetCode = () => pasteCode(standIn)
 
 // Tests move `expires_at` to put a login near its end; they drop `issued_at` with it, as for a
 // login issued hours ago (with it, the lifetime would look short and the buffer shrink with it).
