@@ -16,6 +16,7 @@ export const REQUIREMENTS = [
   { program: 'dbus-send', pkg: 'dbus', why: 'waiting for the Secret Service on that bus' },
   { program: 'gnome-keyring-daemon', pkg: 'gnome-keyring', why: 'the Secret Service behind the keychain store' },
   { program: 'secret-tool', pkg: 'libsecret-tools', why: 'reading the keychain store from outside' },
+  { program: 'tmux', pkg: 'tmux', why: 'the CLI in a pseudo-terminal (status with its usage bars, the spinner)' },
 ]
 
 /** Where `program` is on `PATH`, or undefined. */

@@ -1,6 +1,7 @@
 // Several accounts, the plan and usage in `status`, and API keys for Console logins: the CLI
 // as a user runs it, against the Anthropic stand-in (its accounts, profile, usage and
 // key-creation endpoints), with a home directory of its own.
+import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -203,6 +204,39 @@ describe('status: the plan and the usage windows', () => {
     }
   })
 })
+
+describe('status in a terminal (tmux)', () => {
+  it('shows a spinner while it waits on the network, then the usage bars; the spinner leaves nothing behind', async () => {
+    const socket = `oauth-cli-${process.pid}`
+    const tmux = (...args: string[]) => spawnSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8' })
+    const screen = () => tmux('capture-pane', '-p', '-t', 'status').stdout
+    const env = { HOME: home, ANTHROPIC_BASE_URL: standIn.url, ANTHROPIC_OAUTH_CONFIG_FILE: presetConfig, LANG: 'C.UTF-8' }
+    const command = `env ${Object.entries(env).map(([k, v]) => `${k}='${v}'`).join(' ')} '${process.execPath}' '${bin}' status; echo "EXIT=$?"; sleep 60`
+    standIn.accountDelayMs = 1500
+    try {
+      expect(tmux('new-session', '-d', '-s', 'status', '-x', '100', '-y', '30', command).status).toBe(0)
+      await pollFor(() => screen().includes('Fetching the plan and usage'), 10_000)
+      await pollFor(() => screen().includes('EXIT='), 15_000)
+      const shown = screen()
+      console.log(`status in tmux:\n${shown.trimEnd()}`)
+      expect(shown).toContain('EXIT=0')
+      expect(shown).toMatch(/^ {2}5-hour {6}█{8}░{12}  42%  resets in/m)
+      expect(shown).toMatch(/^ {2}7-day Opus {2}█{12}░{8}  61%/m)
+      expect(shown).not.toContain('Fetching the plan and usage')
+    } finally {
+      standIn.accountDelayMs = 0
+      tmux('kill-server')
+    }
+  }, 40_000)
+})
+
+async function pollFor(done: () => boolean, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!done()) {
+    if (Date.now() > end) throw new Error('timed out waiting for the terminal')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
 
 describe('api-key create for a Console login', () => {
   it('login --console --account ci: the Console page, then a key printed once on stdout, which the API accepts', async () => {

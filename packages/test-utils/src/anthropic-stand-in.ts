@@ -153,6 +153,8 @@ export interface AnthropicStandIn {
   authorizeRequests: Record<string, string>[]
   /** API keys made by the key-creation endpoint, with the account and the body it was sent. */
   createdKeys: { email: string; body: unknown }[]
+  /** The account endpoints answer this much later (a slow network, to see a spinner). */
+  accountDelayMs: number
   /** While set, the usage endpoint answers this instead. */
   usageFailure?: { status: number; body: unknown; headers?: Record<string, string> }
   /** Which account an access token (or API key) was issued to. */
@@ -344,6 +346,10 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
   }
 
   function api(req: IncomingMessage, res: ServerResponse, path: string, body: Record<string, unknown>, valid: boolean, login?: Login) {
+    if (login && reject === 0 && valid && path.startsWith('/api/oauth/') && standIn.accountDelayMs > 0) {
+      const delay = standIn.accountDelayMs
+      return void setTimeout(() => account(req, res, path, body, login) || notFound(res), delay)
+    }
     if (login && reject === 0 && valid && account(req, res, path, body, login)) return
     if (path.startsWith('/api/oauth/') && valid && !login) return json(res, 401, { type: 'error', error: { type: 'authentication_error', message: 'OAuth token required' } })
     if (reject > 0 || !valid) {
@@ -433,6 +439,7 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
     authorizeRequests: [],
     createdKeys: [],
     refreshesByAccount: {},
+    accountDelayMs: 0,
     accountOf: (token) => access.get(token)?.login.email ?? apiKeys.get(token),
     accessTokenTtlSeconds: 3600,
     invalidGrants: 0,
