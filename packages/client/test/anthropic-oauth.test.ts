@@ -14,7 +14,7 @@ import {
   exchangeCodeForTokens,
   buildAuthorizationUrl,
 } from '../src/index.js'
-import { TokenManager, TokenStorage, type OAuthTokens } from '../src/index.js'
+import { Accounts, TokenManager, TokenStorage, type OAuthTokens } from '../src/index.js'
 
 let standIn: AnthropicStandIn
 const dir = mkdtempSync(join(tmpdir(), 'oauth-client-'))
@@ -39,11 +39,11 @@ afterEach(() => {
 
 const refreshes = () => standIn.tokenRequests.filter((r) => (r.body as { grant_type?: string }).grant_type === 'refresh_token')
 
-/** A real login against the stand-in: PKCE, the consent page's code, the preset's JSON exchange. */
-async function login(): Promise<OAuthTokens> {
+/** A real login against the stand-in: PKCE, the consent page's code (for `email`), the preset's JSON exchange. */
+async function login(email?: string): Promise<OAuthTokens> {
   const { url, oauthState } = await buildAuthorizationUrl(standIn.config)
   const params = new URL(url).searchParams
-  const code = standIn.issueCode(params.get('code_challenge')!, params.get('state')!)
+  const code = standIn.issueCode(params.get('code_challenge')!, params.get('state')!, undefined, undefined, email)
   return exchangeCodeForTokens(code, oauthState.state, oauthState, standIn.config)
 }
 
@@ -225,6 +225,20 @@ describe('AnthropicOAuth', () => {
     const c = AnthropicOAuth.fromStorage(join(dir, 'missing.json'), { baseURL: standIn.url, maxRetries: 0 })
     await expect(c.models.list()).rejects.toThrow(/log in/i)
     expect(standIn.apiRequests).toHaveLength(0)
+  })
+
+  it('fromStorage({ account }) calls the API as that account, and an unknown account fails before any call', async () => {
+    const accounts = new Accounts({ dir: join(dir, 'accounts-home') })
+    for (const [name, email] of [['personal', 'dev@example.com'], ['work', 'work@example.com']] as const) {
+      await accounts.open({ name, store: 'file' }).save(await login(email))
+      await accounts.add(name)
+    }
+    const work = AnthropicOAuth.fromStorage({ account: 'work', dir: accounts.dir }, { oauthConfig: standIn.config, baseURL: standIn.url, maxRetries: 0 })
+    await work.models.list()
+    expect(standIn.accountOf(String(standIn.apiRequests[0]!.headers.authorization).replace('Bearer ', ''))).toBe('work@example.com')
+    const nope = AnthropicOAuth.fromStorage({ account: 'nope', dir: accounts.dir }, { baseURL: standIn.url, maxRetries: 0 })
+    await expect(nope.models.list()).rejects.toMatchObject({ code: 'OAUTH_NOT_LOGGED_IN', message: expect.stringContaining('No account named "nope" (accounts: personal, work)') })
+    expect(standIn.apiRequests).toHaveLength(1)
   })
 
   it('keeps tokens out of JSON.stringify and util.inspect of the client', async () => {

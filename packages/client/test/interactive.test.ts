@@ -90,6 +90,22 @@ describe('authorizeInteractive with the Anthropic preset', () => {
     expect(tokens.expiresAt! - Date.now()).toBeGreaterThan(364 * 86_400_000)
   })
 
+  it('authorizeParams: prompt=select_account lets the user pick another account than the browser\'s; the config\'s own parameters stay', async () => {
+    const t = terminal()
+    const tokens = await AnthropicOAuth.authorizeInteractive(standIn.config, {
+      ...t,
+      mode: 'manual',
+      authorizeParams: { prompt: 'select_account', login_hint: 'work@example.com' },
+      openBrowser: async (url) => {
+        const params = new URL(url).searchParams
+        expect([params.get('prompt'), params.get('login_hint'), params.get('code')]).toEqual(['select_account', 'work@example.com', 'true'])
+        t.input.write(`${await standIn.approve(url)}\n`)
+      },
+    })
+    // The chooser defaults to the hinted account, not the one the browser is signed in to.
+    expect(tokens.account?.emailAddress).toBe('work@example.com')
+  })
+
   it('refuses a pasted code from another login before spending it', async () => {
     const t = terminal()
     const login = AnthropicOAuth.authorizeInteractive(standIn.config, {
