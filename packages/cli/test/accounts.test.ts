@@ -251,7 +251,7 @@ describe('api-key create for a Console login', () => {
     expect(created.stderr).not.toContain(key)
     expect(created.stderr).toContain('Created an API key for Console Org')
     expect(standIn.createdKeys.at(-1)).toEqual({ email: 'console@example.com', body: { name: 'build-bot' } })
-    const request = standIn.apiRequests.findLast((r) => r.path === '/api/oauth/claude_cli/create_api_key')!
+    const request = standIn.apiRequests.filter((r) => r.path === '/api/oauth/claude_cli/create_api_key').at(-1)!
     expect(request.headers['anthropic-beta']).toBe('oauth-2025-04-20')
     const answer = await fetch(`${standIn.url}/v1/messages`, {
       method: 'POST',

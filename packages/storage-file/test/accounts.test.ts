@@ -80,11 +80,11 @@ describe('Accounts', () => {
     await accounts.add('personal')
     await accounts.add('work')
     let release!: () => void
-    const held = accounts.store('personal').lock(() => new Promise<void>((resolve) => (release = resolve)))
+    const held = accounts.store('personal').lock!(() => new Promise<void>((resolve) => (release = resolve)))
     await new Promise((resolve) => setTimeout(resolve, 50))
-    await expect(accounts.store('work').lock(async () => 'work ran')).resolves.toBe('work ran')
+    await expect(accounts.store('work').lock!(async () => 'work ran')).resolves.toBe('work ran')
     // The same account's lock does wait (and here times out): the check above can fail.
-    await expect(new Accounts({ dir, lock: { timeoutMs: 300 } }).store('personal').lock(async () => 'never')).rejects.toMatchObject({ code: TOKEN_STORE_LOCK_TIMEOUT })
+    await expect(new Accounts({ dir, lock: { timeoutMs: 300 } }).store('personal').lock!(async () => 'never')).rejects.toMatchObject({ code: TOKEN_STORE_LOCK_TIMEOUT })
     release()
     await held
   })
