@@ -20,8 +20,7 @@ ${STORE_HELP}`
 export async function token(args: string[], io: CliIO): Promise<number> {
   const { values } = parseArgs({ args, options: STORE_OPTIONS, strict: true })
   if (values.help) return io.stdout.write(`${TOKEN_HELP}\n`), EXIT.OK
-  const config = configFrom(values, io.env)
-  const { store } = await storeFrom(values, io.env, { config })
+  const { store } = await storeFrom(values, io.env)
   // The fast path, taken on almost every call: a stored token that is not expiring is printed
   // without loading @oauth/http, oauth4webapi or the SDK (scripts run this once per request).
   const stored = await store.load()
@@ -30,7 +29,8 @@ export async function token(args: string[], io: CliIO): Promise<number> {
     return EXIT.OK
   }
   const { TokenManager } = await import('@oauth/http')
-  const manager = new TokenManager({ tokenStorage: store, oauthConfig: config })
+  // The config is read only now: the fast path above needs none.
+  const manager = new TokenManager({ tokenStorage: store, oauthConfig: configFrom(values, io.env) })
   const tokens = await manager.getTokens()
   // A long-lived token (no refresh token) is printed until it ends; it is never refreshed.
   if (!isExpired(tokens) || !tokens.refreshToken) return io.stdout.write(`${tokens.accessToken}\n`), EXIT.OK
