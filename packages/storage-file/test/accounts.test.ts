@@ -105,13 +105,13 @@ it(`two accounts, ${PER_ACCOUNT} processes each, for ${DURATION_MS / 1000} s aga
   const emails = { personal: 'dev@example.com', work: 'work@example.com' } as const
   standIn.accessTokenTtlSeconds = TOKEN_TTL_S
   try {
+    const script = await bundleNodeScript(join(packageDir, 'test/fixtures/account-refresher.ts'), packageDir)
     for (const [name, email] of Object.entries(emails)) {
       await accounts.open({ name, store: 'file' }).save(await signIn(email))
       await accounts.add(name)
     }
     standIn.refreshesByAccount = {}
     const invalidBefore = standIn.invalidGrants
-    const script = await bundleNodeScript(join(packageDir, 'test/fixtures/account-refresher.ts'), packageDir)
     const names = Object.keys(emails) as (keyof typeof emails)[]
     const started = Date.now()
     const reports = await runWorkers<RefresherReport>(
@@ -132,7 +132,11 @@ it(`two accounts, ${PER_ACCOUNT} processes each, for ${DURATION_MS / 1000} s aga
       expect(refreshes).toBeLessThanOrEqual(expiries)
       expect(refreshes).toBeGreaterThanOrEqual(Math.floor(elapsedS / TOKEN_TTL_S))
       expect(mine.reduce((sum, r) => sum + r.refreshes, 0)).toBe(refreshes)
-      expect(new Set(mine.flatMap((r) => r.tokens)).size).toBe(refreshes + 1)
+      // Every refreshed token was used, shared by the account's processes; the first login's token
+      // too, unless its 3 s ran out before the processes started.
+      const distinct = new Set(mine.flatMap((r) => r.tokens)).size
+      expect(distinct).toBeGreaterThanOrEqual(refreshes)
+      expect(distinct).toBeLessThanOrEqual(refreshes + 1)
     })
   } finally {
     standIn.accessTokenTtlSeconds = 3600

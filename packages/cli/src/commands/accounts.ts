@@ -36,7 +36,7 @@ export async function accounts(args: string[], io: CliIO): Promise<number> {
   const now = Date.now()
   const rows = await Promise.all(
     list.map(async (account) => {
-      const row = { name: account.name, default: account.isDefault, email: null as string | null, organization: null as string | null, expiresAt: null as string | null, expired: null as boolean | null, refreshable: null as boolean | null, store: '', problem: null as string | null }
+      const row = { name: account.name, default: account.isDefault, kind: account.store, email: null as string | null, organization: null as string | null, expiresAt: null as string | null, expired: null as boolean | null, refreshable: null as boolean | null, store: '', problem: null as string | null }
       try {
         const { store } = await storeFrom({ account: account.name }, io.env)
         row.store = store.name
