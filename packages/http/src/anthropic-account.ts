@@ -182,7 +182,8 @@ async function call(method: 'GET' | 'POST', path: string, accessToken: string, o
  * @example
  * ```ts
  * import { fetchAnthropicProfile } from '@oauth/http'
- * const profile = await fetchAnthropicProfile(process.env.ANTHROPIC_OAUTH_ACCESS_TOKEN!)
+ * const accessToken = 'sk-ant-oat01-…' // from a TokenManager: await manager.getAccessToken()
+ * const profile = await fetchAnthropicProfile(accessToken)
  * console.log(profile.email, profile.organization?.name, profile.subscription)
  * ```
  */
@@ -225,7 +226,8 @@ function labelOf(id: string): string {
  * @example
  * ```ts
  * import { fetchAnthropicUsage } from '@oauth/http'
- * const usage = await fetchAnthropicUsage(process.env.ANTHROPIC_OAUTH_ACCESS_TOKEN!)
+ * const accessToken = 'sk-ant-oat01-…' // from a TokenManager: await manager.getAccessToken()
+ * const usage = await fetchAnthropicUsage(accessToken)
  * for (const w of usage.windows) console.log(w.label, `${w.utilization}%`, w.resetsAt)
  * ```
  */
@@ -263,7 +265,8 @@ export async function fetchAnthropicUsage(accessToken: string, options: Anthropi
  * @example
  * ```ts
  * import { createAnthropicApiKey } from '@oauth/http'
- * const key = await createAnthropicApiKey(process.env.ANTHROPIC_OAUTH_ACCESS_TOKEN!)
+ * const accessToken = 'sk-ant-oat01-…' // a Console login's, from a TokenManager
+ * const key = await createAnthropicApiKey(accessToken)
  * console.log(key) // AnthropicApiKey {"apiKey":"[redacted]"}; the key is key.value
  * ```
  */
