@@ -2,7 +2,7 @@ import { constants, readFileSync } from 'node:fs'
 import { access, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { ANTHROPIC_OAUTH_CONFIG, DEFAULT_CLIENT_ID, TOKEN_STORE_WRITE_FAILED, TokenStorageError, type OAuthConfig, type OAuthTokens, type TokenStore } from '@oauth/core'
-import { Accounts, FileTokenStore, SdkProfileTokenStore, type Account, type AccountStoreKind, type KeychainStoreFactory } from '@oauth/storage-file'
+import { Accounts, assertAccountName, FileTokenStore, SdkProfileTokenStore, type Account, type AccountStoreKind, type KeychainStoreFactory } from '@oauth/storage-file'
 
 export const STORE_HELP = `Store options:
   --account <name>                 a named login (see \`anthropic-oauth accounts\`; also
@@ -44,7 +44,7 @@ const KINDS = ['file', 'keychain', 'profile']
 // The keychain is loaded only when asked for: a native binding that cannot load must not
 // break the file store. It keeps the tokens; a file store's lock keeps processes from
 // refreshing at once.
-async function keychainFactory(): Promise<KeychainStoreFactory> {
+export async function keychainFactory(): Promise<KeychainStoreFactory> {
   const { KeychainTokenStore } = await import('@oauth/storage-keychain')
   return (options) => new KeychainTokenStore(options)
 }
@@ -70,12 +70,15 @@ export async function storeFrom(values: StoreValues, env: NodeJS.ProcessEnv, opt
   }
   const named = values.account ?? (kind === 'profile' ? values.profile : undefined) ?? (env.ANTHROPIC_OAUTH_ACCOUNT || undefined)
   const profile = { clientId: options.config?.clientId }
+  if (named !== undefined) assertAccountName(named)
   const lookup = new Accounts({ profile })
-  const found = await lookup.find(named)
+  // One read of the list serves both the lookup and the default's name.
+  const { defaultAccount, accounts: listed } = await lookup.list()
+  const found = listed.find((a) => a.name === (named ?? defaultAccount))
   if (found && kind && found.store !== kind) {
     throw new UsageError(`Account "${found.name}" is kept in the ${found.store} store, not ${kind}. Leave out --store, or log it out first to move it.`)
   }
-  const name = found?.name ?? named ?? (await lookup.list()).defaultAccount
+  const name = found?.name ?? named ?? defaultAccount
   // A name nobody logged in to is a new account for login, and for the other commands an
   // error, unless the store was named outright (an SDK profile made before accounts, say).
   if (!found && !options.forLogin && named !== undefined && kind === undefined) {

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util'
 import { isExpired, OAuthError } from '@oauth/core'
 import { Accounts } from '@oauth/storage-file'
 import { EXIT, inWords, type CliIO } from '../io.js'
-import { storeFrom, UsageError } from '../options.js'
+import { keychainFactory, UsageError } from '../options.js'
 
 export const ACCOUNTS_HELP = `Usage: anthropic-oauth accounts [--json]
        anthropic-oauth accounts use <name>
@@ -33,12 +33,14 @@ export async function accounts(args: string[], io: CliIO): Promise<number> {
   if (action !== undefined) throw new UsageError(`Unknown action "${action}": use \`accounts\` to list, or \`accounts use <name>\`.`)
 
   const { defaultAccount, accounts: list } = await registry.list()
+  // The listed accounts are opened as they are recorded; the keychain binding loads only if one lives there.
+  const opener = list.some((a) => a.store === 'keychain') ? new Accounts({ keychain: await keychainFactory() }) : registry
   const now = Date.now()
   const rows = await Promise.all(
     list.map(async (account) => {
       const row = { name: account.name, default: account.isDefault, kind: account.store, email: null as string | null, organization: null as string | null, expiresAt: null as string | null, expired: null as boolean | null, refreshable: null as boolean | null, store: '', problem: null as string | null }
       try {
-        const { store } = await storeFrom({ account: account.name }, io.env)
+        const store = opener.open(account)
         row.store = store.name
         const tokens = await store.load()
         if (!tokens) {

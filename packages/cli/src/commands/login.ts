@@ -59,9 +59,8 @@ export async function login(args: string[], io: CliIO): Promise<number> {
   const config = configFrom(values, io.env)
   const target = await storeFrom(values, io.env, { forLogin: true, config })
   // Before the browser opens: a code is never spent on tokens that cannot then be saved (a
-  // corrupt token file, a folder that cannot be written, an account list that cannot be read).
+  // corrupt token file, a folder that cannot be written; storeFrom has read the account list).
   const previous = await assertCanSave(target.store)
-  await target.accounts?.list()
   const authorizeParams: Record<string, string> = {}
   if (values['select-account']) authorizeParams.prompt = 'select_account'
   if (values['login-hint']) authorizeParams.login_hint = values['login-hint']

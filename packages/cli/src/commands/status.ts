@@ -20,6 +20,8 @@ Options:
 ${STORE_HELP}`
 
 interface Live {
+  /** The tokens after a renewal, when one was needed. */
+  renewed: OAuthTokens | null
   profile: AnthropicProfile | null
   usage: AnthropicUsage | null
   /** Why the plan or the usage is missing, in words, when one is. */
@@ -36,15 +38,21 @@ async function fetchLive(store: TokenStore, tokens: OAuthTokens, config: OAuthCo
   const http = await import('@oauth/http')
   return withSpinner(io, 'Fetching the plan and usage', async () => {
     let accessToken = tokens.accessToken
+    let renewed: OAuthTokens | null = null
     try {
-      if (isExpired(tokens, Date.now(), 0)) accessToken = await new http.TokenManager({ tokenStorage: store, oauthConfig: config }).getAccessToken()
+      if (isExpired(tokens, Date.now(), 0)) {
+        const manager = new http.TokenManager({ tokenStorage: store, oauthConfig: config })
+        accessToken = await manager.getAccessToken()
+        renewed = manager.oauthTokens
+      }
     } catch (err) {
-      return { profile: null, usage: null, unavailable: explain(err) }
+      return { renewed, profile: null, usage: null, unavailable: explain(err) }
     }
     const options = { baseUrl: apiBaseUrl(io.env) }
     const [profile, usage] = await Promise.allSettled([http.fetchAnthropicProfile(accessToken, options), http.fetchAnthropicUsage(accessToken, options)])
     const failed = [profile, usage].find((r): r is PromiseRejectedResult => r.status === 'rejected')
     return {
+      renewed,
       profile: profile.status === 'fulfilled' ? profile.value : null,
       usage: usage.status === 'fulfilled' ? usage.value : null,
       unavailable: failed ? explain(failed.reason) : null,
@@ -62,8 +70,8 @@ export async function status(args: string[], io: CliIO): Promise<number> {
   const tokens = await store.load()
   const renewable = tokens ? !isExpired(tokens, Date.now(), 0) || Boolean(tokens.refreshToken) : false
   const live = tokens && renewable && !values.offline && isAnthropic(config) ? await fetchLive(store, tokens, config, io) : null
-  // A renewal above saved new tokens: show those.
-  const current = live ? ((await store.load().catch(() => tokens)) ?? tokens) : tokens
+  // After a renewal above, show the new tokens.
+  const current = live?.renewed ?? tokens
   const now = Date.now()
   const profile = live?.profile
   const info = {
