@@ -1,8 +1,10 @@
 import { assertConfig, type OAuthConfig } from './config.js'
 import { ANTHROPIC_OAUTH_CONFIG } from './presets/anthropic.js'
 import { timingSafeEqual } from './encoding.js'
+import { sanitizeText } from './sanitize.js'
 import {
   OAUTH_AUTHORIZATION_DENIED,
+  OAUTH_AUTHORIZATION_FAILED,
   OAUTH_INVALID_AUTH_CODE,
   OAUTH_STATE_MISMATCH,
   OAuthFlowError,
@@ -63,8 +65,11 @@ export async function buildAuthorizationUrl(config: OAuthConfig = ANTHROPIC_OAUT
 /**
  * Parses what the user pasted: `code#state` (as the Anthropic callback page shows it),
  * or the whole callback URL (`…?code=…&state=…`), with surrounding whitespace ignored.
- * An `error=` callback becomes `OAUTH_AUTHORIZATION_DENIED`; anything else that is not
- * a code and a state is `OAUTH_INVALID_AUTH_CODE`. Nothing pasted is echoed back in messages.
+ * An `error=access_denied` callback becomes `OAUTH_AUTHORIZATION_DENIED` (the user said no);
+ * any other `error=` (`invalid_request`, `invalid_scope`, …) is `OAUTH_AUTHORIZATION_FAILED`
+ * (the request was wrong), with the server's `error_description`, made safe for a terminal, in
+ * the message. Anything else that is not a code and a state is `OAUTH_INVALID_AUTH_CODE`.
+ * Nothing pasted is echoed back in messages.
  *
  * @example
  * ```ts
@@ -79,9 +84,7 @@ export function parseAuthCode(raw: string): AuthCode {
   if (text.includes('://') && URL.canParse(text)) {
     const params = new URL(text).searchParams
     const error = params.get('error')
-    // Network text: RFC 6749 §4.1.2.1 allows only printable ASCII in `error`; anything else
-    // (an escape sequence that would clear a terminal, say) becomes a space.
-    if (error) throw new OAuthFlowError(OAUTH_AUTHORIZATION_DENIED, `Authorization refused (${error.slice(0, 100).replace(/[^\x20-\x7e]/g, ' ')}). Start the login again.`)
+    if (error !== null) throw authorizationError(error, params.get('error_description'))
     parts = [params.get('code'), params.get('state')]
   } else {
     parts = text.split('#')
@@ -94,6 +97,20 @@ export function parseAuthCode(raw: string): AuthCode {
     )
   }
   return { code, state }
+}
+
+/**
+ * The callback's `error` as a typed error. Network text (it may reach a terminal): control
+ * characters and anything token-shaped are removed, and it is shortened.
+ */
+function authorizationError(error: string, description: string | null): OAuthFlowError {
+  const said = `${sanitizeText(error, 60) || 'no error code'}${description ? `: ${sanitizeText(description, 200)}` : ''}`
+  return error === 'access_denied'
+    ? new OAuthFlowError(OAUTH_AUTHORIZATION_DENIED, `Authorization declined (${said}). Start the login again to approve it.`)
+    : new OAuthFlowError(
+        OAUTH_AUTHORIZATION_FAILED,
+        `The authorization server refused the request (${said}). This is not something the user chose: check the client ID, redirect URI and scopes, or the server.`,
+      )
 }
 
 /**

@@ -1,4 +1,5 @@
 import { ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, invalidArgument } from './errors.js'
+import { INSPECT, inspectSummary } from './inspect.js'
 import { ANTHROPIC_OAUTH_CONFIG } from './presets/anthropic.js'
 
 /**
@@ -40,9 +41,42 @@ export interface OAuthConfig {
   tokenRequestHeaders?: Readonly<Record<string, string>>
   /** Extra query parameters for the authorization URL. */
   authorizeParams?: Readonly<Record<string, string>>
-  /** `User-Agent` for token-endpoint requests. Default: the runtime's own. */
+  /**
+   * `User-Agent` for requests to the server's endpoints. Default outside browsers:
+   * `@oauth/http/<version>`; a browser always sends its own.
+   */
   userAgent?: string
+  /**
+   * The client secret of a confidential client (RFC 6749 §2.3.1). It is sent as the method in
+   * {@link OAuthConfig.clientAuthMethod} says, and never appears in an error, in
+   * `JSON.stringify` or `util.inspect` of a resolved config, or in a token file.
+   */
+  clientSecret?: string
+  /**
+   * How the client authenticates at the token, revocation and device endpoints. Default
+   * `private_key_jwt` with a {@link OAuthConfig.clientPrivateKey}, else `client_secret_basic`
+   * with a {@link OAuthConfig.clientSecret} (the method every server must support), else `none`
+   * (a public client, such as a CLI).
+   */
+  clientAuthMethod?: ClientAuthMethod
+  /**
+   * For `private_key_jwt` (RFC 7523): the client's private key, as a `CryptoKey` or a private
+   * JWK (`kty` RSA with `alg` RS256 or PS256 (default RS256), EC P-256, or OKP Ed25519; its
+   * `kid` is sent). Kept out of errors, JSON and inspection as the secret is.
+   */
+  clientPrivateKey?: CryptoKey | JsonWebKey
+  /** The server's issuer identifier (set by `discoverOAuthConfig`); the audience of `private_key_jwt` assertions. Default: the token URL's origin. */
+  issuer?: string
+  /** The revocation endpoint (RFC 7009), where logout revokes the refresh token. Default none: logout is local only. */
+  revocationUrl?: string
+  /** The device authorization endpoint (RFC 8628), for logins on machines without a browser. Default none. */
+  deviceAuthorizationUrl?: string
 }
+
+/** The ways a client can authenticate to the server (RFC 6749 §2.3, RFC 7523, OpenID Connect Core §9). */
+export type ClientAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt'
+
+const AUTH_METHODS: readonly string[] = ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt']
 
 /**
  * Whether a URL's host is this machine: `localhost`, `[::1]` or any 127.0.0.0/8 address. The
@@ -55,7 +89,9 @@ export function isLoopbackUrl(url: URL): boolean {
 }
 
 /** An {@link OAuthConfig} with every optional field filled in. */
-export type ResolvedOAuthConfig = Readonly<Required<Omit<OAuthConfig, 'userAgent' | 'loopbackRedirectUri'>> & Pick<OAuthConfig, 'userAgent' | 'loopbackRedirectUri'>>
+export type ResolvedOAuthConfig = Readonly<Required<Omit<OAuthConfig, OptionalField>> & Pick<OAuthConfig, OptionalField>>
+
+type OptionalField = 'userAgent' | 'loopbackRedirectUri' | 'clientSecret' | 'clientPrivateKey' | 'issuer' | 'revocationUrl' | 'deviceAuthorizationUrl'
 
 /**
  * Checks the fields every flow needs, at the public boundary. Throws a `TypeError` naming
@@ -71,6 +107,25 @@ export function assertConfig(config: OAuthConfig): void {
         `OAuth config \`${key}\` must be a non-empty ${key === 'clientId' ? 'string' : 'absolute URL'}.`,
       )
     }
+  }
+  for (const key of ['revocationUrl', 'deviceAuthorizationUrl', 'issuer'] as const) {
+    const value = config[key]
+    if (value !== undefined && (typeof value !== 'string' || !URL.canParse(value))) {
+      throw invalidArgument(typeof value === 'string' ? ERR_INVALID_ARG_VALUE : ERR_INVALID_ARG_TYPE, `OAuth config \`${key}\` must be an absolute URL.`)
+    }
+  }
+  const method = config.clientAuthMethod
+  if (method !== undefined && !AUTH_METHODS.includes(method)) {
+    throw invalidArgument(ERR_INVALID_ARG_VALUE, `OAuth config \`clientAuthMethod\` must be one of ${AUTH_METHODS.join(', ')}.`)
+  }
+  if (config.clientSecret !== undefined && (typeof config.clientSecret !== 'string' || !config.clientSecret)) {
+    throw invalidArgument(ERR_INVALID_ARG_TYPE, 'OAuth config `clientSecret` must be a non-empty string.')
+  }
+  if (method?.startsWith('client_secret') && !config.clientSecret) {
+    throw invalidArgument(ERR_INVALID_ARG_VALUE, `OAuth config \`clientAuthMethod\` ${method} needs a \`clientSecret\`.`)
+  }
+  if (method === 'private_key_jwt' && (typeof config.clientPrivateKey !== 'object' || config.clientPrivateKey === null)) {
+    throw invalidArgument(ERR_INVALID_ARG_VALUE, 'OAuth config `clientAuthMethod` private_key_jwt needs a `clientPrivateKey` (a CryptoKey or a private JWK).')
   }
   const fallbacks = config.tokenUrlFallbacks
   if (fallbacks !== undefined && (!Array.isArray(fallbacks) || !fallbacks.every((url) => typeof url === 'string' && URL.canParse(url)))) {
@@ -110,9 +165,23 @@ export function resolveConfig(config?: OAuthConfig): ResolvedOAuthConfig {
     tokenRequestHeaders: config.tokenRequestHeaders ?? {},
     authorizeParams: config.authorizeParams ?? {},
     userAgent: config.userAgent,
+    clientAuthMethod: config.clientAuthMethod ?? (config.clientPrivateKey ? 'private_key_jwt' : config.clientSecret ? 'client_secret_basic' : 'none'),
+    issuer: config.issuer,
+    revocationUrl: config.revocationUrl,
+    deviceAuthorizationUrl: config.deviceAuthorizationUrl,
   }
+  // The secret and the key stay with the config (a copy made with spread keeps them), but
+  // JSON.stringify and util.inspect of it show `[redacted]` in their place.
+  const { clientSecret, clientPrivateKey } = config
+  if (clientSecret || clientPrivateKey) Object.assign(resolved, { clientSecret, clientPrivateKey, toJSON: redacted, [INSPECT]: inspectSummary })
   RESOLVED.add(resolved)
   return resolved
+}
+
+/** A config as JSON, with its secret and key replaced (a resolved config's `toJSON`). */
+function redacted(this: ResolvedOAuthConfig): Record<string, unknown> {
+  const { clientSecret, clientPrivateKey, ...rest } = this
+  return { ...rest, clientSecret: clientSecret && '[redacted]', clientPrivateKey: clientPrivateKey && '[redacted]' }
 }
 
 /** Configs this module resolved: passing one back returns it as it is. (Pure: a bundle that never resolves a config drops it.) */

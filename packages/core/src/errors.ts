@@ -21,9 +21,18 @@ export const ERR_INVALID_ARG_VALUE = 'ERR_INVALID_ARG_VALUE'
 export const OAUTH_INVALID_AUTH_CODE = 'OAUTH_INVALID_AUTH_CODE'
 /** The returned state is not the one this login sent: the code was not spent. Carried by {@link OAuthFlowError}. */
 export const OAUTH_STATE_MISMATCH = 'OAUTH_STATE_MISMATCH'
-/** The authorization server answered the callback with an `error` (the user declined, say). Carried by {@link OAuthFlowError}. */
+/** The user (or the server on their behalf) declined: the callback or the device grant said `access_denied`. Carried by {@link OAuthFlowError}. */
 export const OAUTH_AUTHORIZATION_DENIED = 'OAUTH_AUTHORIZATION_DENIED'
-/** Nobody completed the interactive login (no paste, no redirect) in the time allowed. Carried by {@link OAuthFlowError}. */
+/**
+ * The authorization server refused the request itself (`invalid_request`, `unauthorized_client`,
+ * `invalid_scope`, `server_error`, … in the callback, RFC 6749 §4.1.2.1): a problem with the
+ * client's configuration or the server, not the user's choice. The message keeps the server's
+ * `error_description`. Carried by {@link OAuthFlowError}.
+ */
+export const OAUTH_AUTHORIZATION_FAILED = 'OAUTH_AUTHORIZATION_FAILED'
+/** The server has no endpoint for what was asked (no revocation endpoint, no device authorization endpoint); nothing was sent. Carried by {@link OAuthFlowError}. */
+export const OAUTH_UNSUPPORTED = 'OAUTH_UNSUPPORTED'
+/** Nobody completed the interactive login (no paste, no redirect, no device approval) in the time allowed. Carried by {@link OAuthFlowError}. */
 export const OAUTH_LOGIN_TIMEOUT = 'OAUTH_LOGIN_TIMEOUT'
 /** No tokens, or an expired token without a refresh token: log in. Carried by {@link OAuthFlowError}. */
 export const OAUTH_NOT_LOGGED_IN = 'OAUTH_NOT_LOGGED_IN'

@@ -15,7 +15,7 @@ export {
   ANTHROPIC_OAUTH_BETA,
 } from './presets/anthropic.js'
 export { sanitizeText } from './sanitize.js'
-export { assertConfig, isLoopbackUrl, resolveConfig, type OAuthConfig, type ResolvedOAuthConfig } from './config.js'
+export { assertConfig, isLoopbackUrl, resolveConfig, type ClientAuthMethod, type OAuthConfig, type ResolvedOAuthConfig } from './config.js'
 export { computeCodeChallenge, generatePkce, generateState, type PkcePair } from './pkce.js'
 export {
   assertStateMatches,

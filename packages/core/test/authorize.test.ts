@@ -10,6 +10,7 @@ import {
   DEFAULT_REDIRECT_URI,
   DEFAULT_SCOPES,
   OAUTH_AUTHORIZATION_DENIED,
+  OAUTH_AUTHORIZATION_FAILED,
   OAUTH_INVALID_AUTH_CODE,
   ERR_INVALID_ARG_TYPE,
   ERR_INVALID_ARG_VALUE,
@@ -127,10 +128,43 @@ describe('parseAuthCode', () => {
     expect(parseAuthCode(' https://console.anthropic.com/oauth/code/callback?code=c&state=s \n')).toEqual({ code: 'c', state: 's' })
   })
 
-  it('reports an error callback as a denied authorization', () => {
-    const err = catchError(() => parseAuthCode('http://127.0.0.1/callback?error=access_denied&error_description=no&state=s'))
+  it('reports access_denied as the user declining, with the description', () => {
+    const err = catchError(() => parseAuthCode('http://127.0.0.1/callback?error=access_denied&error_description=The+user+said+no&state=s'))
     expect(err.code).toBe(OAUTH_AUTHORIZATION_DENIED)
-    expect(err.message).toContain('access_denied')
+    expect(err.message).toContain('access_denied: The user said no')
+  })
+
+  // Glewlwyd 2.7.5 refuses a code flow with scope openid and no nonce this way (seen against
+  // the Debian package in the tests' second server).
+  it.each([
+    ['invalid_request', 'nonce required'],
+    ['invalid_scope', 'scope unknown'],
+    ['unauthorized_client', 'client may not use code'],
+    ['server_error', 'database down'],
+    ['temporarily_unavailable', 'try later'],
+    ['something_new', 'a code RFC 6749 does not list'],
+  ])('reports %s as a failed request, not the user declining, keeping its description', (error, description) => {
+    const err = catchError(() => parseAuthCode(`http://127.0.0.1/callback?state=xyz&error=${error}&error_description=${encodeURIComponent(description)}`))
+    expect(err.code).toBe(OAUTH_AUTHORIZATION_FAILED)
+    expect(err.message).toContain(`${error}: ${description}`)
+    expect(err.message).not.toMatch(/declin/)
+  })
+
+  it('makes the description safe for a terminal and cuts tokens and length out of it', () => {
+    const token = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXNpZ25hdHVyZQ'
+    const err = catchError(() =>
+      parseAuthCode(`http://127.0.0.1/callback?error=invalid_request&error_description=${encodeURIComponent(`bad\u001b]0;pwned\u0007 ${token} ${'x'.repeat(1000)}`)}`),
+    )
+    expect(err.message).not.toMatch(/[\u0000-\u001f]/)
+    expect(err.message).not.toContain(token)
+    expect(err.message).toContain('[redacted]')
+    expect(err.message.length).toBeLessThan(500)
+  })
+
+  it('says so when the callback has an empty error', () => {
+    const err = catchError(() => parseAuthCode('http://127.0.0.1/callback?error=&state=s'))
+    expect(err.code).toBe(OAUTH_AUTHORIZATION_FAILED)
+    expect(err.message).toContain('no error code')
   })
 
   it.each([

@@ -14,6 +14,48 @@ import {
   TokenStorageError,
 } from '../src/index.js'
 
+describe('confidential clients', () => {
+  const base = { clientId: 'app', authorizeUrl: 'https://id.example/auth', tokenUrl: 'https://id.example/token', redirectUri: 'https://app.example/cb' }
+  const secret = 's3cret-value-that-must-not-leak'
+
+  it('picks the authentication method from what is given: a key, a secret, or none', () => {
+    expect(resolveConfig(base).clientAuthMethod).toBe('none')
+    expect(resolveConfig({ ...base, clientSecret: secret }).clientAuthMethod).toBe('client_secret_basic')
+    expect(resolveConfig({ ...base, clientSecret: secret, clientAuthMethod: 'client_secret_post' }).clientAuthMethod).toBe('client_secret_post')
+    expect(resolveConfig({ ...base, clientPrivateKey: { kty: 'EC', crv: 'P-256', d: 'x', x: 'y', y: 'z' } }).clientAuthMethod).toBe('private_key_jwt')
+  })
+
+  it('refuses a method without what it needs, and an unknown method, before anything is sent', () => {
+    for (const bad of [
+      { ...base, clientAuthMethod: 'client_secret_basic' as const },
+      { ...base, clientAuthMethod: 'client_secret_post' as const },
+      { ...base, clientAuthMethod: 'private_key_jwt' as const },
+      { ...base, clientAuthMethod: 'tls_client_auth' as never },
+      { ...base, clientSecret: '' },
+      { ...base, revocationUrl: 'not a url' },
+    ]) {
+      expect(() => resolveConfig(bad)).toThrow(expect.objectContaining({ name: 'TypeError', code: expect.stringMatching(/^ERR_INVALID_ARG_/) }))
+    }
+  })
+
+  it('keeps the secret and key usable but out of JSON.stringify and util.inspect, also in a spread copy', () => {
+    // util.inspect calls this hook (this suite also runs in browsers, so node:util is not imported).
+    const inspect = (value: object) => String((value as Record<symbol, () => unknown>)[Symbol.for('nodejs.util.inspect.custom')]?.call(value))
+    const key = { kty: 'EC', crv: 'P-256', d: 'private-part-of-the-key-1234567890', x: 'x', y: 'y' }
+    const c = resolveConfig({ ...base, clientSecret: secret, clientPrivateKey: key, clientAuthMethod: 'client_secret_post' })
+    expect(c.clientSecret).toBe(secret)
+    expect(c.clientPrivateKey).toBe(key)
+    const copy = { ...c, redirectUri: 'http://127.0.0.1:5000/cb' }
+    for (const shown of [JSON.stringify(c), inspect(c), JSON.stringify(copy), inspect(copy), JSON.stringify({ nested: { config: copy } })]) {
+      expect(shown).not.toContain(secret)
+      expect(shown).not.toContain(key.d)
+    }
+    expect(JSON.parse(JSON.stringify(c))).toMatchObject({ clientId: 'app', clientSecret: '[redacted]', clientPrivateKey: '[redacted]', clientAuthMethod: 'client_secret_post' })
+    // The copy resolves to the same client: the secret came along.
+    expect(resolveConfig(copy).clientSecret).toBe(secret)
+  })
+})
+
 describe('resolveConfig', () => {
   it('gives the Anthropic preset, with its JSON wire format, when no config is passed', () => {
     const c = resolveConfig()
@@ -44,6 +86,10 @@ describe('resolveConfig', () => {
       tokenRequestHeaders: {},
       authorizeParams: {},
       userAgent: undefined,
+      clientAuthMethod: 'none',
+      issuer: undefined,
+      revocationUrl: undefined,
+      deviceAuthorizationUrl: undefined,
     })
   })
 

@@ -25,6 +25,8 @@ import {
   type ResolvedOAuthConfig,
 } from '@oauth/core'
 import type * as oauth from 'oauth4webapi'
+import { version } from '../package.json'
+import { clientAuthentication } from './client-auth.js'
 import { OAuthHttpError } from './errors.js'
 
 /** How failed token requests are retried. */
@@ -76,11 +78,27 @@ const MIB = 1024 * 1024
  */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT'])
 
-/** A token endpoint as oauth4webapi wants it, refusing plain http:// except on loopback. */
-function endpoint(config: ResolvedOAuthConfig, tokenUrl: string): { as: oauth.AuthorizationServer; insecure: boolean } {
-  const url = new URL(tokenUrl)
+/**
+ * The `User-Agent` sent outside browsers when the config names none: ours, not oauth4webapi's.
+ * (A browser sends its own and refuses to let a page change it.)
+ */
+export const DEFAULT_HTTP_USER_AGENT = `@oauth/http/${version}`
+
+/** Which of the server's endpoints a request goes to, for messages. */
+export type EndpointName = 'token endpoint' | 'revocation endpoint' | 'device authorization endpoint' | 'discovery document'
+
+/**
+ * An endpoint as oauth4webapi wants it, refusing plain http:// except on loopback. `field` is
+ * where the URL is in the server's description: the token endpoint, or another one.
+ */
+export function endpoint(
+  config: ResolvedOAuthConfig,
+  endpointUrl: string,
+  field: 'token_endpoint' | 'revocation_endpoint' | 'device_authorization_endpoint' = 'token_endpoint',
+): { as: oauth.AuthorizationServer; insecure: boolean } {
+  const url = new URL(endpointUrl)
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw invalidArgument(ERR_INVALID_ARG_VALUE, `The token URL must use https:, not ${url.protocol}`)
+    throw invalidArgument(ERR_INVALID_ARG_VALUE, `The ${field.replace(/_/g, ' ')} URL must use https:, not ${url.protocol}`)
   }
   const insecure = url.protocol === 'http:'
   if (insecure && !isLoopbackUrl(url)) {
@@ -93,18 +111,28 @@ function endpoint(config: ResolvedOAuthConfig, tokenUrl: string): { as: oauth.Au
   if (config.tokenRequestFormat !== 'form' && config.tokenRequestFormat !== 'json') {
     throw invalidArgument(ERR_INVALID_ARG_VALUE, "OAuth config `tokenRequestFormat` must be 'form' or 'json'.")
   }
-  return { as: { issuer: url.origin, token_endpoint: url.href }, insecure }
+  // The issuer is the audience of a private_key_jwt assertion.
+  return { as: { issuer: config.issuer ?? url.origin, [field]: url.href }, insecure }
+}
+
+/** Where oauth4webapi would put its own `User-Agent`: anywhere but a browser. */
+const IN_BROWSER = typeof navigator !== 'undefined' && Boolean(navigator.userAgent?.startsWith?.('Mozilla/5.0 '))
+
+/** The configured `User-Agent`, else ours outside browsers (a browser sends its own). */
+export function setUserAgent(headers: Headers, configured: string | undefined): void {
+  if (configured) headers.set('user-agent', configured)
+  else if (!IN_BROWSER) headers.set('user-agent', DEFAULT_HTTP_USER_AGENT)
 }
 
 /**
  * The fetch oauth4webapi calls: it applies the configured wire format and our limits
  * (timeout, response size), and turns every failure into an OAuthHttpError.
  */
-function transport(config: ResolvedOAuthConfig, options: TokenRequestOptions) {
+export function transport(config: ResolvedOAuthConfig, options: TokenRequestOptions, what: EndpointName = 'token endpoint') {
   return async (url: string, init: RequestInit & { body?: URLSearchParams }): Promise<Response> => {
     const headers = new Headers(init.headers)
     let body: string = init.body!.toString()
-    if (config.tokenRequestFormat === 'json') {
+    if (config.tokenRequestFormat === 'json' && what === 'token endpoint') {
       // The Anthropic endpoint takes the same parameters as a JSON object.
       headers.set('content-type', 'application/json')
       const params: Record<string, string | number> = Object.fromEntries(init.body!)
@@ -113,7 +141,7 @@ function transport(config: ResolvedOAuthConfig, options: TokenRequestOptions) {
       body = JSON.stringify(params)
     }
     for (const [name, value] of Object.entries(config.tokenRequestHeaders)) headers.set(name, value)
-    if (config.userAgent) headers.set('user-agent', config.userAgent)
+    setUserAgent(headers, config.userAgent)
     const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000)
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout
     const doFetch = options.fetch ?? globalThis.fetch
@@ -122,41 +150,63 @@ function transport(config: ResolvedOAuthConfig, options: TokenRequestOptions) {
       // redirect: 'manual' (set by oauth4webapi too): a token endpoint that redirects is an error, not followed.
       response = await doFetch(url, { method: 'POST', headers, body, redirect: 'manual', signal })
     } catch (err) {
-      throw transportError(err, url, options.signal)
+      throw transportError(err, url, options.signal, what)
     }
     try {
       const text = await readCapped(response, options.maxResponseBytes ?? MIB)
       return new Response(text, { status: response.status, headers: response.headers })
     } catch (err) {
       if (err instanceof OAuthError) throw err
-      throw transportError(err, url, options.signal)
+      throw transportError(err, url, options.signal, what)
     }
   }
 }
 
-function transportError(err: unknown, url: string, userSignal: AbortSignal | undefined): OAuthHttpError {
+/**
+ * TLS failures while connecting (Node's codes): the handshake failed, so nothing was sent.
+ * The usual cause behind a corporate proxy is a private CA that Node does not trust.
+ */
+const UNTRUSTED = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_HAS_EXPIRED',
+])
+
+export function transportError(err: unknown, url: string, userSignal: AbortSignal | undefined, what: EndpointName = 'token endpoint'): OAuthHttpError {
   const origin = new URL(url).origin
   if (userSignal?.aborted) {
-    return new OAuthHttpError(OAUTH_RESPONSE_LOST, `The token request to ${origin} was aborted by the caller.`, { retryable: false, cause: err })
+    return new OAuthHttpError(OAUTH_RESPONSE_LOST, `The request to the ${what} ${origin} was aborted by the caller.`, { retryable: false, cause: err })
   }
   const name = (err as Error)?.name
   if (name === 'TimeoutError') {
     return new OAuthHttpError(
       OAUTH_TIMEOUT,
-      `The token endpoint ${origin} did not answer in time. The request may have been processed, so it is not re-sent automatically (a reused code or refresh token can revoke the login).`,
+      `The ${what} ${origin} did not answer in time. The request may have been processed, so it is not re-sent automatically (a reused code or refresh token can revoke the login).`,
       { retryable: false, cause: err },
     )
   }
   const code = (err as { cause?: { code?: string } })?.cause?.code
+  if (code && UNTRUSTED.has(code)) {
+    return new OAuthHttpError(
+      OAUTH_NETWORK_ERROR,
+      `Could not connect to the ${what} ${origin}: its TLS certificate is not trusted (${code}). Behind a proxy that inspects TLS, point NODE_EXTRA_CA_CERTS at your organisation's CA certificate (PEM) and start the program again. Nothing was sent.`,
+      { retryable: false, cause: err },
+    )
+  }
   if (code && NOT_SENT.has(code)) {
-    return new OAuthHttpError(OAUTH_NETWORK_ERROR, `Could not connect to the token endpoint ${origin} (${code}). Check the network and the token URL.`, {
+    return new OAuthHttpError(OAUTH_NETWORK_ERROR, `Could not connect to the ${what} ${origin} (${code}). Check the network, the proxy settings (HTTPS_PROXY) and the URL.`, {
       retryable: true,
       cause: err,
     })
   }
   return new OAuthHttpError(
     OAUTH_RESPONSE_LOST,
-    `The connection to the token endpoint ${origin} failed${code ? ` (${code})` : ''} after the request may have been sent. It is not re-sent automatically: a reused code or refresh token can revoke the login.`,
+    `The connection to the ${what} ${origin} failed${code ? ` (${code})` : ''} after the request may have been sent. It is not re-sent automatically: a reused code or refresh token can revoke the login.`,
     { retryable: false, cause: err },
   )
 }
@@ -193,7 +243,7 @@ export async function readCapped(response: Response, limit: number): Promise<str
 }
 
 function tooLarge(limit: number): OAuthError {
-  return new OAuthFlowError(OAUTH_INVALID_TOKEN_RESPONSE, `The token endpoint answered with more than ${limit} bytes; a token response is never that large. Check the token URL.`)
+  return new OAuthFlowError(OAUTH_INVALID_TOKEN_RESPONSE, `The server answered with more than ${limit} bytes; an OAuth response is never that large. Check the URL.`)
 }
 
 /** `Retry-After` as milliseconds: delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
@@ -209,7 +259,7 @@ export function retryAfter(header: string | null, now: number): number | undefin
  * text has control characters stripped (it may reach a terminal), and the credentials just
  * sent (`secrets`) and anything token-shaped cut out: a server may echo the refresh token.
  */
-function errorFromResponse(response: Response, text: string, origin: string, now: number, secrets: readonly string[]): OAuthHttpError {
+export function errorFromResponse(response: Response, text: string, origin: string, now: number, secrets: readonly (string | undefined)[], what: EndpointName = 'token endpoint'): OAuthHttpError {
   const shorten = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? sanitizeText(value, 300, secrets) : undefined)
   const status = response.status
   let error: string | undefined
@@ -233,12 +283,12 @@ function errorFromResponse(response: Response, text: string, origin: string, now
     }
   }
   const contentType = response.headers.get('content-type')?.split(';')[0] ?? 'no content type'
-  const said = error ? `${error}${description ? `: ${description}` : ''}` : `a ${contentType} body without an OAuth error`
+  const said = error ? `${error}${description ? `: ${description}` : ''}` : text.trim() === '' ? 'an empty body' : `a ${contentType} body without an OAuth error`
   const retryAfterMs = retryAfter(response.headers.get('retry-after'), now)
   if (status >= 300 && status < 400) {
     return new OAuthHttpError(
       OAUTH_TOKEN_ENDPOINT_ERROR,
-      `The token endpoint ${origin} answered with a redirect (HTTP ${status}); token endpoints must not redirect, so it was not followed. Check the token URL.`,
+      `The ${what} ${origin} answered with a redirect (HTTP ${status}); it must not redirect, so it was not followed. Check the URL.`,
       { status, retryable: false },
     )
   }
@@ -252,25 +302,25 @@ function errorFromResponse(response: Response, text: string, origin: string, now
   if (status === 429 || error === 'rate_limit_error') {
     return new OAuthHttpError(
       OAUTH_RATE_LIMITED,
-      `The token endpoint ${origin} is rate limiting (HTTP ${status}, ${said}). The login is fine; try again ${retryAfterMs !== undefined ? `in ${Math.ceil(retryAfterMs / 1000)} s` : 'later'}.`,
+      `The ${what} ${origin} is rate limiting (HTTP ${status}, ${said}). The login is fine; try again ${retryAfterMs !== undefined ? `in ${Math.ceil(retryAfterMs / 1000)} s` : 'later'}.`,
       { status, error, description, retryable: true, retryAfterMs },
     )
   }
   if (status >= 500 || error === 'overloaded_error' || error === 'api_error' || error === 'temporarily_unavailable' || error === 'server_error') {
     return new OAuthHttpError(
       OAUTH_SERVER_ERROR,
-      `The token endpoint ${origin} failed (HTTP ${status}, ${said}). The login is fine; try again later.`,
+      `The ${what} ${origin} failed (HTTP ${status}, ${said}). The login is fine; try again later.`,
       { status, error, description, retryable: true, retryAfterMs },
     )
   }
   return new OAuthHttpError(
     OAUTH_TOKEN_ENDPOINT_ERROR,
-    `The token endpoint ${origin} refused the request (HTTP ${status}, ${said}). Check the client ID, redirect URI and token URL.`,
+    `The ${what} ${origin} refused the request (HTTP ${status}, ${said}). ${error === 'invalid_client' || status === 401 ? 'Check the client ID, the client secret or key, and `clientAuthMethod`.' : 'Check the client ID, redirect URI and URL.'}`,
     { status, error, description, retryable: false },
   )
 }
 
-async function tokensFrom(response: Response, origin: string, now: number, secrets: readonly string[]): Promise<OAuthTokens> {
+async function tokensFrom(response: Response, origin: string, now: number, secrets: readonly (string | undefined)[]): Promise<OAuthTokens> {
   const text = await response.text()
   if (response.status !== 200) throw errorFromResponse(response, text, origin, now, secrets)
   let json: unknown
@@ -302,7 +352,7 @@ function mayFallBack(err: unknown): boolean {
  * With fallback endpoints, the next one is tried only after a 404 or a failure to
  * connect, never after any other answer.
  */
-async function tokenRequest(
+export async function tokenRequest(
   config: ResolvedOAuthConfig,
   options: TokenRequestOptions,
   secrets: readonly string[],
@@ -310,6 +360,7 @@ async function tokenRequest(
     oauth: typeof import('oauth4webapi'),
     as: oauth.AuthorizationServer,
     client: oauth.Client,
+    auth: oauth.ClientAuth,
     opts: oauth.TokenEndpointRequestOptions,
   ) => Promise<Response>,
 ): Promise<OAuthTokens> {
@@ -318,6 +369,9 @@ async function tokenRequest(
   // Loaded on first use: importing @oauth/http (or the client) does not pay for it.
   const oauth = await import('oauth4webapi')
   const client: oauth.Client = { client_id: config.clientId }
+  const auth = await clientAuthentication(oauth, config)
+  // What the server may echo back and must never reach a message: what was sent, and the secret.
+  const hidden = [...secrets, config.clientSecret]
   const now = options.now ?? Date.now
   const policy: RetryPolicy = options.retry === false ? { retries: 0 } : (options.retry ?? {})
   const retries = policy.retries ?? 3
@@ -330,12 +384,12 @@ async function tokenRequest(
       for (let i = first; ; i++) {
         const { url, as, insecure } = endpoints[i]!
         try {
-          const response = await send(oauth, as, client, {
+          const response = await send(oauth, as, client, auth, {
             [oauth.customFetch]: transport(config, options) as typeof fetch,
             [oauth.allowInsecureRequests]: insecure,
           })
           if (response.status !== 404) answeredEndpoint.set(key, url)
-          return await tokensFrom(response, as.issuer, now(), secrets)
+          return await tokensFrom(response, new URL(url).origin, now(), hidden)
         } catch (err) {
           // Nothing was spent at this endpoint: the next one may have the code or refresh token.
           if (!mayFallBack(err) || i === endpoints.length - 1) throw err
@@ -392,10 +446,10 @@ export async function exchangeCodeForTokens(
     }
     additionalParameters.expires_in = String(options.expiresIn)
   }
-  return tokenRequest(c, options, [code, oauthState.codeVerifier], (oauth, as, client, opts) => {
+  return tokenRequest(c, options, [code, oauthState.codeVerifier], (oauth, as, client, auth, opts) => {
     const callback = oauth.validateAuthResponse(as, client, new URLSearchParams({ code, state }), oauthState.state)
     // The redirect URI sent is the one the authorization used: the code is bound to it.
-    return oauth.authorizationCodeGrantRequest(as, client, oauth.None(), callback, c.redirectUri, oauthState.codeVerifier, {
+    return oauth.authorizationCodeGrantRequest(as, client, auth, callback, c.redirectUri, oauthState.codeVerifier, {
       ...opts,
       additionalParameters,
     })
@@ -420,6 +474,6 @@ export async function refreshAccessToken(refreshToken: string, config?: OAuthCon
   }
   // No `scope`, on any server: the grant keeps its scopes, and Anthropic's endpoint answers a
   // refresh that sends one with `invalid_scope` (earendil-works/pi#2357, 2026-03).
-  const tokens = await tokenRequest(c, options, [refreshToken], (oauth, as, client, opts) => oauth.refreshTokenGrantRequest(as, client, oauth.None(), refreshToken, opts))
+  const tokens = await tokenRequest(c, options, [refreshToken], (oauth, as, client, auth, opts) => oauth.refreshTokenGrantRequest(as, client, auth, refreshToken, opts))
   return tokens.refreshToken === undefined ? { ...tokens, refreshToken } : tokens
 }

@@ -7,6 +7,8 @@ import {
   OAUTH_INVALID_GRANT,
   OAUTH_NOT_LOGGED_IN,
   OAUTH_RATE_LIMITED,
+  OAUTH_TOKEN_ENDPOINT_ERROR,
+  OAUTH_UNSUPPORTED,
   OAuthError,
   OAuthFlowError,
   resolveConfig,
@@ -21,6 +23,7 @@ import {
   type TokenStore,
 } from '@oauth/core'
 import { OAuthHttpError } from './errors.js'
+import { revokeToken } from './server-endpoints.js'
 import { refreshAccessToken, type TokenRequestOptions } from './token-endpoint.js'
 
 /** The Anthropic SDK's credentials hook: `new Anthropic({ credentials })`. `expiresAt` is epoch seconds. */
@@ -223,6 +226,37 @@ export class TokenManager {
     })
   }
 
+  /**
+   * Logs out everywhere it can: removes the login here (as {@link TokenManager.clear}), then
+   * revokes its refresh token (or, without one, its access token) at the server's revocation
+   * endpoint (RFC 7009), so a copy left anywhere stops working. Revocation is best effort: the
+   * local login is gone even when it fails, and the result says which happened, with the
+   * reason. A store that cannot be cleared throws, and then nothing is revoked.
+   *
+   * @example
+   * ```ts
+   * const { revoked, revocationError } = await manager.logout()
+   * if (!revoked) console.warn(`Logged out here only: ${revocationError?.message}`)
+   * ```
+   */
+  async logout(): Promise<{ removed: boolean; revoked: boolean; revocationError?: OAuthError }> {
+    const tokens = await this.#current().catch(() => null)
+    const removed = tokens !== null || (await this.#store?.exists().catch(() => false)) === true
+    await this.clear()
+    if (!tokens) return { removed, revoked: false }
+    if (!this.#config.revocationUrl) {
+      return { removed, revoked: false, revocationError: new OAuthFlowError(OAUTH_UNSUPPORTED, 'The server has no revocation endpoint: the tokens stay valid there until they expire.') }
+    }
+    try {
+      const [token, hint] = tokens.refreshToken ? [tokens.refreshToken, 'refresh_token' as const] : [tokens.accessToken, 'access_token' as const]
+      await revokeToken(token, this.#config, { ...this.#request, tokenTypeHint: hint })
+      return { removed, revoked: true }
+    } catch (err) {
+      if (err instanceof OAuthError) return { removed, revoked: false, revocationError: err }
+      throw err
+    }
+  }
+
   /** A logout or login, under the store's lock; a refresh it supersedes waits for it to finish. */
   #changeUnderLock(work: () => Promise<void>): Promise<void> {
     const change = this.#underLock(work)
@@ -375,7 +409,8 @@ export class TokenManager {
           if (store) await store.save(cooled).catch(() => undefined)
           throw err
         }
-        if (store && err instanceof OAuthError && err.code === OAUTH_INVALID_GRANT) {
+        const spent = looksSpent(err)
+        if (store && ((err instanceof OAuthError && err.code === OAUTH_INVALID_GRANT) || spent)) {
           // Another holder may have rotated the token between our read and our request.
           const again = await store.load().catch(() => null)
           if (again?.refreshToken && again.refreshToken !== base.refreshToken) {
@@ -383,7 +418,10 @@ export class TokenManager {
             return again
           }
         }
-        throw err // the store is left as it was
+        // No other holder renewed it: a non-standard refusal of this refresh token means what
+        // `invalid_grant` means. The store is left as it was either way.
+        if (spent) throw spentAsInvalidGrant(spent)
+        throw err
       }
       const merged: OAuthTokens = { ...fresh }
       if (!merged.organization && base.organization) merged.organization = base.organization
@@ -419,6 +457,31 @@ export class TokenManager {
     if (this.#tokens) return this.#tokens
     throw this.#notLoggedIn()
   }
+}
+
+/**
+ * Refusals that only the refresh token can explain, from servers that do not answer
+ * `invalid_grant` as RFC 6749 §5.2 says: a 400 or 403 whose error, if any, is not one of the
+ * standard codes that blame the request or the client (`invalid_client`, `invalid_request`,
+ * `unauthorized_client`, `unsupported_grant_type`, `invalid_scope`). Glewlwyd 2.7 answers a
+ * reused rotated refresh token with a 400 and an empty body, and a replayed code with 403
+ * `invalid_code`. A 401 is client authentication (RFC 6749 §5.2), never this.
+ */
+const BLAMES_CLIENT = new Set(['invalid_client', 'invalid_request', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope'])
+
+function looksSpent(err: unknown): OAuthHttpError | undefined {
+  if (!(err instanceof OAuthHttpError) || err.code !== OAUTH_TOKEN_ENDPOINT_ERROR) return undefined
+  if (err.status !== 400 && err.status !== 403) return undefined
+  return err.error !== undefined && BLAMES_CLIENT.has(err.error) ? undefined : err
+}
+
+function spentAsInvalidGrant(err: OAuthHttpError): OAuthHttpError {
+  const said = err.error ? `${err.error}${err.description ? `: ${err.description}` : ''}` : 'no OAuth error in the answer'
+  return new OAuthHttpError(
+    OAUTH_INVALID_GRANT,
+    `The authorization server refused the refresh token (HTTP ${err.status}, ${said}), and no other process had renewed it: it was spent or revoked, so log in again. (Read as invalid_grant although the server did not say so; if the client secret or key changed, check that first.)`,
+    { status: err.status, error: err.error, description: err.description, retryable: false, cause: err },
+  )
 }
 
 function coolingDown(waitMs: number): OAuthHttpError {

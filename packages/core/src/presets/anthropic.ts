@@ -91,6 +91,7 @@ export const ANTHROPIC_OAUTH_CONFIG: ResolvedOAuthConfig = {
   scopes: DEFAULT_SCOPES,
   // The Anthropic endpoint takes a JSON body that carries `state` as well.
   tokenRequestFormat: 'json',
+  clientAuthMethod: 'none',
   includeStateInTokenRequest: true,
   tokenRequestHeaders: { 'anthropic-beta': ANTHROPIC_OAUTH_BETA },
   // `code=true`, sent by the first-party CLI in both modes (anthropics/claude-code#18186 shows it
@@ -112,6 +113,7 @@ export const LEGACY_ANTHROPIC_OAUTH_CONFIG: ResolvedOAuthConfig = {
   redirectUri: 'https://console.anthropic.com/oauth/code/callback',
   scopes: DEFAULT_SCOPES,
   tokenRequestFormat: 'json',
+  clientAuthMethod: 'none',
   includeStateInTokenRequest: true,
   tokenRequestHeaders: {},
   authorizeParams: { code: 'true' },

@@ -1,0 +1,67 @@
+import { ERR_INVALID_ARG_VALUE, invalidArgument, type ResolvedOAuthConfig } from '@oauth/core'
+import type * as oauth from 'oauth4webapi'
+
+/** A private JWK imported once per key object: every refresh signs with the same CryptoKey. */
+const imported = new WeakMap<object, Promise<oauth.PrivateKey>>()
+
+/**
+ * The Web Crypto algorithm for a private JWK, in the forms oauth4webapi signs with: RSA with
+ * `alg` RS256 (the default) or PS256, EC P-256 / P-384, OKP Ed25519.
+ */
+function algorithmOf(jwk: JsonWebKey): RsaHashedImportParams | EcKeyImportParams | Algorithm | undefined {
+  if (jwk.kty === 'RSA') {
+    if (jwk.alg === undefined || jwk.alg === 'RS256') return { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }
+    if (jwk.alg === 'PS256') return { name: 'RSA-PSS', hash: 'SHA-256' }
+    return undefined
+  }
+  if (jwk.kty === 'EC' && (jwk.crv === 'P-256' || jwk.crv === 'P-384')) return { name: 'ECDSA', namedCurve: jwk.crv }
+  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') return { name: 'Ed25519' }
+  return undefined
+}
+
+function signingKey(key: CryptoKey | JsonWebKey): Promise<oauth.PrivateKey> {
+  if (typeof CryptoKey !== 'undefined' && key instanceof CryptoKey) return Promise.resolve({ key })
+  let pending = imported.get(key)
+  if (!pending) {
+    const jwk = key as JsonWebKey & { kid?: string }
+    const algorithm = algorithmOf(jwk)
+    // The messages name the key's type, never its material.
+    if (!algorithm || typeof jwk.d !== 'string') {
+      return Promise.reject(
+        invalidArgument(
+          ERR_INVALID_ARG_VALUE,
+          `OAuth config \`clientPrivateKey\` must be a CryptoKey or a private JWK (RSA RS256/PS256, EC P-256/P-384 or OKP Ed25519, with its private part); got ${jwk.kty ?? 'no kty'}${jwk.crv ? ` ${jwk.crv}` : ''}${jwk.alg ? ` ${jwk.alg}` : ''}${typeof jwk.d === 'string' ? '' : ' without a private part'}.`,
+        ),
+      )
+    }
+    // Only the fields of the key itself: `key_ops`/`ext` from a key store must not block the import.
+    const { key_ops: _ops, ext: _ext, use: _use, ...material } = jwk
+    pending = crypto.subtle.importKey('jwk', material, algorithm, false, ['sign']).then(
+      (cryptoKey) => ({ key: cryptoKey, kid: jwk.kid }),
+      (err: unknown) => {
+        imported.delete(key)
+        throw invalidArgument(ERR_INVALID_ARG_VALUE, `OAuth config \`clientPrivateKey\` could not be imported (${(err as Error)?.name ?? 'error'}): check that it is a private key of the type it says.`)
+      },
+    )
+    imported.set(key, pending)
+  }
+  return pending
+}
+
+/**
+ * How a request authenticates the client, as the config says (`clientAuthMethod`): nothing but
+ * `client_id` for a public client, the secret in `Authorization: Basic` or in the body, or a
+ * signed assertion (RFC 7523) for `private_key_jwt`.
+ */
+export async function clientAuthentication(o: typeof import('oauth4webapi'), config: ResolvedOAuthConfig): Promise<oauth.ClientAuth> {
+  switch (config.clientAuthMethod) {
+    case 'client_secret_basic':
+      return o.ClientSecretBasic(config.clientSecret!)
+    case 'client_secret_post':
+      return o.ClientSecretPost(config.clientSecret!)
+    case 'private_key_jwt':
+      return o.PrivateKeyJwt(await signingKey(config.clientPrivateKey!))
+    default:
+      return o.None()
+  }
+}
