@@ -49,6 +49,22 @@ function signingKey(key: CryptoKey | JsonWebKey): Promise<oauth.PrivateKey> {
 }
 
 /**
+ * `Authorization: Basic` with the client ID and secret form-encoded first (RFC 6749 §2.3.1), the
+ * way WHATWG URLSearchParams encodes: letters, digits and `*-._` stay as they are. oauth4webapi
+ * 3.8.8's `ClientSecretBasic` also escapes `-`, `.`, `_`, `~` and more, and a server that reads
+ * the user name without decoding it then sees another client: Glewlwyd 2.7.5 refuses
+ * `glw%2Dbasic` as unauthorized_client. Encoded this way, IDs and secrets made of those
+ * characters (nearly all) are sent as they are, which servers that decode read the same.
+ */
+function basic(clientId: string, secret: string): oauth.ClientAuth {
+  const encode = (value: string) => new URLSearchParams({ v: value }).toString().slice(2)
+  const credentials = btoa(`${encode(clientId)}:${encode(secret)}`)
+  return (_as, _client, _body, headers) => {
+    headers.set('authorization', `Basic ${credentials}`)
+  }
+}
+
+/**
  * How a request authenticates the client, as the config says (`clientAuthMethod`): nothing but
  * `client_id` for a public client, the secret in `Authorization: Basic` or in the body, or a
  * signed assertion (RFC 7523) for `private_key_jwt`.
@@ -56,7 +72,7 @@ function signingKey(key: CryptoKey | JsonWebKey): Promise<oauth.PrivateKey> {
 export async function clientAuthentication(o: typeof import('oauth4webapi'), config: ResolvedOAuthConfig): Promise<oauth.ClientAuth> {
   switch (config.clientAuthMethod) {
     case 'client_secret_basic':
-      return o.ClientSecretBasic(config.clientSecret!)
+      return basic(config.clientId, config.clientSecret!)
     case 'client_secret_post':
       return o.ClientSecretPost(config.clientSecret!)
     case 'private_key_jwt':
