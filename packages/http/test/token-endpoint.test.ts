@@ -19,7 +19,8 @@ import {
 import { delay, http, HttpResponse } from 'msw'
 import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { exchangeCodeForTokens, OAuthHttpError, refreshAccessToken } from '../src/index.js'
+import httpPackage from '../package.json' with { type: 'json' }
+import { DEFAULT_HTTP_USER_AGENT, exchangeCodeForTokens, OAuthHttpError, refreshAccessToken } from '../src/index.js'
 
 const server = setupServer()
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
@@ -96,7 +97,9 @@ describe('exchangeCodeForTokens', () => {
     const seen = tokenEndpoint(generic.tokenUrl, () => HttpResponse.json(good))
     await exchangeCodeForTokens('the-code', 'the-state', oauthState, generic, fast)
     expect(seen[0]!.contentType).toMatch(/^application\/x-www-form-urlencoded/)
-    expect(seen[0]!.userAgent).not.toBe(DEFAULT_USER_AGENT)
+    // Ours, with the package's version, not the Anthropic preset's nor oauth4webapi's.
+    expect(seen[0]!.userAgent).toBe(`@oauth/http/${httpPackage.version}`)
+    expect(seen[0]!.userAgent).toBe(DEFAULT_HTTP_USER_AGENT)
     expect(Object.fromEntries(new URLSearchParams(seen[0]!.body))).toEqual({
       code: 'the-code',
       grant_type: 'authorization_code',

@@ -40,8 +40,11 @@ export interface GlewlwydServer {
   config(client: GlewlwydClient): OAuthConfig
   /** Acts as the user's browser: follows the authorization URL, signs in, grants, and returns the callback URL. */
   authorize(authorizationUrl: string): Promise<string>
-  /** Acts as the user on another device: opens the verification page, signs in, approves the user code. */
-  approveDevice(userCode: string, options?: { deny?: boolean }): Promise<void>
+  /**
+   * Acts as the user on another device: opens the verification page, signs in, approves the
+   * user code. (Glewlwyd has no "deny" for a device code: one nobody approves expires.)
+   */
+  approveDevice(userCode: string): Promise<void>
   /** What the server logged (warnings and errors). */
   log(): string
   stop(): Promise<void>
@@ -235,16 +238,16 @@ database = { type = "sqlite3" path = "${db}" };
       ...(client === 'public' ? {} : { clientSecret, clientAuthMethod: `client_secret_${client}` as const }),
     }),
     authorize: (authorizationUrl) => follow(session(base), authorizationUrl, (location) => location.port !== String(port)),
-    async approveDevice(userCode, { deny = false } = {}) {
+    async approveDevice(userCode) {
       const user = session(base)
       // The verification page sends an unsigned-in browser to the login page, like the code flow.
       const first = await user(`/api/oidc/device?code=${encodeURIComponent(userCode)}`)
       const login = new URL(first.headers.get('location') ?? '', base)
       if (!login.pathname.endsWith('/login.html')) throw new Error(`Glewlwyd's device page answered HTTP ${first.status}: ${login.href}`)
-      await signInAndGrant(user, login.searchParams.get('client_id') ?? '', deny ? '' : (login.searchParams.get('scope') ?? SCOPE))
+      await signInAndGrant(user, login.searchParams.get('client_id') ?? '', login.searchParams.get('scope') ?? SCOPE)
       const done = await user(`${login.searchParams.get('callback_url')}&g_continue`)
       const result = new URL(done.headers.get('location') ?? '', base)
-      if (!deny && !/prompt=deviceComplete/.test(result.search)) throw new Error(`Glewlwyd did not approve the device code: ${result.href}`)
+      if (!/prompt=deviceComplete/.test(result.search)) throw new Error(`Glewlwyd did not approve the device code: ${result.href}`)
     },
     log: () => {
       try {
