@@ -17,6 +17,10 @@ export const REQUIREMENTS = [
   { program: 'gnome-keyring-daemon', pkg: 'gnome-keyring', why: 'the Secret Service behind the keychain store' },
   { program: 'secret-tool', pkg: 'libsecret-tools', why: 'reading the keychain store from outside' },
   { program: 'tmux', pkg: 'tmux', why: 'the CLI in a pseudo-terminal (status with its usage bars, the spinner)' },
+  { program: 'glewlwyd', pkg: 'glewlwyd', why: 'a second, non-JavaScript authorization server (confidential clients, revocation, the device grant)' },
+  { program: 'sqlite3', pkg: 'sqlite3', why: "creating Glewlwyd's throwaway database" },
+  { program: 'tinyproxy', pkg: 'tinyproxy', why: 'a real forward proxy (HTTPS_PROXY)' },
+  { program: 'openssl', pkg: 'openssl', why: 'a private CA whose certificate Node does not trust (NODE_EXTRA_CA_CERTS)' },
 ]
 
 /** Where `program` is on `PATH`, or undefined. */

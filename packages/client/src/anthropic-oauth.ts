@@ -4,6 +4,7 @@ import { rejectPolicyRefusal, signRequest, TokenManager, type AnthropicExtras, t
 import { EnvTokenStore, loadTokensFromEnv, type Env } from '@oauth/storage-env'
 import { Accounts, FileTokenStore, type AccountsOptions } from '@oauth/storage-file'
 import { authorizeInteractive, type AuthorizeInteractiveOptions } from './interactive.js'
+import { proxyFetch } from './proxy.js'
 
 /** Options for {@link AnthropicOAuth}: the SDK client's options (but no other credential) plus the OAuth ones. */
 export interface AnthropicOAuthOptions extends Omit<ClientOptions, 'apiKey' | 'authToken' | 'credentials' | 'config' | 'profile'> {
@@ -54,13 +55,16 @@ export class AnthropicOAuth extends Anthropic {
         throw invalidArgument(ERR_INVALID_ARG_VALUE, `AnthropicOAuth signs in with OAuth tokens; \`${name}\` cannot be combined with it. Use the plain Anthropic client for API keys.`)
       }
     }
-    const manager = tokenManager ?? new TokenManager({ oauthTokens, tokenStorage, oauthConfig, oauthRequestOptions })
+    // Token requests and API calls go through the environment's proxy (HTTPS_PROXY, NO_PROXY), as curl's do.
+    const viaProxy = proxyFetch()
+    const manager = tokenManager ?? new TokenManager({ oauthTokens, tokenStorage, oauthConfig, oauthRequestOptions: { fetch: viaProxy, ...oauthRequestOptions } })
 
     const resolvedBetas = betas ?? DEFAULT_OAUTH_BETAS
     const resolvedUserAgent = userAgent ?? DEFAULT_USER_AGENT
     // Everything passed here is kept in _options, so withOptions() clones get the same
     // manager (one token lifecycle), betas and user agent.
     super({
+      fetch: viaProxy,
       ...clientOptions,
       apiKey: null,
       authToken: null,

@@ -21,6 +21,7 @@ import {
   type OAuthTokens,
 } from '@oauth/core'
 import { exchangeCodeForTokens, type TokenRequestOptions } from '@oauth/http'
+import { proxyFetch } from './proxy.js'
 
 /** Options for {@link authorizeInteractive}. */
 export interface AuthorizeInteractiveOptions {
@@ -193,7 +194,7 @@ export async function authorizeInteractive(config?: OAuthConfig, options: Author
       const { code, state } = await Promise.race([pasted, timeout, ...(fromBrowser ? [fromBrowser] : [])])
       output.write('\nExchanging the code for tokens…\n')
       const expiresIn = options.longLived ? ANTHROPIC_LONG_LIVED_EXPIRES_IN_SECONDS : undefined
-      return await exchangeCodeForTokens(code, state, oauthState, resolved, { ...options.oauthRequestOptions, expiresIn })
+      return await exchangeCodeForTokens(code, state, oauthState, resolved, { fetch: proxyFetch(), ...options.oauthRequestOptions, expiresIn })
     } finally {
       clearTimeout(timer)
     }
