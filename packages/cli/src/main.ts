@@ -1,4 +1,5 @@
 import {
+  OAUTH_UNSUPPORTED,
   ERR_INVALID_ARG_TYPE,
   ERR_INVALID_ARG_VALUE,
   OAUTH_INVALID_GRANT,
@@ -24,10 +25,10 @@ Sign in to the Anthropic API with a Claude subscription (or to any OAuth 2.0
 server), and keep the login fresh for your programs.
 
 Commands:
-  login      sign in with the browser and store the tokens (--account <name> for several)
+  login      sign in with the browser (or --device) and store the tokens (--account <name> for several)
   status     who is logged in, the plan, and how much of the usage windows is left
   token      print a valid access token for scripts
-  logout     remove the stored login
+  logout     remove the stored login (and revoke it, where the server can)
   accounts   list the named logins; \`accounts use <name>\` sets the default
   api-key    \`api-key create\`: an API key for a Console login
 
@@ -73,7 +74,8 @@ export async function main(argv: string[], io: CliIO = { stdin: process.stdin, s
     return await (await load())(args, io)
   } catch (err) {
     const code = (err as { code?: string }).code
-    if (err instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS') || (err instanceof TypeError && INVALID_ARGUMENT.has(code))) {
+    // A server without what was asked of it (`login --device` where it has no device endpoint) is a usage error too.
+    if (err instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS') || (err instanceof TypeError && INVALID_ARGUMENT.has(code)) || code === OAUTH_UNSUPPORTED) {
       io.stderr.write(`${(err as Error).message}\nRun \`anthropic-oauth ${command} --help\`.\n`)
       return EXIT.USAGE
     }

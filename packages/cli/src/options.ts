@@ -11,7 +11,13 @@ export const STORE_HELP = `Store options:
   --path <file>                    one token file instead of the accounts (default: ~/.anthropic/oauth_tokens.json)
   --profile <name>                 with --store profile: the Anthropic SDK profile (default: the account's name)
   --config <file.json>             an OAuthConfig for another OAuth server (default: the Anthropic preset;
-                                   also ANTHROPIC_OAUTH_CONFIG_FILE=<file.json>)`
+                                   also ANTHROPIC_OAUTH_CONFIG_FILE=<file.json>). It may give only
+                                   "issuer" and "clientId" (and "clientSecret", "scopes"…): the
+                                   endpoints are then discovered. "baseUrl" is the API the login is
+                                   for, written to SDK profiles with --store profile
+  --issuer <url>                   another OAuth server, found by discovery (RFC 8414 / OpenID
+    --client-id <id>               Connect), instead of --config; a public client
+  --scopes <list>                  with --issuer: the scopes to ask for (space-separated)`
 
 export const STORE_OPTIONS = {
   account: { type: 'string' },
@@ -19,8 +25,19 @@ export const STORE_OPTIONS = {
   path: { type: 'string' },
   profile: { type: 'string' },
   config: { type: 'string' },
+  issuer: { type: 'string' },
+  'client-id': { type: 'string' },
+  scopes: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
+
+/**
+ * The CLI's view of a server: an OAuthConfig, plus the API base URL a login is for (written to
+ * SDK profiles as `base_url`). Read from `--config`, or discovered from `--issuer`.
+ */
+export interface CliConfig extends OAuthConfig {
+  baseUrl?: string
+}
 
 export class UsageError extends Error {}
 
@@ -55,12 +72,12 @@ export async function keychainFactory(): Promise<KeychainStoreFactory> {
  * account named but not found is an error (`OAUTH_NOT_LOGGED_IN`), never another account.
  * `login` (`forLogin`) may name a new account; its store is `--store` (default file).
  */
-export async function storeFrom(values: StoreValues, env: NodeJS.ProcessEnv, options: { forLogin?: boolean; config?: OAuthConfig } = {}): Promise<Target> {
+export async function storeFrom(values: StoreValues, env: NodeJS.ProcessEnv, options: { forLogin?: boolean; config?: CliConfig } = {}): Promise<Target> {
   if (values.store !== undefined && !KINDS.includes(values.store)) throw new UsageError(`Unknown store "${values.store}": use file, keychain or profile.`)
   const kind = values.store as AccountStoreKind | undefined
   if (values.path !== undefined) {
     if (values.account !== undefined) throw new UsageError('--path and --account cannot be combined: each account has its own file.')
-    if (kind === 'profile') return { store: new SdkProfileTokenStore({ profile: values.profile, clientId: options.config?.clientId }) }
+    if (kind === 'profile') return { store: new SdkProfileTokenStore({ profile: values.profile, ...profileClient(options.config, env) }) }
     const file = new FileTokenStore({ path: values.path })
     if (kind === 'keychain') return { store: new (await import('@oauth/storage-keychain')).KeychainTokenStore({ lock: { using: file } }) }
     return { store: file }
@@ -69,7 +86,7 @@ export async function storeFrom(values: StoreValues, env: NodeJS.ProcessEnv, opt
     throw new UsageError(`--account ${values.account} and --profile ${values.profile} disagree: a profile account's name is its profile's.`)
   }
   const named = values.account ?? (kind === 'profile' ? values.profile : undefined) ?? (env.ANTHROPIC_OAUTH_ACCOUNT || undefined)
-  const profile = { clientId: options.config?.clientId }
+  const profile = profileClient(options.config, env)
   if (named !== undefined) assertAccountName(named)
   const lookup = new Accounts({ profile })
   // One read of the list serves both the lookup and the default's name.
@@ -89,6 +106,20 @@ export async function storeFrom(values: StoreValues, env: NodeJS.ProcessEnv, opt
   return { store: accounts.open(account), account, accounts }
 }
 
+/**
+ * What an SDK profile written by a login names: the config's client (the SDK refreshes with it)
+ * and the API it is for, the config's `baseUrl` or `ANTHROPIC_BASE_URL`.
+ */
+function profileClient(config: CliConfig | undefined, env: NodeJS.ProcessEnv): { clientId?: string; baseUrl?: string } {
+  return { clientId: config?.clientId, baseUrl: config?.baseUrl ?? apiBaseUrl(env) }
+}
+
+/** Token requests and account calls through the environment's proxy (HTTPS_PROXY, NO_PROXY), as curl's. */
+export async function requestOptions(env: NodeJS.ProcessEnv): Promise<{ fetch: typeof fetch }> {
+  const { proxyFetch } = await import('@oauth/client')
+  return { fetch: proxyFetch(env) }
+}
+
 /** Whether a config is Anthropic's (its client), so that the Anthropic account endpoints apply. */
 export function isAnthropic(config: OAuthConfig | undefined): boolean {
   return (config ?? ANTHROPIC_OAUTH_CONFIG).clientId === DEFAULT_CLIENT_ID
@@ -99,14 +130,32 @@ export function apiBaseUrl(env: NodeJS.ProcessEnv): string | undefined {
   return env.ANTHROPIC_BASE_URL || undefined
 }
 
-export function configFrom(values: { config?: string }, env: NodeJS.ProcessEnv): OAuthConfig | undefined {
-  const path = values.config ?? env.ANTHROPIC_OAUTH_CONFIG_FILE
-  if (!path) return undefined
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as OAuthConfig
-  } catch (err) {
-    throw new UsageError(`Cannot read the OAuth config ${path}: ${(err as Error).message}`)
+/**
+ * The server a command talks to: `--issuer` (discovered, with `--client-id`), else `--config` or
+ * `ANTHROPIC_OAUTH_CONFIG_FILE` (a config that gives an `issuer` and no `tokenUrl` is completed by
+ * discovery), else none (the Anthropic preset). Discovery goes through the environment's proxy.
+ */
+export async function configFrom(values: { config?: string; issuer?: string; 'client-id'?: string; scopes?: string }, env: NodeJS.ProcessEnv): Promise<CliConfig | undefined> {
+  const path = values.config ?? (values.issuer ? undefined : env.ANTHROPIC_OAUTH_CONFIG_FILE)
+  if (values.issuer && values.config) throw new UsageError('--issuer and --config cannot be combined: put "issuer" in the config file instead.')
+  let config: Partial<CliConfig> | undefined
+  if (path) {
+    try {
+      config = JSON.parse(readFileSync(path, 'utf8')) as CliConfig
+    } catch (err) {
+      throw new UsageError(`Cannot read the OAuth config ${path}: ${(err as Error).message}`)
+    }
+  } else if (values.issuer) {
+    if (!values['client-id']) throw new UsageError('--issuer needs --client-id: the server does not say which client you are.')
+    config = { issuer: values.issuer, clientId: values['client-id'], ...(values.scopes ? { scopes: values.scopes } : {}) }
   }
+  if (!config) return undefined
+  if (config.tokenUrl || !config.issuer) return config as CliConfig
+  const { discoverOAuthConfig } = await import('@oauth/http')
+  const { proxyFetch } = await import('@oauth/client')
+  const { issuer, baseUrl: _, ...settings } = config
+  const discovered = await discoverOAuthConfig(issuer, { ...settings, clientId: settings.clientId!, fetch: proxyFetch(env) })
+  return { ...discovered, ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}) }
 }
 
 /**

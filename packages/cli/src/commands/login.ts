@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util'
 import { authorizeInteractive } from '@oauth/client'
-import { ANTHROPIC_OAUTH_CONFIG, type OAuthConfig } from '@oauth/core'
-import { EXIT, type CliIO } from '../io.js'
-import { assertCanSave, configFrom, STORE_HELP, STORE_OPTIONS, storeFrom, UsageError } from '../options.js'
+import { ANTHROPIC_OAUTH_CONFIG, type OAuthConfig, type OAuthTokens } from '@oauth/core'
+import { EXIT, withSpinner, type CliIO } from '../io.js'
+import { assertCanSave, configFrom, requestOptions, STORE_HELP, STORE_OPTIONS, storeFrom, UsageError } from '../options.js'
 
 export const LOGIN_HELP = `Usage: anthropic-oauth login [options]
 
@@ -20,6 +20,10 @@ Options:
   --login-hint <email>    suggest the account to sign in with (login_hint)
   --console               sign in with an Anthropic Console (API-billed) account, to
                           create API keys with \`anthropic-oauth api-key create\`
+  --device                sign in on another device (RFC 8628): shows a page and a code to
+                          type there, for machines without a browser where pasting back is
+                          impossible; needs a server with a device authorization endpoint
+                          (not the Anthropic preset)
   --manual                paste the code instead of catching the redirect on 127.0.0.1
   --no-browser            only print the URL (implies --manual where the server has a paste page)
   --no-loopback           never listen on 127.0.0.1 for the redirect; paste instead
@@ -39,6 +43,28 @@ function consoleConfig(config: OAuthConfig | undefined): OAuthConfig {
   return { ...base, authorizeUrl: new URL('/oauth/authorize', base.tokenUrl).href }
 }
 
+/** The device grant: the page and the code on stderr, then a spinner while the user approves elsewhere. */
+async function deviceLogin(config: OAuthConfig | undefined, io: CliIO): Promise<OAuthTokens> {
+  const { authorizeDevice } = await import('@oauth/http')
+  let waiting: ((value: void) => void) | undefined
+  const approved = authorizeDevice(config ?? ANTHROPIC_OAUTH_CONFIG, {
+    ...(await requestOptions(io.env)),
+    onUserCode: ({ userCode, verificationUri, verificationUriComplete, expiresAt }) => {
+      const minutes = Math.max(1, Math.round((expiresAt - Date.now()) / 60_000))
+      io.stderr.write(
+        `On any device with a browser, open:\n\n  ${verificationUri}\n\nand enter the code:\n\n  ${userCode}\n\n${verificationUriComplete ? `(or open ${verificationUriComplete})\n` : ''}The code works for ${minutes} min.\n`,
+      )
+      waiting?.()
+    },
+  })
+  // The spinner starts once the code is shown, and stops when the login ends either way.
+  await new Promise<void>((resolve) => {
+    waiting = resolve
+    approved.then(() => resolve(), () => resolve())
+  })
+  return withSpinner(io, 'Waiting for the approval', () => approved)
+}
+
 export async function login(args: string[], io: CliIO): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -47,6 +73,7 @@ export async function login(args: string[], io: CliIO): Promise<number> {
       'select-account': { type: 'boolean' },
       'login-hint': { type: 'string' },
       console: { type: 'boolean' },
+      device: { type: 'boolean' },
       manual: { type: 'boolean' },
       'no-browser': { type: 'boolean' },
       'no-loopback': { type: 'boolean' },
@@ -56,7 +83,8 @@ export async function login(args: string[], io: CliIO): Promise<number> {
   })
   if (values.help) return io.stdout.write(`${LOGIN_HELP}\n`), EXIT.OK
   if (values.console && values['long-lived']) throw new UsageError('--console and --long-lived cannot be combined: a long-lived token is inference-only.')
-  const config = configFrom(values, io.env)
+  if (values.device && (values.console || values['long-lived'] || values.manual)) throw new UsageError('--device cannot be combined with --console, --long-lived or --manual.')
+  const config = await configFrom(values, io.env)
   const target = await storeFrom(values, io.env, { forLogin: true, config })
   // Before the browser opens: a code is never spent on tokens that cannot then be saved (a
   // corrupt token file, a folder that cannot be written; storeFrom has read the account list).
@@ -64,15 +92,17 @@ export async function login(args: string[], io: CliIO): Promise<number> {
   const authorizeParams: Record<string, string> = {}
   if (values['select-account']) authorizeParams.prompt = 'select_account'
   if (values['login-hint']) authorizeParams.login_hint = values['login-hint']
-  const tokens = await authorizeInteractive(values.console ? consoleConfig(config) : config, {
-    input: io.stdin,
-    output: io.stderr,
-    openBrowser: values['no-browser'] ? false : undefined,
-    mode: values.manual || values['no-loopback'] ? 'manual' : undefined,
-    loopback: !values['no-loopback'],
-    longLived: values['long-lived'],
-    authorizeParams,
-  })
+  const tokens = values.device
+    ? await deviceLogin(config, io)
+    : await authorizeInteractive(values.console ? consoleConfig(config) : config, {
+        input: io.stdin,
+        output: io.stderr,
+        openBrowser: values['no-browser'] ? false : undefined,
+        mode: values.manual || values['no-loopback'] ? 'manual' : undefined,
+        loopback: !values['no-loopback'],
+        longLived: values['long-lived'],
+        authorizeParams,
+      })
   await target.store.save(tokens)
   if (target.account) await target.accounts!.add(target.account.name, target.account.store)
   const email = tokens.account?.emailAddress

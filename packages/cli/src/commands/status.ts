@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util'
 import { isExpired, OAuthError, type OAuthConfig, type OAuthTokens, type TokenStore } from '@oauth/core'
 import type { AnthropicProfile, AnthropicUsage } from '@oauth/http'
 import { EXIT, inWords, usageBar, withSpinner, type CliIO } from '../io.js'
-import { apiBaseUrl, configFrom, isAnthropic, STORE_HELP, STORE_OPTIONS, storeFrom } from '../options.js'
+import { apiBaseUrl, configFrom, isAnthropic, requestOptions, STORE_HELP, STORE_OPTIONS, storeFrom } from '../options.js'
 
 export const STATUS_HELP = `Usage: anthropic-oauth status [options]
 
@@ -36,19 +36,20 @@ const explain = (err: unknown): { code: string; message: string } => ({
 /** The plan and the usage windows, from the account endpoints, with a token renewed if need be. */
 async function fetchLive(store: TokenStore, tokens: OAuthTokens, config: OAuthConfig | undefined, io: CliIO): Promise<Live> {
   const http = await import('@oauth/http')
+  const request = await requestOptions(io.env)
   return withSpinner(io, 'Fetching the plan and usage', async () => {
     let accessToken = tokens.accessToken
     let renewed: OAuthTokens | null = null
     try {
       if (isExpired(tokens, Date.now(), 0)) {
-        const manager = new http.TokenManager({ tokenStorage: store, oauthConfig: config })
+        const manager = new http.TokenManager({ tokenStorage: store, oauthConfig: config, oauthRequestOptions: request })
         accessToken = await manager.getAccessToken()
         renewed = manager.oauthTokens
       }
     } catch (err) {
       return { renewed, profile: null, usage: null, unavailable: explain(err) }
     }
-    const options = { baseUrl: apiBaseUrl(io.env) }
+    const options = { baseUrl: apiBaseUrl(io.env), ...request }
     const [profile, usage] = await Promise.allSettled([http.fetchAnthropicProfile(accessToken, options), http.fetchAnthropicUsage(accessToken, options)])
     const failed = [profile, usage].find((r): r is PromiseRejectedResult => r.status === 'rejected')
     return {
@@ -65,7 +66,7 @@ const capitalised = (s: string) => s[0]!.toUpperCase() + s.slice(1)
 export async function status(args: string[], io: CliIO): Promise<number> {
   const { values } = parseArgs({ args, options: { ...STORE_OPTIONS, json: { type: 'boolean' }, offline: { type: 'boolean' } }, strict: true })
   if (values.help) return io.stdout.write(`${STATUS_HELP}\n`), EXIT.OK
-  const config = configFrom(values, io.env)
+  const config = await configFrom(values, io.env)
   const { store, account } = await storeFrom(values, io.env, { config })
   const tokens = await store.load()
   const renewable = tokens ? !isExpired(tokens, Date.now(), 0) || Boolean(tokens.refreshToken) : false

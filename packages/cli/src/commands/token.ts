@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 import { isExpired, OAuthError } from '@oauth/core'
 import { EXIT, withSpinner, type CliIO } from '../io.js'
-import { configFrom, STORE_HELP, STORE_OPTIONS, storeFrom } from '../options.js'
+import { configFrom, requestOptions, STORE_HELP, STORE_OPTIONS, storeFrom } from '../options.js'
 
 export const TOKEN_HELP = `Usage: anthropic-oauth token [options]
 
@@ -30,7 +30,7 @@ export async function token(args: string[], io: CliIO): Promise<number> {
   }
   const { TokenManager } = await import('@oauth/http')
   // The config is read only now: the fast path above needs none.
-  const manager = new TokenManager({ tokenStorage: store, oauthConfig: configFrom(values, io.env) })
+  const manager = new TokenManager({ tokenStorage: store, oauthConfig: await configFrom(values, io.env), oauthRequestOptions: await requestOptions(io.env) })
   const tokens = await manager.getTokens()
   // A long-lived token (no refresh token) is printed until it ends; it is never refreshed.
   if (!isExpired(tokens) || !tokens.refreshToken) return io.stdout.write(`${tokens.accessToken}\n`), EXIT.OK
