@@ -17,8 +17,10 @@ export const LAYERS = {
   '@oauth/storage-file': { allow: ['@oauth/core'], node: true },
   '@oauth/storage-keychain': { allow: ['@oauth/core', '@napi-rs/keyring'], node: true },
   '@oauth/storage-redis': { allow: ['@oauth/core'], node: true },
+  // undici: the Node wiring for proxies (EnvHttpProxyAgent) lives here, so that core and http,
+  // which run in browsers and workers, stay free of it.
   '@oauth/client': {
-    allow: ['@oauth/core', '@oauth/http', '@oauth/storage-file', '@oauth/storage-env', '@anthropic-ai/sdk'],
+    allow: ['@oauth/core', '@oauth/http', '@oauth/storage-file', '@oauth/storage-env', '@anthropic-ai/sdk', 'undici'],
     node: true,
   },
   // The CLI sits on top of client but also imports the layers below it directly, as a layer

@@ -114,8 +114,13 @@ function profileClient(config: CliConfig | undefined, env: NodeJS.ProcessEnv): {
   return { clientId: config?.clientId, baseUrl: config?.baseUrl ?? apiBaseUrl(env) }
 }
 
-/** Token requests and account calls through the environment's proxy (HTTPS_PROXY, NO_PROXY), as curl's. */
-export async function requestOptions(env: NodeJS.ProcessEnv): Promise<{ fetch: typeof fetch }> {
+/**
+ * Token requests and account calls through the environment's proxy (HTTPS_PROXY, HTTP_PROXY,
+ * NO_PROXY), as curl's. `@oauth/client` (and the SDK it brings) is loaded only when a proxy is
+ * set: without one, its `proxyFetch` is the global fetch anyway.
+ */
+export async function requestOptions(env: NodeJS.ProcessEnv): Promise<{ fetch?: typeof fetch }> {
+  if (!Object.keys(env).some((name) => /^https?_proxy$/i.test(name) && env[name])) return {}
   const { proxyFetch } = await import('@oauth/client')
   return { fetch: proxyFetch(env) }
 }
@@ -152,9 +157,8 @@ export async function configFrom(values: { config?: string; issuer?: string; 'cl
   if (!config) return undefined
   if (config.tokenUrl || !config.issuer) return config as CliConfig
   const { discoverOAuthConfig } = await import('@oauth/http')
-  const { proxyFetch } = await import('@oauth/client')
   const { issuer, baseUrl: _, ...settings } = config
-  const discovered = await discoverOAuthConfig(issuer, { ...settings, clientId: settings.clientId!, fetch: proxyFetch(env) })
+  const discovered = await discoverOAuthConfig(issuer, { ...settings, clientId: settings.clientId!, ...(await requestOptions(env)) })
   return { ...discovered, ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}) }
 }
 

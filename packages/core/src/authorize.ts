@@ -1,7 +1,6 @@
 import { assertConfig, type OAuthConfig } from './config.js'
 import { ANTHROPIC_OAUTH_CONFIG } from './presets/anthropic.js'
 import { timingSafeEqual } from './encoding.js'
-import { sanitizeText } from './sanitize.js'
 import {
   OAUTH_AUTHORIZATION_DENIED,
   OAUTH_AUTHORIZATION_FAILED,
@@ -100,16 +99,18 @@ export function parseAuthCode(raw: string): AuthCode {
 }
 
 /**
- * The callback's `error` as a typed error. Network text (it may reach a terminal): control
- * characters and anything token-shaped are removed, and it is shortened.
+ * The callback's `error` as a typed error. Network text (it may reach a terminal): RFC 6749
+ * §4.1.2.1 allows only printable ASCII in `error` and `error_description`, so anything else (an
+ * escape sequence that would clear a terminal, say) becomes a space, and it is shortened.
  */
 function authorizationError(error: string, description: string | null): OAuthFlowError {
-  const said = `${sanitizeText(error, 60) || 'no error code'}${description ? `: ${sanitizeText(description, 200)}` : ''}`
+  const clean = (text: string, max: number) => text.slice(0, max).replace(/[^\x20-\x7e]/g, ' ')
+  const said = `${clean(error, 60) || 'no error code'}${description ? `: ${clean(description, 200)}` : ''}`
   return error === 'access_denied'
     ? new OAuthFlowError(OAUTH_AUTHORIZATION_DENIED, `Authorization declined (${said}). Start the login again to approve it.`)
     : new OAuthFlowError(
         OAUTH_AUTHORIZATION_FAILED,
-        `The authorization server refused the request (${said}). This is not something the user chose: check the client ID, redirect URI and scopes, or the server.`,
+        `The authorization server refused the request (${said}): check the client ID, redirect URI and scopes.`,
       )
 }
 

@@ -108,6 +108,17 @@ export function assertConfig(config: OAuthConfig): void {
       )
     }
   }
+  const fallbacks = config.tokenUrlFallbacks
+  if (fallbacks !== undefined && (!Array.isArray(fallbacks) || !fallbacks.every((url) => typeof url === 'string' && URL.canParse(url)))) {
+    throw invalidArgument(Array.isArray(fallbacks) ? ERR_INVALID_ARG_VALUE : ERR_INVALID_ARG_TYPE, 'OAuth config `tokenUrlFallbacks` must be a list of absolute URLs.')
+  }
+}
+
+/**
+ * Checks the client's authentication and the optional endpoints, where they are used (a login
+ * start in a browser needs none of this, and does not carry it).
+ */
+function assertClient(config: OAuthConfig): void {
   for (const key of ['revocationUrl', 'deviceAuthorizationUrl', 'issuer'] as const) {
     const value = config[key]
     if (value !== undefined && (typeof value !== 'string' || !URL.canParse(value))) {
@@ -126,10 +137,6 @@ export function assertConfig(config: OAuthConfig): void {
   }
   if (method === 'private_key_jwt' && (typeof config.clientPrivateKey !== 'object' || config.clientPrivateKey === null)) {
     throw invalidArgument(ERR_INVALID_ARG_VALUE, 'OAuth config `clientAuthMethod` private_key_jwt needs a `clientPrivateKey` (a CryptoKey or a private JWK).')
-  }
-  const fallbacks = config.tokenUrlFallbacks
-  if (fallbacks !== undefined && (!Array.isArray(fallbacks) || !fallbacks.every((url) => typeof url === 'string' && URL.canParse(url)))) {
-    throw invalidArgument(Array.isArray(fallbacks) ? ERR_INVALID_ARG_VALUE : ERR_INVALID_ARG_TYPE, 'OAuth config `tokenUrlFallbacks` must be a list of absolute URLs.')
   }
 }
 
@@ -151,6 +158,7 @@ export function resolveConfig(config?: OAuthConfig): ResolvedOAuthConfig {
   // that result back through here.
   if (RESOLVED.has(config)) return config as ResolvedOAuthConfig
   assertConfig(config)
+  assertClient(config)
   const resolved: ResolvedOAuthConfig = {
     clientId: config.clientId,
     authorizeUrl: config.authorizeUrl,

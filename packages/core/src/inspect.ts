@@ -1,5 +1,5 @@
 /** Node's `util.inspect` hook, as a global symbol: core imports nothing from Node. */
-export const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never
+export const INSPECT: unique symbol = /* @__PURE__ */ Symbol.for('nodejs.util.inspect.custom') as never
 
 /**
  * What `console.log` and `util.inspect` show of an object that holds secrets: its class and

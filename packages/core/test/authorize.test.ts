@@ -150,14 +150,12 @@ describe('parseAuthCode', () => {
     expect(err.message).not.toMatch(/declin/)
   })
 
-  it('makes the description safe for a terminal and cuts tokens and length out of it', () => {
-    const token = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXNpZ25hdHVyZQ'
+  it('makes the description safe for a terminal and cuts its length', () => {
     const err = catchError(() =>
-      parseAuthCode(`http://127.0.0.1/callback?error=invalid_request&error_description=${encodeURIComponent(`bad\u001b]0;pwned\u0007 ${token} ${'x'.repeat(1000)}`)}`),
+      parseAuthCode(`http://127.0.0.1/callback?error=invalid_request&error_description=${encodeURIComponent(`bad\u001b]0;pwned\u0007\u202e ${'x'.repeat(1000)}`)}`),
     )
-    expect(err.message).not.toMatch(/[\u0000-\u001f]/)
-    expect(err.message).not.toContain(token)
-    expect(err.message).toContain('[redacted]')
+    expect(err.message).toContain('invalid_request: bad ]0;pwned')
+    expect(err.message).not.toMatch(/[^\x20-\x7e]/)
     expect(err.message.length).toBeLessThan(500)
   })
 
