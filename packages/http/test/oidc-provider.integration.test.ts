@@ -111,3 +111,41 @@ describe('connection failures', () => {
     expect(attempts).toBe(3)
   })
 })
+
+describe('private_key_jwt against oidc-provider (RFC 7523 client assertions)', () => {
+  let keyed: AuthorizationServer
+  let privateJwk: JsonWebKey & { kid: string }
+  beforeAll(async () => {
+    const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair
+    privateJwk = { ...(await crypto.subtle.exportKey('jwk', pair.privateKey)), kid: 'k1' }
+    const publicJwk = { ...(await crypto.subtle.exportKey('jwk', pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' }
+    keyed = await startAuthorizationServer({
+      accessTokenTtl: 60,
+      extraClients: [
+        {
+          client_id: 'jwt-client',
+          application_type: 'native',
+          token_endpoint_auth_method: 'private_key_jwt',
+          token_endpoint_auth_signing_alg: 'ES256',
+          jwks: { keys: [publicJwk] },
+          grant_types: ['authorization_code', 'refresh_token'],
+          response_types: ['code'],
+          redirect_uris: ['http://127.0.0.1/callback'],
+        },
+      ],
+    })
+  })
+  afterAll(() => keyed?.close())
+
+  it('signs in and refreshes with a signed assertion instead of a secret; a key of another pair is refused', async () => {
+    const config = { ...keyed.config, clientId: 'jwt-client', issuer: keyed.issuer, clientPrivateKey: privateJwk }
+    const { url, oauthState } = await buildAuthorizationUrl(config)
+    const { code, state } = parseAuthCode(await keyed.authorize(url))
+    const tokens = await exchangeCodeForTokens(code, state, oauthState, config)
+    const fresh = await refreshAccessToken(tokens.refreshToken!, config)
+    expect(fresh.refreshToken).not.toBe(tokens.refreshToken)
+    const other = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign'])) as CryptoKeyPair
+    const wrong = { ...config, clientPrivateKey: other.privateKey }
+    await expect(refreshAccessToken(fresh.refreshToken!, wrong, { retry: false })).rejects.toMatchObject({ code: 'OAUTH_TOKEN_ENDPOINT_ERROR', error: 'invalid_client' })
+  }, 30_000)
+})
