@@ -49,7 +49,8 @@ async function startLogin() {
 describe('examples/edge-worker in workerd', () => {
   it('bundles core, http and oauth4webapi only', () => {
     // pnpm paths nest: node_modules/.pnpm/x@1/node_modules/x/…, so the last node_modules/ names the package.
-    const packageOf = (path: string) => path.match(/.*node_modules\/((?:@[^/]+\/)?[^/]+)\//)?.[1] ?? path.match(/packages\/([^/]+)\/src\//)?.[1] ?? path
+    // http's package.json is its own: its version is the default User-Agent's (only that field is bundled).
+    const packageOf = (path: string) => path.match(/.*node_modules\/((?:@[^/]+\/)?[^/]+)\//)?.[1] ?? path.match(/packages\/([^/]+)\/(?:src\/|package\.json$)/)?.[1] ?? path
     const packages = new Set(bundledInputs.filter((p) => !p.startsWith('src/') && !p.includes('examples/edge-worker/src/')).map(packageOf))
     expect([...packages].sort()).toEqual(['core', 'http', 'oauth4webapi'])
   })
