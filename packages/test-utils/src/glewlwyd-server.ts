@@ -12,7 +12,7 @@
 // - redirect URIs match exactly, port included;
 // - /revoke accepts only authenticated (confidential) clients: a public client gets 401, empty.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
@@ -50,7 +50,10 @@ export interface GlewlwydServer {
   stop(): Promise<void>
 }
 
-const INIT_SQL = '/usr/share/doc/glewlwyd/database/init.sqlite3.sql.gz'
+// The package's schema and initial admin: dbconfig-common's copy (not under /usr/share/doc,
+// which slim images leave out), else the documented one.
+const INIT_SQL = '/usr/share/dbconfig-common/data/glewlwyd/install/sqlite3'
+const INIT_SQL_DOC = '/usr/share/doc/glewlwyd/database/init.sqlite3.sql.gz'
 const ADMIN = { username: 'admin', password: 'password' } // the Debian database's initial admin
 const USER = { username: 'dev', password: 'dev-password-1' }
 const SCOPE = 'api'
@@ -82,7 +85,8 @@ export async function startGlewlwyd(options: GlewlwydOptions = {}): Promise<Glew
   const callbackPort = await freePort()
   const base = `http://127.0.0.1:${port}`
   const db = join(dir, 'glewlwyd.db')
-  const init = spawnSync('sqlite3', [db], { input: gunzipSync(readFileSync(INIT_SQL)) })
+  const schema = existsSync(INIT_SQL) ? readFileSync(INIT_SQL) : gunzipSync(readFileSync(INIT_SQL_DOC))
+  const init = spawnSync('sqlite3', [db], { input: schema })
   if (init.status !== 0) throw new Error(`sqlite3 could not create Glewlwyd's database: ${init.stderr}`)
   // The fields Glewlwyd needs to start; the secure-connection files are named, as it insists, but unused.
   writeFileSync(
