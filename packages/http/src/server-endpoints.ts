@@ -17,9 +17,7 @@ import {
 } from '@oauth/core'
 import { clientAuthentication } from './client-auth.js'
 import { OAuthHttpError } from './errors.js'
-import { endpoint, errorFromResponse, readCapped, setUserAgent, tokenRequest, transport, transportError, type TokenRequestOptions } from './token-endpoint.js'
-
-const MIB = 1024 * 1024
+import { endpoint, errorFromResponse, MAX_RESPONSE_BYTES, readCapped, setUserAgent, tokenRequest, transport, transportError, type TokenRequestOptions } from './token-endpoint.js'
 
 /** Options for {@link revokeToken}. */
 export interface RevokeOptions extends Pick<TokenRequestOptions, 'fetch' | 'signal' | 'timeoutMs' | 'maxResponseBytes' | 'now'> {
@@ -211,7 +209,7 @@ export async function discoverOAuthConfig(issuer: string, options: DiscoveryOpti
     fetch: doFetch = globalThis.fetch,
     signal,
     timeoutMs = 30_000,
-    maxResponseBytes = MIB,
+    maxResponseBytes = MAX_RESPONSE_BYTES,
     clientId,
     ...settings
   } = options

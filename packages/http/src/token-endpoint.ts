@@ -70,7 +70,8 @@ export interface ExchangeOptions extends TokenRequestOptions {
   expiresIn?: number
 }
 
-const MIB = 1024 * 1024
+/** The default cap on an answer's body (`maxResponseBytes`): no OAuth response is near it. */
+export const MAX_RESPONSE_BYTES = 1024 * 1024
 
 /**
  * Node's fetch (undici) reports failures to connect with these codes: the request was
@@ -153,7 +154,7 @@ export function transport(config: ResolvedOAuthConfig, options: TokenRequestOpti
       throw transportError(err, url, options.signal, what)
     }
     try {
-      const text = await readCapped(response, options.maxResponseBytes ?? MIB)
+      const text = await readCapped(response, options.maxResponseBytes ?? MAX_RESPONSE_BYTES)
       return new Response(text, { status: response.status, headers: response.headers })
     } catch (err) {
       if (err instanceof OAuthError) throw err
