@@ -17,15 +17,23 @@ interface Case {
 
 const cases: Case[] = []
 const prefix: string[] = []
+type Hook = () => unknown | Promise<unknown>
+/** The beforeEach/afterEach hooks of each describe block that encloses the current one. */
+const hooks: { before: Hook[]; after: Hook[] }[] = [{ before: [], after: [] }]
 
 export function describe(name: string, fn: () => void): void {
   prefix.push(name)
+  hooks.push({ before: [], after: [] })
   try {
     fn()
   } finally {
     prefix.pop()
+    hooks.pop()
   }
 }
+
+export const beforeEach = (fn: Hook): void => void hooks.at(-1)!.before.push(fn)
+export const afterEach = (fn: Hook): void => void hooks.at(-1)!.after.push(fn)
 
 function format(template: string, args: unknown[]): string {
   let i = 0
@@ -36,7 +44,19 @@ function format(template: string, args: unknown[]): string {
 }
 
 function register(name: string, fn: TestFn): void {
-  cases.push({ name: [...prefix, name].join(' > '), fn })
+  const before = hooks.flatMap((h) => h.before)
+  const after = hooks.flatMap((h) => h.after).reverse()
+  cases.push({
+    name: [...prefix, name].join(' > '),
+    fn: async () => {
+      for (const hook of before) await hook()
+      try {
+        await fn()
+      } finally {
+        for (const hook of after) await hook()
+      }
+    },
+  })
 }
 
 export const it = Object.assign(register, {

@@ -38,7 +38,7 @@ export {
   type OAuthTokens,
   type OrganizationInfo,
 } from './tokens.js'
-export type { LockLease, StoreLockOptions, TokenStore } from './token-store.js'
+export type { LockLease, StoreLockOptions, TokenStore, TokenStoreChange } from './token-store.js'
 export { composeStores } from './compose.js'
 export { createMutex, pollUntil, sleep, type AsyncContextLike, type Mutex, type MutexOptions, type MutexWait } from './mutex.js'
 export { base64url, timingSafeEqual } from './encoding.js'

@@ -60,7 +60,18 @@ export interface TokenStore {
    *   it attempts is refused, never written over the new holder's.
    */
   lock?<T>(fn: (lease: LockLease) => Promise<T>): Promise<T>
+  /**
+   * Calls `listener` when another holder of the same storage (another browser tab) saved or
+   * cleared the tokens, and returns a function that stops it. The token manager subscribes, so
+   * that it drops the tokens it keeps in memory at once: it stops using a rotated token, and
+   * a logout in one tab signs every tab out. Stores that cannot tell (a file, Redis) do not
+   * have it; the manager re-reads them under the lock before refreshing instead.
+   */
+  subscribe?(listener: (change: TokenStoreChange) => void): () => void
 }
+
+/** What another holder did to the stored tokens: saved a new set, or removed them. */
+export type TokenStoreChange = 'saved' | 'cleared'
 
 /** What a lock holder is told about its lock while `fn` runs. */
 export interface LockLease {

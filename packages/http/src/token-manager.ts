@@ -125,6 +125,13 @@ export class TokenManager {
     this.#request = { now: this.#now, ...options.oauthRequestOptions }
     this.#onBackgroundError = options.onBackgroundRefreshError
     this.#warn = options.onWarning ?? ((message) => console.warn(message))
+    // Another tab saved or cleared the login: forget the copy in memory, so a rotated token is
+    // not used again and a logout anywhere signs this holder out too (a refresh in flight is dropped).
+    this.#store?.subscribe?.((change) => {
+      if (change === 'cleared') this.#generation++
+      this.#tokens = null
+      this.#loading = undefined
+    })
   }
 
   /** The resolved server config. */

@@ -324,3 +324,57 @@ function methodsOf(store: MemoryTokenStore): TokenStore {
     lock: (fn) => store.lock(fn),
   }
 }
+
+describe('TokenManager with a store that reports changes by other holders (subscribe)', () => {
+  /** One storage shared by two "tabs"; a save or clear through one is announced to the other's listeners. */
+  function sharedStorage() {
+    const backing = new MemoryTokenStore()
+    const listeners = new Map<number, Set<(change: 'saved' | 'cleared') => void>>()
+    const tab = (id: number): TokenStore => {
+      listeners.set(id, new Set())
+      const announce = (change: 'saved' | 'cleared') => {
+        for (const [other, set] of listeners) if (other !== id) for (const l of set) l(change)
+      }
+      return {
+        name: `tab ${id}`,
+        load: () => backing.load(),
+        exists: () => backing.exists(),
+        save: async (t) => (await backing.save(t), announce('saved')),
+        clear: async () => (await backing.clear(), announce('cleared')),
+        lock: (fn) => backing.lock!(fn),
+        subscribe: (listener) => (listeners.get(id)!.add(listener), () => listeners.get(id)!.delete(listener)),
+      }
+    }
+    return { backing, tab }
+  }
+
+  it('drops its copy when another tab saved: the next call serves the token the other tab saved, without a refresh', async () => {
+    const used = rotatingEndpoint()
+    const { backing, tab } = sharedStorage()
+    await backing.save(tokens('old', 3_600_000))
+    const a = new TokenManager({ tokenStorage: tab(1), now })
+    const b = new TokenManager({ tokenStorage: tab(2), now })
+    expect(await a.getAccessToken()).toBe('at-old')
+    expect(await b.getAccessToken()).toBe('at-old')
+    await b.refresh()
+    expect(await b.getAccessToken()).toBe('at-1')
+    expect(await a.getAccessToken()).toBe('at-1') // still valid in a's memory, but replaced: a follows
+    expect(used).toEqual(['rt-old'])
+  })
+
+  it('signs out at once when another tab logged out, and drops a refresh it had in flight', async () => {
+    const used = rotatingEndpoint({ wait: 50 })
+    const { backing, tab } = sharedStorage()
+    await backing.save(tokens('old', 1_000)) // expiring: a's next call refreshes
+    const storeA = tab(1)
+    const a = new TokenManager({ tokenStorage: { ...storeA, lock: undefined }, now })
+    const b = new TokenManager({ tokenStorage: tab(2), now })
+    const refreshing = a.getAccessToken()
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    await b.clear()
+    await expect(refreshing).rejects.toMatchObject({ code: OAUTH_NOT_LOGGED_IN })
+    await expect(a.getAccessToken()).rejects.toMatchObject({ code: OAUTH_NOT_LOGGED_IN })
+    expect(await backing.load()).toBeNull() // the dropped refresh saved nothing over the logout
+    expect(used).toEqual(['rt-old'])
+  })
+})

@@ -31,7 +31,7 @@ export interface AuthorizationServer {
   /** Acts as the user's browser: follows the authorization URL, logs in, consents, and returns the callback URL. */
   authorize(authorizationUrl: string): Promise<string>
   /** What the server saw: successful token grants, failed ones (by error), and revoked grants. */
-  readonly events: { grants: number; refreshGrants: number; errors: string[]; revoked: number }
+  readonly events: { grants: number; refreshGrants: number; errors: string[]; revoked: number; refreshedAt: number[] }
   close(): Promise<void>
 }
 
@@ -120,10 +120,13 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     jwks: { keys: [jwk as never] },
     findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
   })
-  const events = { grants: 0, refreshGrants: 0, errors: [] as string[], revoked: 0 }
+  const events = { grants: 0, refreshGrants: 0, errors: [] as string[], revoked: 0, refreshedAt: [] as number[] }
   provider.on('grant.success', (ctx) => {
     events.grants++
-    if ((ctx as { oidc?: { params?: { grant_type?: string } } }).oidc?.params?.grant_type === 'refresh_token') events.refreshGrants++
+    if ((ctx as { oidc?: { params?: { grant_type?: string } } }).oidc?.params?.grant_type === 'refresh_token') {
+      events.refreshGrants++
+      events.refreshedAt.push(Date.now())
+    }
   })
   provider.on('grant.error', (_ctx, err) => events.errors.push((err as { error?: string }).error ?? String(err)))
   provider.on('grant.revoked', () => events.revoked++)

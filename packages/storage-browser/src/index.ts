@@ -1,0 +1,1 @@
+export { BrowserTokenStore, type BrowserTokenStoreOptions } from './browser-store.js'
