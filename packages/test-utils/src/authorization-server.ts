@@ -180,9 +180,8 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       await res.body?.cancel()
       if (!location) throw new Error(`authorization stopped at ${new URL(url).pathname} with HTTP ${res.status}`)
       const next = new URL(location, url)
-      // The redirect URI, on any port (RFC 8252 §7.3 loopback redirects).
-      const redirect = new URL(REDIRECT_URI)
-      if (next.hostname === redirect.hostname && next.pathname === redirect.pathname && next.origin !== issuer) return next.href
+      // Leaving the server is reaching the client's redirect URI (any port: RFC 8252 §7.3 loopback redirects).
+      if (next.origin !== issuer) return next.href
       url = next.href
     }
     throw new Error('authorization did not reach the redirect URI within 20 redirects')
