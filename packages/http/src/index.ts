@@ -10,7 +10,7 @@ export {
   type RevokeOptions,
 } from './server-endpoints.js'
 export { TokenManager, type AccessTokenProvider, type TokenManagerOptions } from './token-manager.js'
-export { createOAuthFetch, mergeBetas, signRequest, type AnthropicExtras, type OAuthFetchOptions } from './oauth-fetch.js'
+export { createOAuthFetch, mergeBetas, signRequest, type AccessTokenSource, type AnthropicExtras, type OAuthFetchOptions } from './oauth-fetch.js'
 export { anthropicPolicyError, rejectPolicyRefusal } from './anthropic-policy.js'
 export {
   AnthropicApiKey,

@@ -65,6 +65,19 @@ export function signRequest(headers: Headers, accessToken: string, anthropic?: A
 }
 
 /**
+ * Where `createOAuthFetch` gets its tokens: a {@link TokenManager}, or anything of the same
+ * shape, such as a worker's handle on a login kept in a Durable Object
+ * (`TokenSession` in `@oauth/storage-durable-object`).
+ */
+export interface AccessTokenSource {
+  /** The server's config, when known: the Anthropic preset's client ID turns the Anthropic headers on. */
+  readonly oauthConfig?: { readonly clientId: string; readonly userAgent?: string }
+  getAccessToken(): Promise<string>
+  /** Replaces `failedAccessToken` (refused with a 401) once, or returns what already replaced it. */
+  refresh(options: { failedAccessToken: string }): Promise<{ accessToken: string }>
+}
+
+/**
  * A `fetch` that signs every request with the manager's current access token
  * (`Authorization: Bearer …`, never `x-api-key`), and after a 401 refreshes that token
  * once and retries once. Use it with any SDK or client that accepts a custom `fetch`.
@@ -79,9 +92,9 @@ export function signRequest(headers: Headers, accessToken: string, anthropic?: A
  * const res = await oauthFetch('https://api.anthropic.com/v1/models')
  * ```
  */
-export function createOAuthFetch(manager: TokenManager, options: OAuthFetchOptions = {}): typeof fetch {
-  const anthropic = options.anthropic ?? manager.oauthConfig.clientId === DEFAULT_CLIENT_ID
-  const extras: AnthropicExtras | undefined = anthropic ? { betas: options.betas ?? DEFAULT_OAUTH_BETAS, userAgent: options.userAgent ?? manager.oauthConfig.userAgent } : undefined
+export function createOAuthFetch(manager: AccessTokenSource, options: OAuthFetchOptions = {}): typeof fetch {
+  const anthropic = options.anthropic ?? manager.oauthConfig?.clientId === DEFAULT_CLIENT_ID
+  const extras: AnthropicExtras | undefined = anthropic ? { betas: options.betas ?? DEFAULT_OAUTH_BETAS, userAgent: options.userAgent ?? manager.oauthConfig?.userAgent } : undefined
   return async (input, init) => {
     const doFetch = options.fetch ?? globalThis.fetch
     const request = new Request(input, init)
