@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { startAuthorizationServer, type AuthorizationServer } from '@oauth/test-utils'
-import { chromium, type Browser } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { startSpaServer, type SpaServer } from '../src/serve.js'
 
@@ -11,6 +11,7 @@ const artifacts = fileURLToPath(new URL('../../../artifacts/', import.meta.url))
 let spa: SpaServer
 let oidc: AuthorizationServer
 let browser: Browser
+let context: BrowserContext
 
 beforeAll(async () => {
   if (!existsSync('/usr/bin/chromium')) throw new Error('Chromium is missing: apt-get install -y chromium')
@@ -42,7 +43,8 @@ afterAll(async () => {
 })
 
 it('signs in through the pages of a real OAuth server and shows who is signed in', async () => {
-  const page = await browser.newPage()
+  context = await browser.newContext()
+  const page = await context.newPage()
   const errors: string[] = []
   page.on('pageerror', (err) => errors.push(err.message))
   await page.goto(spa.url)
@@ -64,3 +66,17 @@ it('signs in through the pages of a real OAuth server and shows who is signed in
   await page.screenshot({ path: `${artifacts}browser-spa.png` })
   console.log(`screenshot: ${artifacts}browser-spa.png`)
 }, 60_000)
+
+it('shares the login with a second tab, and signing out in one tab signs the other out at once', async () => {
+  const [first] = context.pages()
+  const second = await context.newPage()
+  await second.goto(spa.url)
+  await expect.poll(() => second.textContent('#status'), { timeout: 10_000 }).toBe('Signed in as user-1.')
+  expect(oidc.events.grants).toBe(1) // no second login: the tab read the one in IndexedDB
+  await second.click('#sign-out')
+  await expect.poll(() => second.textContent('#status')).toBe('Not signed in.')
+  await expect.poll(() => first!.textContent('#status'), { timeout: 2_000 }).toBe('Not signed in.')
+  expect(await first!.isVisible('#sign-in')).toBe(true)
+  await first!.reload()
+  await expect.poll(() => first!.textContent('#status')).toBe('Not signed in.') // gone from the store too
+}, 30_000)
