@@ -12,7 +12,7 @@ let base: string
 let bundledInputs: string[]
 
 beforeAll(async () => {
-  oidc = await startAuthorizationServer({ accessTokenTtl: 60 })
+  oidc = await startAuthorizationServer({ accessTokenTtl: 2 })
   // platform "neutral": a Node built-in anywhere in the graph fails the build.
   const result = await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'neutral', mainFields: ['module', 'main'], conditions: ['@oauth/source', 'worker', 'browser'], write: false, metafile: true, logLevel: 'error' })
   bundledInputs = Object.keys(result.metafile.inputs)
@@ -30,8 +30,10 @@ beforeAll(async () => {
       OAUTH_REDIRECT_URI: `${base}/callback`,
       OAUTH_SCOPES: oidc.config.scopes!,
       OAUTH_AUTHORIZE_PARAMS: JSON.stringify(oidc.config.authorizeParams),
+      API_URL: `${oidc.issuer}/me`,
       COOKIE_SECRET: 'test-secret-0123456789abcdef0123456789abcdef',
     },
+    durableObjects: { SESSIONS: 'OAuthSession' },
   })
 }, 60_000)
 afterAll(async () => {
@@ -47,12 +49,12 @@ async function startLogin() {
 }
 
 describe('examples/edge-worker in workerd', () => {
-  it('bundles core, http and oauth4webapi only', () => {
+  it('bundles core, http, the Durable Object store and oauth4webapi only', () => {
     // pnpm paths nest: node_modules/.pnpm/x@1/node_modules/x/…, so the last node_modules/ names the package.
     // http's package.json is its own: its version is the default User-Agent's (only that field is bundled).
     const packageOf = (path: string) => path.match(/.*node_modules\/((?:@[^/]+\/)?[^/]+)\//)?.[1] ?? path.match(/packages\/([^/]+)\/(?:src\/|package\.json$)/)?.[1] ?? path
     const packages = new Set(bundledInputs.filter((p) => !p.startsWith('src/') && !p.includes('examples/edge-worker/src/')).map(packageOf))
-    expect([...packages].sort()).toEqual(['core', 'http', 'oauth4webapi'])
+    expect([...packages].sort()).toEqual(['core', 'http', 'oauth4webapi', 'storage-durable-object'])
   })
 
   it('redirects to the server with PKCE, keeping the verifier in a signed HttpOnly cookie', async () => {
@@ -84,5 +86,34 @@ describe('examples/edge-worker in workerd', () => {
     const mismatch = await fetch(callback, { headers: { cookie: second.cookie } })
     expect(mismatch.status).toBe(400)
     expect(await mismatch.json()).toMatchObject({ error: 'OAUTH_STATE_MISMATCH' })
+  })
+
+  it('keeps the login in its Durable Object: API calls refresh at the edge, and a logout ends the session', async () => {
+    const { location, cookie } = await startLogin()
+    const res = await fetch(await oidc.authorize(location), { headers: { cookie } })
+    expect(res.status).toBe(200)
+    const setCookies = res.headers.getSetCookie()
+    const session = setCookies.find((c) => c.startsWith('oauth_session='))!
+    expect(session).toMatch(/HttpOnly; Secure; SameSite=Lax; Path=\//)
+    const sessionCookie = session.split(';')[0]!
+    const api = () => fetch(`${base}/api`, { headers: { cookie: sessionCookie } })
+    expect(await (await api()).json()).toEqual({ sub: 'user-1' })
+    const grants = oidc.events.refreshGrants
+    await new Promise((resolve) => setTimeout(resolve, 2_200)) // the 2-second token has expired
+    const responses = await Promise.all(Array.from({ length: 20 }, api))
+    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200))
+    expect(oidc.events.refreshGrants - grants).toBe(1) // 20 requests, one refresh, in the object
+    expect(oidc.events.errors).toEqual([])
+    const logout = await fetch(`${base}/logout`, { method: 'POST', headers: { cookie: sessionCookie } })
+    expect(await logout.json()).toMatchObject({ removed: true })
+    const after = await api()
+    expect(after.status).toBe(401)
+    expect(await after.json()).toMatchObject({ error: 'OAUTH_NOT_LOGGED_IN' })
+  })
+
+  it('refuses /api without a session cookie, or with a forged one', async () => {
+    expect((await fetch(`${base}/api`)).status).toBe(401)
+    const forged = `oauth_session=${btoa(JSON.stringify({ id: '0'.repeat(64), exp: Date.now() + 60_000 })).replace(/=+$/, '')}.AAAA`
+    expect(await (await fetch(`${base}/api`, { headers: { cookie: forged } })).json()).toMatchObject({ error: 'OAUTH_NOT_LOGGED_IN' })
   })
 })
