@@ -10,6 +10,7 @@ import { benchLockWait } from './lock-wait.js'
 import { benchOverhead } from './overhead.js'
 import { benchPkce } from './pkce.js'
 import { benchSizes } from './sizes.js'
+import { benchTabs } from './tabs.js'
 
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
@@ -28,6 +29,7 @@ for (const [name, run] of [
   ['import time', () => benchImportTime(quick)],
   ['cli token', () => benchCliToken(quick)],
   ['lock wait', () => benchLockWait(quick)],
+  ['tabs', () => benchTabs(quick)],
 ] as const) {
   if (only && name !== only) continue
   console.error(`bench: ${name}…`)

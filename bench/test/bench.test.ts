@@ -17,7 +17,7 @@ it('the benchmarks run in quick mode (pnpm bench --quick) and write the report',
     // under the other tests' feet. So the runner is started directly.
     await promisify(execFile)('pnpm', ['--filter', '@oauth/bench', 'start', '--quick', '--out', out], { cwd: root, timeout: 240_000 })
     const report = readFileSync(out, 'utf8')
-    for (const section of ['## 1. PKCE', '## 2. Per-request overhead', '## 3. Refresh coalescing', '## 4. Sizes', '## 5. Cold import time', '## 7. Waiting for another process']) expect(report).toContain(section)
+    for (const section of ['## 1. PKCE', '## 2. Per-request overhead', '## 3. Refresh coalescing', '## 4. Sizes', '## 5. Cold import time', '## 7. Waiting for another process', '## 8. Eight tabs sharing one login']) expect(report).toContain(section)
     expect(report).toContain('plain SDK, shared `user_oauth` profile')
     expect(report).not.toMatch(/NaN/)
   } finally {
