@@ -38,6 +38,11 @@ export async function serveFiles(files: Record<string, [string, string | Uint8Ar
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {
     origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    // The browser keeps idle connections open: without closing them, close() waits out its keep-alive.
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
   }
 }
