@@ -5,8 +5,7 @@
 import { fileURLToPath } from 'node:url'
 import { buildAuthorizationUrl, parseAuthCode } from '@oauth/core'
 import { exchangeCodeForTokens } from '@oauth/http'
-import { launchChromium, serveFiles, startAuthorizationServer } from '@oauth/test-utils'
-import { build } from 'esbuild'
+import { bundleForBrowser, launchChromium, serveFiles, startAuthorizationServer } from '@oauth/test-utils'
 import { table } from './stats.js'
 
 const TABS = 8
@@ -69,22 +68,13 @@ async function measure(client: 'ours' | 'naive', seconds: number, chromium: Awai
 
 export async function benchTabs(quick: boolean): Promise<string> {
   const seconds = quick ? 5 : 30
-  const tab = await build({
-    entryPoints: [fileURLToPath(new URL('./browser/tab.ts', import.meta.url))],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    conditions: ['@oauth/source'],
-    write: false,
-    logLevel: 'error',
-  })
+  const tab = await bundleForBrowser(fileURLToPath(new URL('./browser/tab.ts', import.meta.url)))
   const rows = []
   for (const client of ['ours', 'naive'] as const) {
     // A fresh browser profile per client: nothing left over in IndexedDB or localStorage.
     const chromium = await launchChromium()
     try {
-      rows.push(await measure(client, seconds, chromium, tab.outputFiles[0]!.contents))
+      rows.push(await measure(client, seconds, chromium, tab))
     } finally {
       await chromium.close()
     }

@@ -7,8 +7,7 @@
 import { fileURLToPath } from 'node:url'
 import { buildAuthorizationUrl, parseAuthCode, type OAuthConfig } from '@oauth/core'
 import { exchangeCodeForTokens } from '@oauth/http'
-import { launchChromium, serveFiles, startAuthorizationServer, type AuthorizationServer } from '@oauth/test-utils'
-import { build } from 'esbuild'
+import { bundleForBrowser, launchChromium, serveFiles, startAuthorizationServer, type AuthorizationServer } from '@oauth/test-utils'
 import type { Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 
@@ -30,19 +29,10 @@ interface TabReport {
 }
 
 beforeAll(async () => {
-  const tab = await build({
-    entryPoints: [fileURLToPath(new URL('./fixtures/tab.ts', import.meta.url))],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    conditions: ['@oauth/source'],
-    write: false,
-    logLevel: 'error',
-  })
+  const tab = await bundleForBrowser(fileURLToPath(new URL('./fixtures/tab.ts', import.meta.url)))
   site = await serveFiles({
     '/': ['text/html', '<!doctype html><title>loading</title><script type="module" src="/tab.js"></script>'],
-    '/tab.js': ['text/javascript', tab.outputFiles[0]!.contents],
+    '/tab.js': ['text/javascript', tab],
     '/config.json': ['application/json', () => JSON.stringify(config)],
   })
   chromium = await launchChromium()

@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { build } from 'esbuild'
 import { chromium, type BrowserContext } from 'playwright-core'
 
 export const CHROMIUM = '/usr/bin/chromium'
@@ -45,4 +46,10 @@ export async function serveFiles(files: Record<string, [string, string | Uint8Ar
         server.closeAllConnections()
       }),
   }
+}
+
+/** Bundles one module for a page (ESM, the workspace packages from source); what a test or benchmark serves as its script. */
+export async function bundleForBrowser(entry: string): Promise<Uint8Array> {
+  const result = await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', conditions: ['@oauth/source'], write: false, logLevel: 'error' })
+  return result.outputFiles[0]!.contents
 }
