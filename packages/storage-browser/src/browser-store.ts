@@ -255,14 +255,17 @@ export class BrowserTokenStore implements TokenStore {
   /** The fallback where Web Locks is missing: a lease in IndexedDB, as the Redis store's `SET NX PX`. */
   async #leaseLock<T>(fn: (lease: LockLease) => Promise<T>, deadline: number): Promise<T> {
     const owner = randomId()
-    const take = () =>
+    // Taking: when the lease is free or lapsed. Renewing (`held`): only while the record is still
+    // this tab's, as the Redis store's compare-and-expire; a lease another tab held in between,
+    // even one it has since released, is lost, never taken back.
+    const take = (held = false) =>
       this.#transaction('readwrite', (tx) => {
         let taken = false
         const leases = tx.objectStore(LEASES)
         const request = leases.get(this.#key)
         request.onsuccess = () => {
           const current = request.result as Lease | undefined
-          if (current && current.owner !== owner && current.expires > Date.now()) return
+          if (held ? current?.owner !== owner : current && current.expires > Date.now()) return
           leases.put({ owner, expires: Date.now() + this.#staleMs } satisfies Lease, this.#key)
           taken = true
         }
@@ -282,10 +285,10 @@ export class BrowserTokenStore implements TokenStore {
     const lease: LockLease = {
       signal: controller.signal,
       confirm: async () => {
-        if (controller.signal.aborted || !(await take())) lose()
+        if (controller.signal.aborted || !(await take(true))) lose()
       },
     }
-    const renew = setInterval(() => void take().then((ok) => ok || controller.abort(lost()), () => controller.abort(lost())), this.#staleMs / 3)
+    const renew = setInterval(() => void take(true).then((ok) => ok || controller.abort(lost()), () => controller.abort(lost())), this.#staleMs / 3)
     this.#lease = { owner, lose }
     try {
       return await fn(lease)

@@ -49,5 +49,5 @@ it('passes the conformance suite and its own tests in Chromium, with Web Locks',
 it('passes them on the IndexedDB lease where Web Locks is missing, and a tab that lost its lease cannot save', async () => {
   const result = await runInPage(true)
   expect(result.failures).toEqual([])
-  expect(result.passed).toBe(17)
+  expect(result.passed).toBe(18)
 }, 60_000)

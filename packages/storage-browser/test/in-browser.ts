@@ -12,7 +12,7 @@ const mode = webLocks ? 'Web Locks' : 'IndexedDB lease (no Web Locks)'
 let n = 0
 const fresh = () => `${mode}-${Date.now()}-${n++}`
 
-/** Puts a value the store did not write under its key, straight through IndexedDB. */
+/** Puts a value the store did not write under its key, straight through IndexedDB (`undefined`: deletes it). */
 async function putRaw(database: string, key: string, value: unknown, objectStore = 'tokens'): Promise<void> {
   const db = await new Promise<IDBDatabase>((resolve, reject) => {
     const request = indexedDB.open(database)
@@ -21,7 +21,8 @@ async function putRaw(database: string, key: string, value: unknown, objectStore
   })
   await new Promise<void>((resolve, reject) => {
     const tx = db.transaction(objectStore, 'readwrite')
-    tx.objectStore(objectStore).put(value, key)
+    if (value === undefined) tx.objectStore(objectStore).delete(key)
+    else tx.objectStore(objectStore).put(value, key)
     tx.oncomplete = () => resolve()
     tx.onerror = () => reject(tx.error)
   })
@@ -120,6 +121,24 @@ describe(`BrowserTokenStore, ${mode}`, () => {
       expect(await store.load()).toEqual(sampleTokens(2))
       await putRaw('conformance', key, { owner: 'another-tab', expires: 0 }, 'leases') // lapsed: free again
       expect(await store.lock(async () => 'taken')).toBe('taken')
+      store.close()
+    })
+
+  if (!webLocks)
+    it('a tab whose lease another tab held and released meanwhile does not take it back: TOKEN_STORE_LOCK_LOST', async () => {
+      const key = fresh()
+      const store = new BrowserTokenStore({ key, database: 'conformance', lock: { staleMs: 300 } })
+      await store.save(sampleTokens(1))
+      const outcome = store.lock(async (lease) => {
+        // Another tab took the lapsed lease, saved, and released it: the record is gone, not ours.
+        await putRaw('conformance', key, { owner: 'another-tab', expires: Date.now() + 60_000 }, 'leases')
+        await putRaw('conformance', key, serializeTokens(sampleTokens(2)))
+        await putRaw('conformance', key, undefined, 'leases')
+        await expect(lease.confirm()).rejects.toMatchObject({ code: TOKEN_STORE_LOCK_LOST })
+        await store.save(sampleTokens(3))
+      })
+      await expect(outcome).rejects.toMatchObject({ code: TOKEN_STORE_LOCK_LOST })
+      expect(await store.load()).toEqual(sampleTokens(2))
       store.close()
     })
 })
