@@ -17,6 +17,7 @@ import { provision } from './provision.mjs'
 const root = fileURLToPath(new URL('..', import.meta.url))
 process.env.TURBO_TELEMETRY_DISABLED = '1'
 const run = (cmd, args, env = process.env) => spawnSync(cmd, args, { stdio: 'inherit', cwd: root, env }).status ?? 1
+const firstLine = (text) => (text ?? '').replace(/\x1b\[[0-9;]*m/g, '').split('\n').find((line) => line.trim())?.trim().slice(0, 300) ?? ''
 const fail = (why) => {
   console.log(`0 passed, 1 failed (${why})`)
   process.exit(1)
@@ -39,6 +40,8 @@ let passed = 0
 let failed = 0
 let skipped = 0
 let exitCode = 0
+// CI shows only the tail of the output, so the failures are named again at the end.
+const failures = []
 for (const node of nodes) {
   const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()
   const report = `.reports/vitest-${version}.json`
@@ -56,10 +59,17 @@ for (const node of nodes) {
   const r = JSON.parse(readFileSync(join(root, report), 'utf8'))
   const f = r.numFailedTests + (r.numFailedTestSuites && !r.numFailedTests ? r.numFailedTestSuites : 0)
   console.log(`Node ${version}: ${r.numPassedTests} passed, ${f} failed`)
+  for (const file of r.testResults ?? []) {
+    const where = file.name.startsWith(root) ? file.name.slice(root.length) : file.name
+    const tests = (file.assertionResults ?? []).filter((t) => t.status === 'failed')
+    for (const t of tests) failures.push(`Node ${version} ${where} > ${t.fullName}: ${firstLine(t.failureMessages?.[0])}`)
+    if (!tests.length && file.status === 'failed') failures.push(`Node ${version} ${where}: ${firstLine(file.message)}`)
+  }
   passed += r.numPassedTests
   failed += f
   skipped += r.numPendingTests + r.numTodoTests
   if (status !== 0 || f > 0) exitCode = 1
 }
+if (failures.length) console.log(`\nFailed:\n${failures.map((f) => `- ${f}`).join('\n')}\n`)
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
 process.exit(exitCode)
