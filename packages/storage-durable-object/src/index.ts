@@ -1,2 +1,2 @@
 export { DurableObjectTokenStore, type DurableObjectStorageLike, type DurableObjectTokenStoreOptions } from './durable-object-store.js'
-export { TokenSession, TokenSessionObject, type DurableObjectStubLike, type SessionAccessToken, type SessionTokenManager } from './session.js'
+export { TokenSession, TokenSessionError, TokenSessionObject, type DurableObjectStubLike, type SessionAccessToken, type SessionTokenManager } from './session.js'

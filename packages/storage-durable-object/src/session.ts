@@ -1,4 +1,4 @@
-import { OAuthError, OAuthFlowError, TokenStorageError, type OAuthTokens, type TokenStore } from '@oauth/core'
+import { OAuthError, OAuthFlowError, TOKEN_STORE_UNAVAILABLE, TokenStorageError, type OAuthTokens, type TokenStore } from '@oauth/core'
 import { DurableObjectTokenStore, type DurableObjectStorageLike } from './durable-object-store.js'
 
 /**
@@ -27,11 +27,76 @@ export interface DurableObjectStubLike {
 // The object's own protocol, spoken only between TokenSession and TokenSessionObject through the stub.
 const BASE = 'https://oauth-session.internal'
 
+/** An error as it crosses the stub: its class, code and message, and what says when to try again. */
+interface WireError {
+  name: string
+  code: string
+  message: string
+  status?: number
+  retryable?: boolean
+  retryAfterMs?: number
+}
+
 function errorResponse(err: unknown): Response {
-  const known = err instanceof OAuthError
-  const error = { name: known ? err.name : 'Error', code: known ? err.code : 'ERROR', message: known ? err.message : 'The session object failed; see its logs.' }
-  if (!known) console.error(err instanceof Error ? `${err.name}: ${err.message}` : 'session object error')
-  return Response.json({ error }, { status: known ? 409 : 500 })
+  if (!(err instanceof OAuthError)) {
+    console.error(err instanceof Error ? `${err.name}: ${err.message}` : 'session object error')
+    return Response.json({ error: { name: 'Error', code: 'ERROR', message: 'The session object failed; see its logs.' } }, { status: 500 })
+  }
+  // OAuthHttpError (from @oauth/http, which this package does not import) adds these three.
+  const { status, retryable, retryAfterMs } = err as { status?: unknown; retryable?: unknown; retryAfterMs?: unknown }
+  const error: WireError = {
+    name: err.name,
+    code: err.code,
+    message: err.message,
+    ...(typeof status === 'number' && { status }),
+    ...(typeof retryable === 'boolean' && { retryable }),
+    ...(typeof retryAfterMs === 'number' && { retryAfterMs }),
+  }
+  return Response.json({ error }, { status: 409 })
+}
+
+/**
+ * An error the session object raised that is neither about the login (`OAuthFlowError`) nor
+ * about its storage (`TokenStorageError`): most often a refresh the authorization server
+ * refused, rate limited or failed (`OAuthHttpError` in the object). It keeps the object's
+ * `code` and message, and what says whether and when to try again.
+ *
+ * @example
+ * ```ts
+ * import { OAUTH_RATE_LIMITED } from '@oauth/core'
+ * import { TokenSession, TokenSessionError } from '@oauth/storage-durable-object'
+ * declare const session: TokenSession
+ * try {
+ *   await session.getAccessToken()
+ * } catch (err) {
+ *   if (err instanceof TokenSessionError && err.code === OAUTH_RATE_LIMITED) console.log(`try again in ${err.retryAfterMs} ms`)
+ * }
+ * ```
+ */
+export class TokenSessionError extends OAuthError {
+  override name = 'TokenSessionError'
+  /** The error's class in the object (`OAuthHttpError`, `OAuthPolicyError`, …). */
+  readonly remoteName: string
+  /** The authorization server's HTTP status, when it answered. */
+  readonly status: number | undefined
+  /** Whether the same call may succeed later (the login is fine). */
+  readonly retryable: boolean
+  /** How long the authorization server asked to wait (`Retry-After`), in milliseconds. */
+  readonly retryAfterMs: number | undefined
+
+  constructor(error: WireError) {
+    super(error.code, error.message)
+    this.remoteName = error.name
+    this.status = error.status
+    this.retryable = error.retryable ?? false
+    this.retryAfterMs = error.retryAfterMs
+  }
+}
+
+function rebuild(error: WireError): OAuthError {
+  if (error.name === 'TokenStorageError') return new TokenStorageError(error.code, error.message)
+  if (error.name === 'OAuthFlowError') return new OAuthFlowError(error.code, error.message)
+  return new TokenSessionError(error)
 }
 
 /**
@@ -88,7 +153,7 @@ export abstract class TokenSessionObject<Env = unknown> {
         const tokens = await this.store.load()
         return Response.json({ loggedIn: tokens !== null, expiresAt: tokens?.expiresAt ?? null })
       }
-      return Response.json({ error: { code: 'NOT_FOUND', message: `No route ${route}` } }, { status: 404 })
+      return Response.json({ error: { name: 'Error', code: 'NOT_FOUND', message: `No route ${route}` } }, { status: 404 })
     } catch (err) {
       return errorResponse(err)
     }
@@ -99,7 +164,9 @@ export abstract class TokenSessionObject<Env = unknown> {
  * A worker's handle on one login kept in a {@link TokenSessionObject}: it asks the object for
  * access tokens and never sees a refresh token. It has the shape `createOAuthFetch` takes, so
  * API calls refresh at the edge: `createOAuthFetch(new TokenSession(env.SESSIONS.get(id)))`.
- * Errors from the object keep their `code` and message (`OAUTH_NOT_LOGGED_IN`, `OAUTH_INVALID_GRANT`, …).
+ * Errors from the object keep their `code` and message (`OAUTH_NOT_LOGGED_IN`, `OAUTH_INVALID_GRANT`, …):
+ * `OAuthFlowError` and `TokenStorageError` as such, a failed refresh as {@link TokenSessionError}
+ * (with `retryable` and `retryAfterMs`), and an object that cannot be reached as `TOKEN_STORE_UNAVAILABLE`.
  *
  * @example
  * ```ts
@@ -117,10 +184,18 @@ export class TokenSession {
   }
 
   async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await this.#stub.fetch(`${BASE}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
-    if (res.status === 204) return undefined as T
-    const data = (await res.json()) as T & { error?: { name: string; code: string; message: string } }
-    if (data.error) throw data.error.name === 'TokenStorageError' ? new TokenStorageError(data.error.code, data.error.message) : new OAuthFlowError(data.error.code, data.error.message)
+    let res: Response
+    let data: T & { error?: WireError }
+    try {
+      res = await this.#stub.fetch(`${BASE}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
+      if (res.status === 204) return undefined as T
+      data = (await res.json()) as T & { error?: WireError }
+    } catch (err) {
+      // The object was unreachable, reset (a deploy), overloaded, or answered something that is not its protocol.
+      throw new TokenStorageError(TOKEN_STORE_UNAVAILABLE, `The session object could not be asked (${method} ${path}): ${err instanceof Error ? err.message : String(err)}. The login in it is untouched; try again.`, { cause: err })
+    }
+    if (data?.error) throw rebuild(data.error)
+    if (!res.ok) throw new TokenStorageError(TOKEN_STORE_UNAVAILABLE, `The session object answered HTTP ${res.status} to ${method} ${path}, without an error it could name. The login in it is untouched; try again.`)
     return data
   }
 

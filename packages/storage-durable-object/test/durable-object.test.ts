@@ -4,7 +4,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { buildAuthorizationUrl, OAUTH_NOT_LOGGED_IN, parseAuthCode, type OAuthTokens } from '@oauth/core'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { buildAuthorizationUrl, OAUTH_NOT_LOGGED_IN, OAUTH_RATE_LIMITED, parseAuthCode, type OAuthTokens } from '@oauth/core'
 import { exchangeCodeForTokens } from '@oauth/http'
 import { startAuthorizationServer, type AuthorizationServer } from '@oauth/test-utils'
 import { build } from 'esbuild'
@@ -18,9 +20,18 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 let oidc: AuthorizationServer
 let mf: Miniflare
 let base: string
+// A token endpoint that answers every request 429 with Retry-After: 30, as a rate-limited server does.
+let limited: Server
+let limitedRequests = 0
 
 beforeAll(async () => {
   oidc = await startAuthorizationServer({ accessTokenTtl: 2 })
+  limited = createServer((req, res) => {
+    limitedRequests++
+    req.resume().on('end', () => res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '30' }).end('{"error":"rate_limited"}'))
+  })
+  await new Promise<void>((resolve) => limited.listen(0, '127.0.0.1', resolve))
+  const limitedConfig = { ...oidc.config, tokenUrl: `http://127.0.0.1:${(limited.address() as AddressInfo).port}/token` }
   await buildTestBundle([fileURLToPath(new URL('./in-workerd.ts', import.meta.url))], join(dir, 'conformance.mjs'))
   // platform "neutral": a Node built-in anywhere in the worker's graph fails the build.
   const worker = await build({
@@ -41,8 +52,8 @@ beforeAll(async () => {
     ],
     modulesRoot: dir,
     compatibilityDate: '2024-09-23',
-    durableObjects: { SESSIONS: 'OAuthSession', HARNESS: 'ConformanceHarness' },
-    bindings: { CONFIG: JSON.stringify({ ...oidc.config, userinfoUrl: `${oidc.issuer}/me` }) },
+    durableObjects: { SESSIONS: 'OAuthSession', LIMITED: 'LimitedSession', HARNESS: 'ConformanceHarness' },
+    bindings: { CONFIG: JSON.stringify({ ...oidc.config, userinfoUrl: `${oidc.issuer}/me` }), LIMITED_CONFIG: JSON.stringify(limitedConfig) },
     port: 0,
   })
   base = (await mf.ready).origin
@@ -50,6 +61,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await mf?.dispose()
   await oidc?.close()
+  await new Promise((resolve) => limited?.close(resolve))
   rmSync(dir, { recursive: true, force: true })
 })
 
@@ -112,5 +124,23 @@ describe('TokenSessionObject and TokenSession', () => {
     const res = await fetch(`${base}/call?login=nobody`)
     expect(res.status).toBe(401)
     expect(await res.json()).toMatchObject({ code: OAUTH_NOT_LOGGED_IN, name: 'OAuthFlowError' })
+  })
+
+  it('a refresh the server rate limits reaches the worker as OAUTH_RATE_LIMITED with its Retry-After; the login stays, and no second request is sent during the pause', async () => {
+    const expired: OAuthTokens = { accessToken: 'expired-access', refreshToken: 'still-good-refresh', expiresAt: Date.now() - 1_000, tokenType: 'Bearer', scope: 'openid' }
+    expect((await post('/login?object=limited&login=busy', expired)).status).toBe(200)
+    const first = await fetch(`${base}/access-token?object=limited&login=busy`)
+    expect(first.status).toBe(401)
+    const error = (await first.json()) as Record<string, unknown>
+    expect(error).toMatchObject({ name: 'TokenSessionError', remoteName: 'OAuthHttpError', code: OAUTH_RATE_LIMITED, retryable: true, status: 429 })
+    expect(error.retryAfterMs).toBeGreaterThan(25_000)
+    expect(error.retryAfterMs).toBeLessThanOrEqual(30_000)
+    expect(limitedRequests).toBe(1)
+    // The cooldown is kept in the object's storage: the next call is told how long is left, and sends nothing.
+    const second = (await (await fetch(`${base}/access-token?object=limited&login=busy`)).json()) as Record<string, unknown>
+    expect(second).toMatchObject({ code: OAUTH_RATE_LIMITED, retryable: true })
+    expect(limitedRequests).toBe(1)
+    expect(await (await fetch(`${base}/status?object=limited&login=busy`)).json()).toMatchObject({ loggedIn: true })
+    expect(JSON.stringify([error, second])).not.toContain('still-good-refresh')
   })
 })
