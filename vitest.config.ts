@@ -13,6 +13,11 @@ export default defineConfig({
   ssr: { resolve: { conditions, externalConditions: ['@oauth/source'] } },
   test: {
     // scripts/test.mjs names one report per Node release.
+    // A time limit guards against a hang; it does not measure speed (bench/ does). Many tests
+    // spawn processes, browsers and servers, and vitest's 5 s default failed them on a busy
+    // machine: the "each command works on the account named" CLI test takes 2.8 s alone.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
     reporters: ['default', ['json', { outputFile: process.env.OAUTH_VITEST_REPORT ?? '.reports/vitest.json' }]],
     projects: [
       ...projects.map((dir) => ({

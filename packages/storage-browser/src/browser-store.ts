@@ -126,11 +126,9 @@ export class BrowserTokenStore implements TokenStore {
       }
       request.onsuccess = () => {
         const db = request.result
-        // Another tab deletes or upgrades the database: let it, and open again on next use.
-        db.onversionchange = () => {
-          db.close()
-          this.#opening = undefined
-        }
+        // Another tab deletes or upgrades the database, or the browser closes it (site data
+        // cleared, storage evicted): let go, and open again on next use.
+        db.onversionchange = db.onclose = () => this.#drop(db)
         resolve(db)
       }
       request.onerror = () => reject(request.error)
@@ -141,16 +139,29 @@ export class BrowserTokenStore implements TokenStore {
     return this.#opening
   }
 
+  #drop(db: IDBDatabase): void {
+    db.close()
+    this.#opening = undefined
+  }
+
   /** One transaction; `work` queues its requests, and the result is read once it has committed. */
   async #transaction<T>(mode: IDBTransactionMode, work: (tx: IDBTransaction) => () => T): Promise<T> {
-    const db = await this.#db()
-    try {
-      const tx = db.transaction([TOKENS, LEASES], mode, { durability: 'strict' })
-      const result = work(tx)
-      await done(tx)
-      return result()
-    } catch (err) {
-      throw err instanceof TokenStorageError ? err : this.#unavailable(err)
+    for (let retried = false; ; retried = true) {
+      const db = await this.#db()
+      try {
+        const tx = db.transaction([TOKENS, LEASES], mode, { durability: 'strict' })
+        const result = work(tx)
+        await done(tx)
+        return result()
+      } catch (err) {
+        // "The database connection is closing": the browser closed it without telling us (site
+        // data cleared in another tab). Once, open the database again; it is empty then.
+        if (!retried && (err as Error)?.name === 'InvalidStateError') {
+          this.#drop(db)
+          continue
+        }
+        throw err instanceof TokenStorageError ? err : this.#unavailable(err)
+      }
     }
   }
 
