@@ -105,20 +105,29 @@ describe(`BrowserTokenStore, ${mode}`, () => {
     expect(() => new BrowserTokenStore({ key: '' })).toThrow(/non-empty name/)
   })
 
+  /**
+   * Inside the lock, as if this tab slept past its lease: another tab takes it and saves, and
+   * (`released`) lets it go again. Then this tab's confirm() and save must both refuse.
+   */
+  async function replacedHolder(key: string, released: boolean): Promise<BrowserTokenStore> {
+    const store = new BrowserTokenStore({ key, database: 'conformance', lock: { staleMs: 300 } })
+    await store.save(sampleTokens(1))
+    const outcome = store.lock(async (lease) => {
+      await putRaw('conformance', key, { owner: 'another-tab', expires: Date.now() + 60_000 }, 'leases')
+      await putRaw('conformance', key, serializeTokens(sampleTokens(2)))
+      if (released) await putRaw('conformance', key, undefined, 'leases')
+      await expect(lease.confirm()).rejects.toMatchObject({ code: TOKEN_STORE_LOCK_LOST })
+      await store.save(sampleTokens(3))
+    })
+    await expect(outcome).rejects.toMatchObject({ code: TOKEN_STORE_LOCK_LOST })
+    expect(await store.load()).toEqual(sampleTokens(2))
+    return store
+  }
+
   if (!webLocks)
     it('a tab whose lease was taken over cannot save: TOKEN_STORE_LOCK_LOST, and the new holder keeps its tokens', async () => {
       const key = fresh()
-      const store = new BrowserTokenStore({ key, database: 'conformance', lock: { staleMs: 300 } })
-      await store.save(sampleTokens(1))
-      const outcome = store.lock(async (lease) => {
-        // As if this tab slept past its lease and another tab took it and saved.
-        await putRaw('conformance', key, { owner: 'another-tab', expires: Date.now() + 60_000 }, 'leases')
-        await putRaw('conformance', key, serializeTokens(sampleTokens(2)))
-        await expect(lease.confirm()).rejects.toMatchObject({ code: TOKEN_STORE_LOCK_LOST })
-        await store.save(sampleTokens(3))
-      })
-      await expect(outcome).rejects.toMatchObject({ code: TOKEN_STORE_LOCK_LOST })
-      expect(await store.load()).toEqual(sampleTokens(2))
+      const store = await replacedHolder(key, false)
       await putRaw('conformance', key, { owner: 'another-tab', expires: 0 }, 'leases') // lapsed: free again
       expect(await store.lock(async () => 'taken')).toBe('taken')
       store.close()
@@ -126,19 +135,6 @@ describe(`BrowserTokenStore, ${mode}`, () => {
 
   if (!webLocks)
     it('a tab whose lease another tab held and released meanwhile does not take it back: TOKEN_STORE_LOCK_LOST', async () => {
-      const key = fresh()
-      const store = new BrowserTokenStore({ key, database: 'conformance', lock: { staleMs: 300 } })
-      await store.save(sampleTokens(1))
-      const outcome = store.lock(async (lease) => {
-        // Another tab took the lapsed lease, saved, and released it: the record is gone, not ours.
-        await putRaw('conformance', key, { owner: 'another-tab', expires: Date.now() + 60_000 }, 'leases')
-        await putRaw('conformance', key, serializeTokens(sampleTokens(2)))
-        await putRaw('conformance', key, undefined, 'leases')
-        await expect(lease.confirm()).rejects.toMatchObject({ code: TOKEN_STORE_LOCK_LOST })
-        await store.save(sampleTokens(3))
-      })
-      await expect(outcome).rejects.toMatchObject({ code: TOKEN_STORE_LOCK_LOST })
-      expect(await store.load()).toEqual(sampleTokens(2))
-      store.close()
+      ;(await replacedHolder(fresh(), true)).close()
     })
 })
