@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import {
   AnthropicOAuth,
   buildAuthorizationUrl,
+  DEFAULT_AUTHORIZE_URL,
   DEFAULT_TOKEN_URL,
   ANTHROPIC_TOKEN_URL_FALLBACKS,
   exchangeCodeForTokens,
@@ -31,6 +32,7 @@ step("Starting a local stand-in for Anthropic's OAuth service and Messages API")
 const service = await startAnthropicStandIn()
 service.accessTokenTtlSeconds = ACCESS_TOKEN_SECONDS
 const host = (url: string) => new URL(url).host
+say(`${host(DEFAULT_AUTHORIZE_URL)} (authorization page) → ${new URL(service.config.authorizeUrl).origin}`)
 say(`${host(DEFAULT_TOKEN_URL)} (token endpoint)  → ${service.platformUrl}`)
 say(`${host(ANTHROPIC_TOKEN_URL_FALLBACKS[0]!)} (API, fallback token endpoint) → ${service.url}`)
 say(`${host(ANTHROPIC_TOKEN_URL_FALLBACKS[1]!)} (the 2025 plan's host, 404 today) → ${service.consoleUrl}`)
@@ -40,7 +42,7 @@ try {
   step('Signing in with PKCE (manual mode: the page shows code#state to paste)')
   const { url, oauthState } = await buildAuthorizationUrl(service.config)
   const params = new URL(url).searchParams
-  say(`authorization URL: …/oauth/authorize?code=true&client_id=…&redirect_uri=${params.get('redirect_uri')}&code_challenge_method=${params.get('code_challenge_method')}&state=…`)
+  say(`authorization URL: …/cai/oauth/authorize?code=true&client_id=…&redirect_uri=${params.get('redirect_uri')}&code_challenge_method=${params.get('code_challenge_method')}&state=…`)
   say('(the demo approves on the stand-in page itself, as you would in the browser)')
   const pasted = await service.approve(url)
   const { code, state } = parseAuthCode(pasted)

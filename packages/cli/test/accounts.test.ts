@@ -54,7 +54,7 @@ describe('named accounts', () => {
     const result = await login(['--account', 'work', '--select-account', '--login-hint', 'work@example.com'], { account: 'work@example.com' })
     expect(result.code).toBe(0)
     expect(result.stderr).toContain('Logged in as work@example.com (account "work")')
-    expect(standIn.authorizeRequests.at(-1)).toMatchObject({ prompt: 'select_account', login_hint: 'work@example.com' })
+    expect(standIn.authorizeRequests.at(-1)?.query).toMatchObject({ prompt: 'select_account', login_hint: 'work@example.com' })
     const list = await accountsJson()
     expect(list.defaultAccount).toBe('default')
     expect(list.accounts.map((a) => [a.name, a.email, a.organization, a.default])).toEqual([
@@ -243,6 +243,8 @@ describe('api-key create for a Console login', () => {
     const result = await login(['--console', '--account', 'ci', '--select-account'], { account: 'console@example.com' })
     expect(result.code).toBe(0)
     expect(result.stderr).toContain('Logged in as console@example.com')
+    // The Console's page on platform.claude.com, not the subscription page on claude.com/cai (geode#1232).
+    expect(standIn.authorizeRequests.at(-1)?.host).toBe('platform')
     const created = await cli(['api-key', 'create', '--account', 'ci', '--name', 'build-bot'])
     expect(created.code).toBe(0)
     const key = created.stdout.trim()

@@ -34,7 +34,7 @@ describe('authorizeInteractive with the Anthropic preset', () => {
       },
     })
     expect(tokens.account?.emailAddress).toBe('dev@example.com')
-    expect(t.printed()).toContain(`${standIn.platformUrl}/oauth/authorize?code=true`)
+    expect(t.printed()).toContain(`${standIn.local('https://claude.com/cai/oauth/authorize')}?code=true`)
     expect(t.printed()).toContain('Try again')
     const exchange = standIn.tokenRequests.at(-1)!
     expect(exchange.host).toBe('platform')

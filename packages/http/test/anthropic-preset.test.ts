@@ -80,8 +80,23 @@ describe('token requests under the preset', () => {
     await expect(refreshAccessToken(fresh.refreshToken!, standIn.config, noRetry)).rejects.toMatchObject({ code: OAUTH_INVALID_GRANT })
   })
 
-  it("the 2025 plan's console endpoint cannot sign anyone in: 404, typed", async () => {
-    const err = await signIn(standIn.legacyConfig).catch((e: unknown) => e)
+  it('a subscription login is approved on the consumer page, claude.com/cai/oauth/authorize, with code=true', async () => {
+    const { url } = await buildAuthorizationUrl(standIn.config)
+    expect(url.startsWith(`${standIn.local('https://claude.com/cai/oauth/authorize')}?code=true&`)).toBe(true)
+    await standIn.approve(url)
+    expect(standIn.authorizeRequests.at(-1)?.host).toBe('claude')
+  })
+
+  it("the 2025 plan's claude.ai page refuses Claude Code's client after the consent screen: Invalid request format", async () => {
+    const { url } = await buildAuthorizationUrl(standIn.legacyConfig)
+    expect(new URL(url).origin).toBe(new URL(standIn.local('https://claude.ai/')).origin)
+    await expect(standIn.approve(url)).rejects.toThrow('Invalid request format')
+  })
+
+  it("the 2025 plan's console token endpoint cannot sign anyone in: 404, typed", async () => {
+    const { url, oauthState } = await buildAuthorizationUrl(standIn.config)
+    const [code, state] = (await standIn.approve(url)).split('#') as [string, string]
+    const err = await exchangeCodeForTokens(code, state, oauthState, { ...standIn.config, tokenUrl: standIn.legacyConfig.tokenUrl, tokenUrlFallbacks: [] }, noRetry).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(OAuthHttpError)
     expect(err).toMatchObject({ code: OAUTH_TOKEN_ENDPOINT_ERROR, status: 404, error: 'not_found_error' })
   })

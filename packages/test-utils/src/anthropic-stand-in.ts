@@ -1,8 +1,17 @@
 // A local stand-in for Anthropic's OAuth service and Messages API, on 127.0.0.1, modelled on
 // how public sources show the service behaving in late 2026, not on our own code:
 //
-// - Three hosts, each its own listener. `platform` (platform.claude.com) holds the token
-//   endpoint for both grants and the authorization page (claude.ai/oauth/authorize in reality).
+// - Five hosts, each its own listener; `local(url)` maps a real URL to its listener, so a config
+//   made from the preset's real URLs reaches the stand-in's page for the same host.
+//   `platform` (platform.claude.com) holds the token endpoint for both grants and the Console's
+//   authorization page `/oauth/authorize`. `claude` (claude.com) holds the subscription (Pro/Max)
+//   authorization page `/cai/oauth/authorize`. `claude-ai` (claude.ai), the 2025 plan's page, shows
+//   the consent screen and then answers "Invalid request format" to Claude Code's client
+//   (Claude Code's production config: CLAUDE_AI_AUTHORIZE_URL https://claude.com/cai/oauth/authorize,
+//   CONSOLE_AUTHORIZE_URL https://platform.claude.com/oauth/authorize, decompiled in
+//   mangowhoiscloud/geode#1232, 2026-05-17; the refusal on claude.ai there and in
+//   Wei-Shaw/claude-relay-service#1218, 2026-06-20, whose fix was the platform host, so the
+//   platform page accepts subscription logins too).
 //   `api` (api.anthropic.com) holds the Messages API and a token endpoint too, where the
 //   official SDK refreshes `user_oauth` profiles (@anthropic-ai/sdk 1.12.0 user-oauth.ts).
 //   `console` (console.anthropic.com, the 2025 plan's host) answers every request with
@@ -46,9 +55,22 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { ANTHROPIC_OAUTH_CONFIG, DEFAULT_REDIRECT_URI, DEFAULT_SCOPES, type OAuthConfig } from '@oauth/core'
+import { ANTHROPIC_OAUTH_CONFIG, DEFAULT_SCOPES, LEGACY_ANTHROPIC_OAUTH_CONFIG, type OAuthConfig } from '@oauth/core'
 
-export type StandInHost = 'platform' | 'api' | 'console'
+export type StandInHost = 'platform' | 'api' | 'console' | 'claude' | 'claude-ai'
+
+/** The real origin of each host the stand-in plays. */
+const ORIGINS: Record<StandInHost, string> = {
+  platform: 'https://platform.claude.com',
+  api: 'https://api.anthropic.com',
+  console: 'https://console.anthropic.com',
+  claude: 'https://claude.com',
+  'claude-ai': 'https://claude.ai',
+}
+// Written from the sources, not imported from the preset, so that a regression in the preset fails:
+// Claude Code's public client and its paste page (CLIENT_ID and MANUAL_REDIRECT_URL in geode#1232).
+const CLAUDE_CODE_CLIENT_ID = '9d1c250a-e61b-44d9-88ed-5944d1962f5e'
+const PASTE_PAGE = 'https://platform.claude.com/oauth/code/callback'
 
 export interface RecordedRequest {
   host: StandInHost
@@ -135,6 +157,8 @@ export interface AnthropicStandIn {
   platformUrl: string
   /** The legacy console host: 404 for everything. */
   consoleUrl: string
+  /** A real Anthropic URL (platform.claude.com, claude.com, claude.ai, api.anthropic.com, console.anthropic.com) on its listener here. */
+  local(url: string): string
   /** The Anthropic preset pointed at this stand-in: platform first, then api, then console. */
   config: OAuthConfig
   /** The 2025 plan's preset pointed at this stand-in (console token endpoint): it cannot sign in. */
@@ -149,8 +173,8 @@ export interface AnthropicStandIn {
   accounts: Map<string, StandInAccount>
   /** The account the browser is signed in to. Default `dev@example.com`. */
   browserAccount: string
-  /** Every authorization-page request's query, in order. */
-  authorizeRequests: Record<string, string>[]
+  /** Every authorization-page request that passed its checks: the host it reached and its query, in order. */
+  authorizeRequests: { host: StandInHost; query: Record<string, string> }[]
   /** API keys made by the key-creation endpoint, with the account and the body it was sent. */
   createdKeys: { email: string; body: unknown }[]
   /** The account endpoints answer this much later (a slow network, to see a spinner). */
@@ -210,8 +234,15 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
   const refresh = new Map<string, { live: boolean; login: Login }>()
   let reject = 0
   let failures: { n: number; failure: { status: number; body: unknown; headers?: Record<string, string> } } | undefined
-  const servers = { platform: createServer(), api: createServer(), console: createServer() }
-  const urls = { platform: await listen(servers.platform), api: await listen(servers.api), console: await listen(servers.console) }
+  const servers: Record<StandInHost, Server> = { platform: createServer(), api: createServer(), console: createServer(), claude: createServer(), 'claude-ai': createServer() }
+  const urls = {} as Record<StandInHost, string>
+  for (const host of Object.keys(servers) as StandInHost[]) urls[host] = await listen(servers[host])
+  const local = (url: string) => {
+    const u = new URL(url)
+    const host = (Object.keys(ORIGINS) as StandInHost[]).find((h) => ORIGINS[h] === u.origin)
+    if (!host) throw new Error(`the stand-in does not play ${u.origin}`)
+    return `${urls[host]}${u.pathname}${u.search}`
+  }
 
   const issue = (login: Login, lifetimeSeconds: number, withRefresh: boolean) => {
     const accessToken = `sk-ant-oat01-${b64url(randomBytes(24))}`
@@ -247,7 +278,7 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
     }
     if (standIn.tokenFailure) return json(res, standIn.tokenFailure.status, standIn.tokenFailure.body, standIn.tokenFailure.headers)
     if (!String(req.headers['content-type']).startsWith('application/json')) return json(res, 400, { error: 'invalid_request', error_description: 'Invalid request format' })
-    if (body.client_id !== ANTHROPIC_OAUTH_CONFIG.clientId) return json(res, 401, { error: 'invalid_client', error_description: 'Client not found' })
+    if (body.client_id !== CLAUDE_CODE_CLIENT_ID) return json(res, 401, { error: 'invalid_client', error_description: 'Client not found' })
     if (body.grant_type === 'authorization_code') {
       const pending = codes.get(String(body.code ?? ''))
       codes.delete(String(body.code ?? '')) // once, whatever happens next
@@ -282,16 +313,16 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
   }
 
   /** The authorization page's checks, then a code bound to this request. */
-  function authorize(query: URLSearchParams): { status: number; error?: string; code?: string } {
-    if (query.get('client_id') !== ANTHROPIC_OAUTH_CONFIG.clientId) return { status: 400, error: 'Invalid OAuth Request: unknown client' }
+  function authorize(host: StandInHost, query: URLSearchParams): { status: number; error?: string; code?: string } {
+    if (query.get('client_id') !== CLAUDE_CODE_CLIENT_ID) return { status: 400, error: 'Invalid OAuth Request: unknown client' }
     if (query.get('response_type') !== 'code') return { status: 400, error: 'Invalid OAuth Request: response_type must be code' }
     if (!query.get('code_challenge')) return { status: 400, error: 'Invalid OAuth Request: Missing code_challenge parameter' } // anthropics/claude-code#20728
     if (query.get('code_challenge_method') !== 'S256') return { status: 400, error: 'Invalid OAuth Request: code_challenge_method must be S256' }
     const redirectUri = query.get('redirect_uri') ?? ''
-    if (redirectUri !== DEFAULT_REDIRECT_URI && !LOOPBACK_REDIRECT.test(redirectUri)) return { status: 400, error: 'Invalid OAuth Request: redirect_uri not allowed' }
+    if (redirectUri !== PASTE_PAGE && !LOOPBACK_REDIRECT.test(redirectUri)) return { status: 400, error: 'Invalid OAuth Request: redirect_uri not allowed' }
     const state = query.get('state')
     if (!state) return { status: 400, error: 'Invalid OAuth Request: Missing state parameter' }
-    standIn.authorizeRequests.push(Object.fromEntries(query))
+    standIn.authorizeRequests.push({ host, query: Object.fromEntries(query) })
     // The session's account, unless the page was asked to let the user choose.
     const chosen = choices.shift()
     const email = query.get('prompt') === 'select_account' ? (chosen ?? query.get('login_hint') ?? standIn.browserAccount) : standIn.browserAccount
@@ -382,7 +413,7 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
     return notFound(res)
   }
 
-  for (const host of ['platform', 'api', 'console'] as const) {
+  for (const host of Object.keys(servers) as StandInHost[]) {
     servers[host].on('request', (req, res) => {
       const chunks: Buffer[] = []
       req.on('data', (c: Buffer) => chunks.push(c))
@@ -399,13 +430,16 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
         if (u.pathname === '/v1/oauth/token') standIn.tokenRequests.push(record)
         if (host === 'console') return notFound(res)
         if (u.pathname === '/v1/oauth/token' && req.method === 'POST') return token(req, res, body)
-        if (host === 'platform') {
-          if (u.pathname === '/oauth/authorize') {
-            const { status, error, code } = authorize(u.searchParams)
-            return json(res, status, error ? { error } : { code, state: u.searchParams.get('state') })
-          }
-          return notFound(res)
+        // The authorization pages: the Console's on platform, the subscription one on claude.com/cai.
+        if ((host === 'platform' && u.pathname === '/oauth/authorize') || (host === 'claude' && u.pathname === '/cai/oauth/authorize')) {
+          const { status, error, code } = authorize(host, u.searchParams)
+          return json(res, status, error ? { error } : { code, state: u.searchParams.get('state') })
         }
+        // The 2025 plan's page: the consent screen, then this refusal for Claude Code's client (geode#1232).
+        if (host === 'claude-ai' && u.pathname === '/oauth/authorize' && u.searchParams.get('client_id') === CLAUDE_CODE_CLIENT_ID) {
+          return json(res, 400, { error: 'Invalid request format' })
+        }
+        if (host !== 'api') return notFound(res)
         standIn.apiRequests.push(record)
         const bearer = String(req.headers.authorization ?? '').replace(/^Bearer /, '')
         const entry = access.get(bearer)
@@ -420,18 +454,20 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
     })
   }
 
-  const tokenUrl = (host: StandInHost) => `${urls[host]}/v1/oauth/token`
   const standIn: AnthropicStandIn = {
     url: urls.api,
     platformUrl: urls.platform,
     consoleUrl: urls.console,
+    local,
+    // The preset's own URLs, each on its host's listener: a preset that moves to a host the
+    // service no longer serves (claude.ai) fails at the stand-in's page as it would for real.
     config: {
       ...ANTHROPIC_OAUTH_CONFIG,
-      authorizeUrl: `${urls.platform}/oauth/authorize`,
-      tokenUrl: tokenUrl('platform'),
-      tokenUrlFallbacks: [tokenUrl('api'), tokenUrl('console')],
+      authorizeUrl: local(ANTHROPIC_OAUTH_CONFIG.authorizeUrl),
+      tokenUrl: local(ANTHROPIC_OAUTH_CONFIG.tokenUrl),
+      tokenUrlFallbacks: ANTHROPIC_OAUTH_CONFIG.tokenUrlFallbacks.map(local),
     },
-    legacyConfig: { ...ANTHROPIC_OAUTH_CONFIG, authorizeUrl: `${urls.platform}/oauth/authorize`, tokenUrl: tokenUrl('console'), tokenUrlFallbacks: [] },
+    legacyConfig: { ...LEGACY_ANTHROPIC_OAUTH_CONFIG, authorizeUrl: local(LEGACY_ANTHROPIC_OAUTH_CONFIG.authorizeUrl), tokenUrl: local(LEGACY_ANTHROPIC_OAUTH_CONFIG.tokenUrl) },
     apiRequests: [],
     tokenRequests: [],
     accounts: defaultAccounts(),
@@ -443,7 +479,7 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
     accountOf: (token) => access.get(token)?.login.email ?? apiKeys.get(token),
     accessTokenTtlSeconds: 3600,
     invalidGrants: 0,
-    issueCode(challenge, state, redirectUri = DEFAULT_REDIRECT_URI, scope = DEFAULT_SCOPES, email = standIn.browserAccount) {
+    issueCode(challenge, state, redirectUri = PASTE_PAGE, scope = DEFAULT_SCOPES, email = standIn.browserAccount) {
       const code = b64url(randomBytes(16))
       codes.set(code, { challenge, state, redirectUri, scope, email })
       return code
@@ -451,11 +487,13 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
     async approve(authorizationUrl, choice) {
       const page = new URL(authorizationUrl)
       choices = choice?.account ? [choice.account] : []
-      const answer = await fetch(`${urls.platform}/oauth/authorize${page.search}`)
+      // The page the URL names (already on a listener here, or a real Anthropic URL mapped to one).
+      const onListener = (Object.values(urls) as string[]).includes(page.origin) ? page.href : local(page.href)
+      const answer = await fetch(onListener)
       const result = (await answer.json()) as { code?: string; state?: string; error?: string }
       if (!answer.ok || !result.code) throw new Error(`the authorization page refused: ${result.error}`)
       const redirectUri = page.searchParams.get('redirect_uri')!
-      if (redirectUri === DEFAULT_REDIRECT_URI) return `${result.code}#${result.state}`
+      if (redirectUri === PASTE_PAGE) return `${result.code}#${result.state}`
       // The browser follows the redirect to the CLI's loopback server ("localhost": 127.0.0.1 here).
       const target = new URL(redirectUri)
       target.searchParams.set('code', result.code)

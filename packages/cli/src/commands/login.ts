@@ -32,10 +32,10 @@ Options:
 ${STORE_HELP}`
 
 /**
- * The Console's authorization page: the first-party CLI's "Anthropic Console account" login
- * sends the same request to the console host's /oauth/authorize instead of claude.ai's
- * (anomalyco/opencode-anthropic-auth index.mjs, `authorize("console")`); the console moved to
- * platform.claude.com with the token endpoint. Derived from the token URL's origin, so that a
+ * The Console's authorization page: Claude Code's production config sends Console logins to
+ * `CONSOLE_AUTHORIZE_URL`, https://platform.claude.com/oauth/authorize, and subscription logins to
+ * claude.com/cai (mangowhoiscloud/geode#1232, 2026-05-17; ANTHROPIC_CONSOLE_AUTHORIZE_URL in core).
+ * That is /oauth/authorize on the token endpoint's host, so it is derived from the token URL: a
  * config pointing the preset elsewhere (a test stand-in) keeps working.
  */
 function consoleConfig(config: OAuthConfig | undefined): OAuthConfig {

@@ -55,8 +55,25 @@ export const DEFAULT_TOKEN_URL = 'https://platform.claude.com/v1/oauth/token'
  * is the 2025 plan's, which answers 404 today and is kept last for anything that still serves it.
  */
 export const ANTHROPIC_TOKEN_URL_FALLBACKS: readonly string[] = ['https://api.anthropic.com/v1/oauth/token', 'https://console.anthropic.com/v1/oauth/token']
-/** Anthropic's authorization page (claude.ai); unchanged since the 2025 plan (anthropics/claude-code#18186). */
-export const DEFAULT_AUTHORIZE_URL = 'https://claude.ai/oauth/authorize'
+/**
+ * Anthropic's authorization page for subscription (Pro/Max) logins. Claude Code's production
+ * config has had two authorize URLs since 2026-05: `CLAUDE_AI_AUTHORIZE_URL` (this one, consumer
+ * logins) and `CONSOLE_AUTHORIZE_URL` ({@link ANTHROPIC_CONSOLE_AUTHORIZE_URL}), with the token URL
+ * and the paste page shared (decompiled in mangowhoiscloud/geode#1232, 2026-05-17). A URL the CLI
+ * printed shows this host with `code=true` (heytcass/home-assistant-addons#98, 2026-05-16).
+ * The 2025 plan's `https://claude.ai/oauth/authorize` shows the consent screen, then answers
+ * "Invalid request format" (geode#1232); another tool got past the same failure by moving to the
+ * platform host instead (Wei-Shaw/claude-relay-service#1218, 2026-06-20), so the sources agree
+ * that the old host is gone, and geode's reading of the binary is the one followed here.
+ */
+export const DEFAULT_AUTHORIZE_URL = 'https://claude.com/cai/oauth/authorize'
+/**
+ * The Console's authorization page: `CONSOLE_AUTHORIZE_URL` in Claude Code's production config
+ * (mangowhoiscloud/geode#1232, 2026-05-17), for Console (API-billed) logins: `login --console`.
+ */
+export const ANTHROPIC_CONSOLE_AUTHORIZE_URL = 'https://platform.claude.com/oauth/authorize'
+/** The 2025 plan's authorization page; it refuses logins since 2026-05 (see {@link DEFAULT_AUTHORIZE_URL}). */
+const LEGACY_AUTHORIZE_URL = 'https://claude.ai/oauth/authorize'
 /**
  * The scopes the preset asks for (the 2025 plan's). The first-party CLI has since added
  * `user:sessions:claude_code` and `user:mcp_servers` (anthropics/claude-code#18186, #20728),
@@ -107,7 +124,7 @@ export const ANTHROPIC_OAUTH_CONFIG: ResolvedOAuthConfig = {
  */
 export const LEGACY_ANTHROPIC_OAUTH_CONFIG: ResolvedOAuthConfig = {
   clientId: DEFAULT_CLIENT_ID,
-  authorizeUrl: DEFAULT_AUTHORIZE_URL,
+  authorizeUrl: LEGACY_AUTHORIZE_URL,
   tokenUrl: 'https://console.anthropic.com/v1/oauth/token',
   tokenUrlFallbacks: [],
   redirectUri: 'https://console.anthropic.com/oauth/code/callback',
