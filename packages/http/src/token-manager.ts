@@ -110,6 +110,12 @@ export class TokenManager {
   #loading: Promise<OAuthTokens | null> | undefined
   #lastBackgroundFailure = -Infinity
   #refreshCount = 0
+  /**
+   * True once the login was read from the store or saved to it by this manager. From then on an
+   * empty store means someone logged out, never "not saved yet": nothing is refreshed or saved
+   * over it. Tokens given in memory for a store that never held them are saved at their first refresh.
+   */
+  #inStore = false
   /** Bumped by every logout and new login: a refresh started before one of them is dropped. */
   #generation = 0
   #change: Promise<void> | undefined
@@ -147,6 +153,23 @@ export class TokenManager {
   /** A copy of the tokens held in memory now (no loading, no refresh); `null` before the first load. */
   get oauthTokens(): OAuthTokens | null {
     return this.#tokens && copy(this.#tokens)
+  }
+
+  /**
+   * Waits until no refresh is in flight (a background one included) and its result is saved.
+   * Call it before a process exits: a refresh cut off after the server rotated the token, but
+   * before the store had it, would leave every process sharing the store logged out.
+   *
+   * @example
+   * ```ts
+   * process.once('SIGTERM', async () => {
+   *   await manager.settle()
+   *   process.exit(0)
+   * })
+   * ```
+   */
+  async settle(): Promise<void> {
+    while (this.#inflight) await this.#inflight.catch(() => undefined)
   }
 
   /** How many refresh requests this manager has sent. */
@@ -214,6 +237,7 @@ export class TokenManager {
     await this.#changeUnderLock(async () => {
       this.#generation++
       if (this.#store) await this.#store.save(login)
+      this.#inStore = this.#store !== undefined
       this.#tokens = login
     })
   }
@@ -333,6 +357,7 @@ export class TokenManager {
       (stored) => {
         this.#loading = undefined
         if (generation === this.#generation) this.#tokens ??= stored
+        if (stored) this.#inStore = true
         return this.#tokens
       },
       (err) => {
@@ -372,6 +397,14 @@ export class TokenManager {
         // Two processes refreshing one rotating token: re-read under the lock, and use what
         // the other one stored instead of spending the refresh token it already spent.
         const stored = await store.load()
+        if (!stored && this.#inStore) {
+          // Logged out elsewhere (`anthropic-oauth logout`, another process's clear()): an empty
+          // store under the lock is final. Refreshing from the copy in memory would bring the login back.
+          this.#tokens = null
+          this.#loading = undefined
+          throw new OAuthFlowError(OAUTH_NOT_LOGGED_IN, `The login in ${store.name} was removed (logged out elsewhere); nothing was refreshed. Log in again (\`anthropic-oauth login\`).`)
+        }
+        if (stored) this.#inStore = true
         if (stored && stored.accessToken !== replacing && !isExpired(stored, this.#now(), this.#bufferSeconds)) {
           this.#tokens = stored
           return stored
@@ -438,6 +471,7 @@ export class TokenManager {
       if (store) {
         try {
           await store.save(merged)
+          this.#inStore = true
         } catch (err) {
           // Keep the new tokens for this process: the old refresh token may already be dead.
           this.#tokens = merged

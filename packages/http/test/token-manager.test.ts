@@ -75,6 +75,41 @@ describe('TokenManager', () => {
     expect(await manager.getAccessToken()).toBe('at-1')
   })
 
+  it('logout sticks: an empty store under the lock, after the login was read from it, is a logout; nothing is refreshed or saved', async () => {
+    const used = rotatingEndpoint()
+    const store = new MemoryTokenStore({ tokens: tokens('old', 120_000) })
+    const manager = new TokenManager({ tokenStorage: store, now, oauthRequestOptions: fast })
+    expect(await manager.getAccessToken()).toBe('at-old') // read from the store; a background refresh starts
+    await manager.settle()
+    await store.clear() // another process logs out
+    clock += 3_700_000 // the refreshed copy in memory has expired too
+    await expect(manager.getAccessToken()).rejects.toMatchObject({ code: OAUTH_NOT_LOGGED_IN, message: expect.stringContaining('logged out elsewhere') })
+    expect(used).toEqual(['rt-old'])
+    expect(await store.load()).toBeNull()
+    // Nothing cached: a new login in the store is picked up on the next call.
+    await store.save(tokens('new', 3_600_000))
+    expect(await manager.getAccessToken()).toBe('at-new')
+  })
+
+  it('tokens given in memory for a store that never held them are saved at their first refresh (never saved is not logged out)', async () => {
+    const used = rotatingEndpoint()
+    const store = new MemoryTokenStore()
+    const manager = new TokenManager({ oauthTokens: tokens('given', -1000), tokenStorage: store, now, oauthRequestOptions: fast })
+    expect(await manager.getAccessToken()).toBe('at-1')
+    expect(used).toEqual(['rt-given'])
+    expect(await store.load()).toMatchObject({ accessToken: 'at-1' })
+  })
+
+  it('settle() waits for a background refresh and its save', async () => {
+    rotatingEndpoint({ wait: 50 })
+    const store = new MemoryTokenStore({ tokens: tokens('soon', 120_000) })
+    const manager = new TokenManager({ tokenStorage: store, now, oauthRequestOptions: fast })
+    expect(await manager.getAccessToken()).toBe('at-soon')
+    await manager.settle()
+    expect(manager.oauthTokens?.accessToken).toBe('at-1')
+    expect(await store.load()).toMatchObject({ accessToken: 'at-1' })
+  })
+
   it('uses a token another process already stored instead of refreshing', async () => {
     const used = rotatingEndpoint()
     const store = new MemoryTokenStore({ tokens: tokens('old', -1000) })

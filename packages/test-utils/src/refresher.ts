@@ -13,6 +13,10 @@ export interface RefresherReport {
 
 export interface RefresherManager {
   getAccessToken(): Promise<string>
+  /** Resolves when no refresh is in flight, its result saved. */
+  settle(): Promise<void>
+  /** The tokens in memory now, without loading or refreshing. */
+  readonly oauthTokens: { accessToken: string } | null
   readonly refreshCount: number
 }
 
@@ -32,6 +36,10 @@ export async function runRefresher(manager: RefresherManager, api: typeof fetch,
     }
     await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 150))
   }
+  // A background refresh may still be in flight when the time is up: let it finish, and count
+  // its token as this process's, so the closing counts hold whenever the run stops.
+  await manager.settle()
+  if (manager.oauthTokens) seen.add(manager.oauthTokens.accessToken)
   report.tokens = [...seen]
   report.refreshes = manager.refreshCount
   return report
