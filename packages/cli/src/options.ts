@@ -1,8 +1,18 @@
 import { constants, readFileSync } from 'node:fs'
 import { access, stat } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import { ANTHROPIC_OAUTH_CONFIG, DEFAULT_CLIENT_ID, TOKEN_STORE_WRITE_FAILED, TokenStorageError, type OAuthConfig, type OAuthTokens, type TokenStore } from '@oauth/core'
-import { Accounts, assertAccountName, FileTokenStore, SdkProfileTokenStore, type Account, type AccountStoreKind, type KeychainStoreFactory } from '@oauth/storage-file'
+import {
+  Accounts,
+  assertAccountName,
+  FileTokenStore,
+  SdkProfileTokenStore,
+  serverMismatch,
+  type Account,
+  type AccountServer,
+  type AccountStoreKind,
+  type KeychainStoreFactory,
+} from '@oauth/storage-file'
 
 export const STORE_HELP = `Store options:
   --account <name>                 a named login (see \`anthropic-oauth accounts\`; also
@@ -51,8 +61,8 @@ export interface StoreValues {
 /** The login a command works on: its store and, unless `--path` named one file, its account. */
 export interface Target {
   store: TokenStore
-  /** The account (name and where it is kept); absent with `--path`. */
-  account?: Pick<Account, 'name' | 'store'>
+  /** The account (name, where it is kept, and the server its login recorded); absent with `--path`. */
+  account?: Pick<Account, 'name' | 'store' | 'server'>
   accounts?: Accounts
 }
 
@@ -89,19 +99,18 @@ export async function storeFrom(values: StoreValues, env: NodeJS.ProcessEnv, opt
   const profile = profileClient(options.config, env)
   if (named !== undefined) assertAccountName(named)
   const lookup = new Accounts({ profile })
-  // One read of the list serves both the lookup and the default's name.
-  const { defaultAccount, accounts: listed } = await lookup.list()
-  const found = listed.find((a) => a.name === (named ?? defaultAccount))
+  // The one order the client follows too (Accounts.resolve): the name, ANTHROPIC_OAUTH_ACCOUNT, the default account.
+  const { name: chosen, account: found } = await lookup.resolve(named, env)
   if (found && kind && found.store !== kind) {
     throw new UsageError(`Account "${found.name}" is kept in the ${found.store} store, not ${kind}. Leave out --store, or log it out first to move it.`)
   }
-  const name = found?.name ?? named ?? defaultAccount
+  const name = chosen
   // A name nobody logged in to is a new account for login, and for the other commands an
   // error, unless the store was named outright (an SDK profile made before accounts, say).
   if (!found && !options.forLogin && named !== undefined && kind === undefined) {
     return { store: lookup.store(name), account: undefined, accounts: lookup }
   }
-  const account = { name, store: found?.store ?? kind ?? 'file' }
+  const account = { name, store: found?.store ?? kind ?? 'file', ...(found?.server ? { server: found.server } : {}) }
   const accounts = account.store === 'keychain' ? new Accounts({ profile, keychain: await keychainFactory() }) : lookup
   return { store: accounts.open(account), account, accounts }
 }
@@ -140,7 +149,11 @@ export function apiBaseUrl(env: NodeJS.ProcessEnv): string | undefined {
  * `ANTHROPIC_OAUTH_CONFIG_FILE` (a config that gives an `issuer` and no `tokenUrl` is completed by
  * discovery), else none (the Anthropic preset). Discovery goes through the environment's proxy.
  */
-export async function configFrom(values: { config?: string; issuer?: string; 'client-id'?: string; scopes?: string }, env: NodeJS.ProcessEnv): Promise<CliConfig | undefined> {
+export async function configFrom(
+  values: { config?: string; issuer?: string; 'client-id'?: string; scopes?: string },
+  env: NodeJS.ProcessEnv,
+  options: { discover?: boolean } = {},
+): Promise<CliConfig | undefined> {
   const path = values.config ?? (values.issuer ? undefined : env.ANTHROPIC_OAUTH_CONFIG_FILE)
   if (values.issuer && values.config) throw new UsageError('--issuer and --config cannot be combined: put "issuer" in the config file instead.')
   let config: Partial<CliConfig> | undefined
@@ -155,7 +168,8 @@ export async function configFrom(values: { config?: string; issuer?: string; 'cl
     config = { issuer: values.issuer, clientId: values['client-id'], ...(values.scopes ? { scopes: values.scopes } : {}) }
   }
   if (!config) return undefined
-  if (config.tokenUrl || !config.issuer) return config as CliConfig
+  // Offline (`status --offline`, `logout --local`): the config only says which server is meant.
+  if (config.tokenUrl || !config.issuer || options.discover === false) return config as CliConfig
   const { discoverOAuthConfig } = await import('@oauth/http')
   const { issuer, baseUrl: _, ...settings } = config
   const discovered = await discoverOAuthConfig(issuer, { ...settings, clientId: settings.clientId!, ...(await requestOptions(env)) })
@@ -182,4 +196,57 @@ export async function assertCanSave(store: TokenStore): Promise<OAuthTokens | nu
     }
     dir = dirname(dir)
   }
+}
+
+/** A command's login and the server it belongs to. */
+export interface Login extends Target {
+  /** The server: the one named, else the one the account's login recorded; `undefined` is the Anthropic preset. */
+  config: CliConfig | undefined
+  /** The config file named (`--config` or `ANTHROPIC_OAUTH_CONFIG_FILE`), to record with a confidential client's login. */
+  configFile?: string
+}
+
+/**
+ * The login a command works on (see {@link storeFrom}) and its server, in one step. Offline
+ * (`offline: true`) nothing is sent: a config that would need discovery only says which server
+ * is meant. A server named for an account whose login recorded another is refused, except by
+ * `login` (a new login replaces the old one): tokens are never sent to another server.
+ */
+export async function loginFrom(values: StoreValues & { config?: string; issuer?: string; 'client-id'?: string; scopes?: string }, env: NodeJS.ProcessEnv, options: { forLogin?: boolean; offline?: boolean } = {}): Promise<Login> {
+  const explicit = await configFrom(values, env, { discover: !options.offline })
+  const target = await storeFrom(values, env, { forLogin: options.forLogin, config: explicit })
+  const configFile = values.config ?? (values.issuer ? undefined : env.ANTHROPIC_OAUTH_CONFIG_FILE)
+  return { ...target, config: serverFor(target, explicit, options), ...(configFile ? { configFile: resolve(configFile) } : {}) }
+}
+
+/** The server of a login: the one named (checked against the recorded one), else the recorded one, else the Anthropic preset. */
+export function serverFor(target: Target, explicit: CliConfig | undefined, options: { forLogin?: boolean } = {}): CliConfig | undefined {
+  const recorded = target.account?.server
+  if (explicit) {
+    const mismatch = !options.forLogin && target.account && serverMismatch(target.account, explicit)
+    if (mismatch) throw new UsageError(mismatch)
+    return explicit
+  }
+  if (!recorded || 'preset' in recorded) return undefined
+  return { ...recorded.config, ...secretsOf(recorded, target.account!.name) } as CliConfig
+}
+
+/** A confidential client's secret or key, read again from the config file its login named (the account list never holds them). */
+function secretsOf(server: Extract<AccountServer, { config: unknown }>, account: string): Pick<CliConfig, 'clientSecret' | 'clientPrivateKey'> {
+  if (!server.configFile) return {}
+  let file: Partial<CliConfig>
+  try {
+    file = JSON.parse(readFileSync(server.configFile, 'utf8')) as Partial<CliConfig>
+  } catch (err) {
+    throw new UsageError(`Account "${account}" was logged in with the config ${server.configFile}, which holds its client's secret, and it cannot be read: ${(err as Error).message}`)
+  }
+  if (file.clientId !== server.config.clientId) return {}
+  return { ...(file.clientSecret ? { clientSecret: file.clientSecret } : {}), ...(file.clientPrivateKey ? { clientPrivateKey: file.clientPrivateKey } : {}) }
+}
+
+/** What a login records as its server: the preset, or the config without secrets (and the file holding them, if any). */
+export function serverRecord(login: Pick<Login, 'config' | 'configFile'>): AccountServer {
+  if (!login.config) return { preset: 'anthropic' }
+  const secret = login.config.clientSecret !== undefined || login.config.clientPrivateKey !== undefined
+  return { config: login.config, ...(secret && login.configFile ? { configFile: login.configFile } : {}) }
 }

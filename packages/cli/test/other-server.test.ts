@@ -1,11 +1,12 @@
 // The CLI with a second, independent server (Glewlwyd 2.7.5, C, from Debian; started here):
 // discovery from an issuer, a confidential client from a config file, rotation, revocation on
 // logout, the device grant, and SDK profiles that name the config's client and API.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { bundleNodeScript, startGlewlwyd, type GlewlwydServer } from '@oauth/test-utils'
+import { FileTokenStore } from '@oauth/storage-file'
+import { bundleNodeScript, freePort, sampleTokens, startAnthropicStandIn, startGlewlwyd, type GlewlwydServer } from '@oauth/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli, urlIn, type CliOptions } from './run-cli.js'
 
@@ -114,6 +115,71 @@ describe('anthropic-oauth with Glewlwyd', () => {
     const profile = JSON.parse(readFileSync(join(configDir, 'configs', 'glw.json'), 'utf8'))
     expect(profile).toMatchObject({ base_url: 'https://api.example.test', authentication: { type: 'user_oauth', client_id: server.clientIds.basic } })
     expect(JSON.stringify(profile)).not.toContain(server.clientSecret)
+  }, 60_000)
+
+  it('an account remembers its server: later commands use it without --config, send nothing to Anthropic, and refuse another server', async () => {
+    const anthropic = await startAnthropicStandIn()
+    try {
+      const presetConfig = join(dir, 'anthropic-stand-in.json')
+      writeFileSync(presetConfig, JSON.stringify(anthropic.config))
+      const env = { ANTHROPIC_BASE_URL: anthropic.url }
+      const login = await cli(['login', '--account', 'corp', '--config', basicConfig, '--no-browser'], { onStderr: browser(), env })
+      expect(login.code).toBe(0)
+      const list = readFileSync(join(home, '.anthropic', 'accounts.json'), 'utf8')
+      expect(JSON.parse(list).accounts.corp.server).toMatchObject({ config: { issuer: server.issuer, clientId: server.clientIds.basic }, configFile: basicConfig })
+      expect(list).not.toContain(server.clientSecret)
+      const tokenFile = join(home, '.anthropic', 'accounts', 'corp.json')
+      const first = JSON.parse(readFileSync(tokenFile, 'utf8'))
+
+      await new Promise((resolve) => setTimeout(resolve, 2100)) // the access token has expired
+      // status knows the login is not Anthropic's: it asks Anthropic's account endpoints nothing,
+      // and renews nothing there (before, an expired token was refreshed at the preset's host).
+      const status = await cli(['status', '--account', 'corp', '--json'], { env })
+      expect(status.code).toBe(0)
+      expect(JSON.parse(status.stdout)).toMatchObject({ loggedIn: true, accountName: 'corp', plan: null, usage: null })
+      expect(anthropic.apiRequests).toEqual([])
+      expect(anthropic.tokenRequests).toEqual([])
+      // token, without --config, renews at Glewlwyd (its secret read again from the config file).
+      const token = await cli(['token', '--account', 'corp'], { env })
+      expect(token.code).toBe(0)
+      const renewed = JSON.parse(readFileSync(tokenFile, 'utf8'))
+      expect(renewed.refresh_token).not.toBe(first.refresh_token)
+      expect(token.stdout.trim()).toBe(renewed.access_token)
+      // Another server named for this account is refused before anything is sent.
+      for (const command of [['token'], ['status'], ['logout']]) {
+        const refused = await cli([...command, '--account', 'corp', '--config', presetConfig], { env })
+        expect(refused.code).toBe(2)
+        expect(refused.stderr).toContain(`Account "corp" belongs to ${server.issuer}`)
+      }
+      expect(anthropic.tokenRequests).toEqual([])
+      expect(existsSync(tokenFile)).toBe(true)
+      // logout without --config revokes at the account's server.
+      const logout = await cli(['logout', '--account', 'corp'], { env })
+      expect(logout.code).toBe(0)
+      expect(logout.stderr).toContain(`Its refresh token was revoked at ${new URL(server.issuer).origin}`)
+      expect(existsSync(tokenFile)).toBe(false)
+    } finally {
+      await anthropic.close()
+    }
+  }, 60_000)
+
+  it('offline means offline: logout --local and status --offline with an issuer-only config send nothing; logout removes the login when the server is down', async () => {
+    const dead = `http://127.0.0.1:${await freePort()}` // nothing listens there: any request fails
+    const path = join(dir, 'offline', 'tokens.json')
+    const issuerOnly = ['--issuer', dead, '--client-id', 'cli']
+    await new FileTokenStore({ path }).save(sampleTokens(1))
+    const status = await cli(['status', '--offline', '--json', '--path', path, ...issuerOnly])
+    expect(status.code).toBe(0)
+    expect(JSON.parse(status.stdout)).toMatchObject({ loggedIn: true })
+    const local = await cli(['logout', '--local', '--path', path, ...issuerOnly])
+    expect(local.code).toBe(0)
+    expect(existsSync(path)).toBe(false)
+    // Not --local, with the server down: revocation is best effort, the login goes all the same.
+    await new FileTokenStore({ path }).save(sampleTokens(1))
+    const down = await cli(['logout', '--path', path, ...issuerOnly])
+    expect(down.code).toBe(0)
+    expect(down.stderr).toMatch(/Logged out: removed .*It could not be revoked/)
+    expect(existsSync(path)).toBe(false)
   }, 60_000)
 
   it('--issuer without --client-id, or with --config, is a usage error', async () => {

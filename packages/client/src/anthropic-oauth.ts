@@ -1,5 +1,5 @@
 import { Anthropic, type ClientOptions, type Middleware } from '@anthropic-ai/sdk'
-import { INSPECT, inspectSummary, DEFAULT_OAUTH_BETAS, DEFAULT_USER_AGENT, ERR_INVALID_ARG_VALUE, invalidArgument, OAUTH_NOT_LOGGED_IN, OAuthFlowError, type OAuthConfig, type OAuthTokens, type ResolvedOAuthConfig, type TokenStore } from '@oauth/core'
+import { ANTHROPIC_OAUTH_CONFIG, INSPECT, inspectSummary, DEFAULT_OAUTH_BETAS, DEFAULT_USER_AGENT, ERR_INVALID_ARG_VALUE, invalidArgument, OAUTH_NOT_LOGGED_IN, OAuthFlowError, type OAuthConfig, type OAuthTokens, type ResolvedOAuthConfig, type TokenStore } from '@oauth/core'
 import { rejectPolicyRefusal, signRequest, TokenManager, type AnthropicExtras, type TokenRequestOptions } from '@oauth/http'
 import { EnvTokenStore, loadTokensFromEnv, type Env } from '@oauth/storage-env'
 import { Accounts, FileTokenStore, type AccountsOptions } from '@oauth/storage-file'
@@ -94,11 +94,15 @@ export class AnthropicOAuth extends Anthropic {
   }
 
   /**
-   * A client whose tokens live in a store: a file path (default
-   * `~/.anthropic/oauth_tokens.json`), any `TokenStore`, or a named account
+   * A client whose tokens live in a store: a file path, any `TokenStore`, or a named account
    * (`{ account: 'work' }`, as `anthropic-oauth login --account work` made it; see `Accounts`).
+   * Without one, the login the CLI would use, in the same order (`Accounts.resolve`):
+   * `ANTHROPIC_OAUTH_ACCOUNT`, else the default account (`anthropic-oauth accounts use`), else
+   * `~/.anthropic/oauth_tokens.json`.
    * Tokens load on the first request; an empty store, or an account that does not exist,
-   * then fails with `OAUTH_NOT_LOGGED_IN` (never another account's login).
+   * then fails with `OAUTH_NOT_LOGGED_IN` (never another account's login). An account whose
+   * login was made at another server than this client's `oauthConfig` (default the Anthropic
+   * preset) fails with a `TypeError` (`ERR_INVALID_ARG_VALUE`) before its tokens are sent anywhere.
    *
    * @example
    * ```ts
@@ -108,9 +112,13 @@ export class AnthropicOAuth extends Anthropic {
    */
   static fromStorage(from?: string | TokenStore | ({ account: string } & AccountsOptions), options: AnthropicOAuthOptions = {}): AnthropicOAuth {
     let store: TokenStore
-    if (typeof from === 'object' && from !== null && 'account' in from && typeof (from as Partial<TokenStore>).load !== 'function') {
+    // The server the tokens will be sent to: an account made at another one is refused.
+    const server = options.tokenManager?.oauthConfig ?? options.oauthConfig ?? ANTHROPIC_OAUTH_CONFIG
+    if (from === undefined) {
+      store = new Accounts().store(undefined, { server })
+    } else if (typeof from === 'object' && from !== null && 'account' in from && typeof (from as Partial<TokenStore>).load !== 'function') {
       const { account, ...accountsOptions } = from
-      store = new Accounts(accountsOptions).store(account)
+      store = new Accounts(accountsOptions).store(account, { server })
     } else {
       store = typeof from === 'object' && from !== null ? (from as TokenStore) : new FileTokenStore({ path: from })
     }

@@ -241,6 +241,37 @@ describe('AnthropicOAuth', () => {
     expect(standIn.apiRequests).toHaveLength(1)
   })
 
+  it('fromStorage() opens the login the CLI would: ANTHROPIC_OAUTH_ACCOUNT, else the default account that `accounts use` chose', async () => {
+    const home = join(dir, 'follow-home')
+    process.env.HOME = home
+    const accounts = new Accounts() // ~/.anthropic under this HOME, as the CLI's
+    for (const [name, email] of [['personal', 'dev@example.com'], ['work', 'work@example.com']] as const) {
+      await accounts.open({ name, store: 'file' }).save(await login(email))
+      await accounts.add(name, 'file', { config: standIn.config })
+    }
+    await accounts.use('work') // only named accounts: no ~/.anthropic/oauth_tokens.json
+    const who = async () => {
+      standIn.apiRequests.length = 0
+      await AnthropicOAuth.fromStorage(undefined, { oauthConfig: standIn.config, baseURL: standIn.url, maxRetries: 0 }).models.list()
+      return standIn.accountOf(String(standIn.apiRequests[0]!.headers.authorization).replace('Bearer ', ''))
+    }
+    expect(await who()).toBe('work@example.com')
+    process.env.ANTHROPIC_OAUTH_ACCOUNT = 'personal'
+    expect(await who()).toBe('dev@example.com')
+  })
+
+  it("an account logged in at another server is refused before its tokens are sent anywhere", async () => {
+    const accounts = new Accounts({ dir: join(dir, 'corp-home') })
+    const corp = { clientId: 'corp-cli', authorizeUrl: 'https://id.corp.example/auth', tokenUrl: 'https://id.corp.example/token', redirectUri: 'http://127.0.0.1/cb', issuer: 'https://id.corp.example' }
+    await accounts.open({ name: 'corp', store: 'file' }).save({ ...(await login()), expiresAt: Date.now() - 1000 })
+    await accounts.add('corp', 'file', { config: corp })
+    standIn.tokenRequests.length = 0
+    const c = AnthropicOAuth.fromStorage({ account: 'corp', dir: accounts.dir }, { oauthConfig: standIn.config, baseURL: standIn.url, maxRetries: 0 })
+    await expect(c.models.list()).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining('Account "corp" belongs to https://id.corp.example (client corp-cli)') })
+    expect(standIn.apiRequests).toHaveLength(0)
+    expect(standIn.tokenRequests).toHaveLength(0)
+  })
+
   it('keeps tokens out of JSON.stringify and util.inspect of the client', async () => {
     const tokens = await login()
     const c = client(tokens)

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import {
+  ANTHROPIC_OAUTH_CONFIG,
   ERR_INVALID_ARG_VALUE,
   INSPECT,
   inspectSummary,
@@ -10,6 +11,7 @@ import {
   TOKEN_STORE_CORRUPT,
   TokenStorageError,
   type LockLease,
+  type OAuthConfig,
   type OAuthTokens,
   type StoreLockOptions,
   type TokenStore,
@@ -23,12 +25,54 @@ import { SdkProfileTokenStore } from './sdk-profile.js'
 /** Where an account's login lives: a token file, the system keychain, or an Anthropic SDK profile of the account's name. */
 export type AccountStoreKind = 'file' | 'keychain' | 'profile'
 
+/**
+ * The server a login belongs to, recorded at login: `{ preset: 'anthropic' }` for the Anthropic
+ * preset (its current values are used, so a login follows the preset when the service moves), or
+ * the config it was made with, endpoints discovered included and secrets left out. `configFile`
+ * is where a confidential client's secret is read again (never copied into the list).
+ */
+export type AccountServer = { preset: 'anthropic' } | { config: AccountServerConfig; configFile?: string }
+
+/** A recorded server config: an `OAuthConfig` without its secrets, and the API it is for (`baseUrl`). */
+export type AccountServerConfig = Omit<OAuthConfig, 'clientSecret' | 'clientPrivateKey'> & { baseUrl?: string }
+
 /** One named login. */
 export interface Account {
   name: string
   store: AccountStoreKind
   /** Whether it is the account used when none is named. */
   isDefault: boolean
+  /** The server its tokens belong to; absent for a login made before servers were recorded. */
+  server?: AccountServer
+}
+
+/** The config of a recorded server: the preset's, or the one recorded (without its secrets). */
+export function serverConfig(server: AccountServer): AccountServerConfig {
+  return 'preset' in server ? ANTHROPIC_OAUTH_CONFIG : server.config
+}
+
+/** The server in words, for messages: its issuer or token endpoint's origin, and the client. */
+export function describeServer(config: Pick<OAuthConfig, 'clientId' | 'issuer'> & { tokenUrl?: string }): string {
+  if (config.clientId === ANTHROPIC_OAUTH_CONFIG.clientId && config.tokenUrl === ANTHROPIC_OAUTH_CONFIG.tokenUrl) return 'the Anthropic preset'
+  const where = config.issuer ?? (config.tokenUrl ? safeOrigin(config.tokenUrl) : 'an unnamed server')
+  return `${where} (client ${config.clientId})`
+}
+
+const safeOrigin = (url: string) => URL.canParse(url) ? new URL(url).origin : url
+
+/**
+ * Whether `config` names the server an account's tokens belong to: the same client at the same
+ * token endpoint (or, for a config not yet discovered, the same issuer). Returns the reason
+ * when not, `undefined` when it does or when the account recorded no server.
+ */
+export function serverMismatch(account: Pick<Account, 'name' | 'server'>, config: Pick<OAuthConfig, 'clientId' | 'issuer'> & { tokenUrl?: string }): string | undefined {
+  if (!account.server) return undefined
+  const recorded = serverConfig(account.server)
+  const same =
+    recorded.clientId === config.clientId &&
+    (config.tokenUrl !== undefined ? recorded.tokenUrl === config.tokenUrl : recorded.issuer !== undefined && recorded.issuer === config.issuer)
+  if (same) return undefined
+  return `Account "${account.name}" belongs to ${describeServer(recorded)}, not ${describeServer(config)}: its tokens are never sent to another server. Leave the other server out (the account's own is used), or log in to the account again at the new one.`
 }
 
 /** Makes the keychain store of an account; pass `KeychainTokenStore` from `@oauth/storage-keychain` as `(o) => new KeychainTokenStore(o)`. */
@@ -49,7 +93,7 @@ export interface AccountsOptions {
 interface Registry {
   version: 1
   default?: string
-  accounts: Record<string, { store: AccountStoreKind }>
+  accounts: Record<string, { store: AccountStoreKind; server?: AccountServer }>
 }
 
 /** The account that a login without a name is, and the one a single-login file from before accounts becomes. */
@@ -121,7 +165,7 @@ export class Accounts {
     const valid =
       typeof accounts === 'object' &&
       accounts !== null &&
-      Object.entries(accounts).every(([name, a]) => NAME.test(name) && KINDS.includes((a as { store?: AccountStoreKind })?.store as AccountStoreKind))
+      Object.entries(accounts).every(([name, a]) => NAME.test(name) && KINDS.includes((a as { store?: AccountStoreKind })?.store as AccountStoreKind) && validServer((a as { server?: unknown }).server))
     if (!valid) throw new TokenStorageError(TOKEN_STORE_CORRUPT, `The account list ${this.path} is not valid. It was left as it is: fix or remove it.`)
     const registry = json as Registry
     return { version: 1, accounts: registry.accounts, ...(typeof registry.default === 'string' && NAME.test(registry.default) ? { default: registry.default } : {}) }
@@ -147,8 +191,25 @@ export class Accounts {
     const defaultAccount = registry.default && kinds[registry.default] ? registry.default : DEFAULT_ACCOUNT
     const accounts = Object.keys(kinds)
       .sort()
-      .map((name) => ({ name, store: kinds[name]!, isDefault: name === defaultAccount }))
+      .map((name) => {
+        const server = registry.accounts[name]?.server
+        return { name, store: kinds[name]!, isDefault: name === defaultAccount, ...(server ? { server } : {}) }
+      })
     return { defaultAccount, accounts }
+  }
+
+  /**
+   * Which login a program uses, in one order for the CLI and the client: the `name` given, else
+   * `ANTHROPIC_OAUTH_ACCOUNT`, else the default account (`anthropic-oauth accounts use`), else
+   * `default` (`~/.anthropic/oauth_tokens.json`). `account` is absent when no login has that name.
+   */
+  async resolve(name?: string, env: Readonly<Record<string, string | undefined>> = process.env): Promise<{ name: string; account?: Account }> {
+    const wanted = name ?? (env.ANTHROPIC_OAUTH_ACCOUNT || undefined)
+    if (wanted !== undefined) assertAccountName(wanted)
+    const { defaultAccount, accounts } = await this.list()
+    const chosen = wanted ?? defaultAccount
+    const account = accounts.find((a) => a.name === chosen)
+    return account ? { name: chosen, account } : { name: chosen }
   }
 
   /** The account of this name (default: the default account), or `undefined` when there is none. */
@@ -158,8 +219,11 @@ export class Accounts {
     return accounts.find((a) => a.name === (name ?? defaultAccount))
   }
 
-  /** Records an account (after its first login). An account already kept elsewhere is not moved: that is a `TypeError`. */
-  async add(name: string, store: AccountStoreKind = 'file'): Promise<Account> {
+  /**
+   * Records an account after a login, with the server its tokens belong to (a new login replaces
+   * the one recorded). An account already kept elsewhere is not moved: that is a `TypeError`.
+   */
+  async add(name: string, store: AccountStoreKind = 'file', server?: AccountServer): Promise<Account> {
     assertAccountName(name)
     if (!KINDS.includes(store)) throw invalidArgument(ERR_INVALID_ARG_VALUE, `Unknown account store "${String(store)}": use file, keychain or profile.`)
     return this.#update((registry) => {
@@ -167,8 +231,9 @@ export class Accounts {
       if (kept && kept !== store) {
         throw invalidArgument(ERR_INVALID_ARG_VALUE, `Account "${name}" is kept in the ${kept} store, not the ${store} one. Log it out first to move it.`)
       }
-      registry.accounts[name] = { store }
-      return { name, store, isDefault: (registry.default ?? DEFAULT_ACCOUNT) === name }
+      if (server !== undefined && !validServer(server)) throw invalidArgument(ERR_INVALID_ARG_VALUE, 'The server of an account is { preset: "anthropic" } or { config } with a clientId and a tokenUrl.')
+      registry.accounts[name] = server ? { store, server: withoutSecrets(server) } : { store }
+      return { name, store, isDefault: (registry.default ?? DEFAULT_ACCOUNT) === name, ...(server ? { server: withoutSecrets(server) } : {}) }
     })
   }
 
@@ -210,18 +275,24 @@ export class Accounts {
   }
 
   /**
-   * The store of the account `name` (default: the default account), resolved on first use: an
-   * account that does not exist then fails with `OAUTH_NOT_LOGGED_IN`, never falling back to
-   * another account.
+   * The store of the account `name`, resolved on first use in the order of {@link Accounts.resolve}
+   * (without a name: `ANTHROPIC_OAUTH_ACCOUNT`, else the default account). An account that does
+   * not exist then fails with `OAUTH_NOT_LOGGED_IN`, never falling back to another account. With
+   * `server`, the config the tokens will be used with, an account recorded for another server
+   * fails with a `TypeError` (`ERR_INVALID_ARG_VALUE`) before any token leaves the store.
    */
-  store(name?: string): TokenStore {
+  store(name?: string, options: { server?: Pick<OAuthConfig, 'clientId' | 'tokenUrl' | 'issuer'>; env?: Readonly<Record<string, string | undefined>> } = {}): TokenStore {
     if (name !== undefined) assertAccountName(name)
     return new AccountTokenStore(name, async () => {
-      const account = await this.find(name)
-      if (account) return this.open(account)
+      const { name: chosen, account } = await this.resolve(name, options.env)
+      if (account) {
+        const mismatch = options.server && serverMismatch(account, options.server)
+        if (mismatch) throw invalidArgument(ERR_INVALID_ARG_VALUE, mismatch)
+        return this.open(account)
+      }
       // The default account before any login: its file, as the single-login store always was.
-      if (name === undefined || name === DEFAULT_ACCOUNT) return this.open({ name: DEFAULT_ACCOUNT, store: 'file' })
-      throw await this.#unknown(name)
+      if (chosen === DEFAULT_ACCOUNT) return this.open({ name: DEFAULT_ACCOUNT, store: 'file' })
+      throw await this.#unknown(chosen)
     })
   }
 
@@ -238,6 +309,21 @@ export class Accounts {
   }
 
   readonly [INSPECT] = inspectSummary
+}
+
+function validServer(server: unknown): boolean {
+  if (server === undefined) return true
+  if (typeof server !== 'object' || server === null) return false
+  if ('preset' in server) return (server as { preset: unknown }).preset === 'anthropic'
+  const { config, configFile } = server as { config?: { clientId?: unknown; tokenUrl?: unknown }; configFile?: unknown }
+  return typeof config === 'object' && config !== null && typeof config.clientId === 'string' && typeof config.tokenUrl === 'string' && (configFile === undefined || typeof configFile === 'string')
+}
+
+/** A server as the list keeps it: never a client secret or private key, whatever was passed. */
+function withoutSecrets(server: AccountServer): AccountServer {
+  if ('preset' in server) return { preset: 'anthropic' }
+  const { clientSecret: _s, clientPrivateKey: _k, ...config } = server.config as OAuthConfig
+  return { config, ...(server.configFile ? { configFile: server.configFile } : {}) }
 }
 
 async function isFile(path: string): Promise<boolean> {

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util'
 import { OAUTH_SCOPE_INSUFFICIENT } from '@oauth/core'
 import { checkApiKeyProfile, saveApiKeyProfile } from '@oauth/storage-file'
 import { EXIT, withSpinner, type CliIO } from '../io.js'
-import { apiBaseUrl, configFrom, requestOptions, storeFrom, UsageError } from '../options.js'
+import { apiBaseUrl, loginFrom, requestOptions, UsageError } from '../options.js'
 
 export const API_KEY_HELP = `Usage: anthropic-oauth api-key create [options]
 
@@ -44,9 +44,8 @@ export async function apiKey(args: string[], io: CliIO): Promise<number> {
   if (values.help) return io.stdout.write(`${API_KEY_HELP}\n`), EXIT.OK
   if (positionals.length !== 1 || positionals[0] !== 'create') throw new UsageError('Usage: anthropic-oauth api-key create [--name <label>] [--profile <name>]')
   if (values.profile && values.json) throw new UsageError('--profile writes the key to a profile and --json prints it: choose one.')
-  const config = await configFrom(values, io.env)
   // `--profile` here is where the key goes; the login's own store is named by --account/--store.
-  const { store } = await storeFrom({ account: values.account, store: values.store, path: values.path }, io.env, { config })
+  const { store, config } = await loginFrom({ account: values.account, store: values.store, path: values.path, config: values.config }, io.env)
   const baseUrl = apiBaseUrl(io.env)
   // Before a key is created: it is never made where it cannot then be saved.
   if (values.profile) await checkApiKeyProfile({ profile: values.profile })

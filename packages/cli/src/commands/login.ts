@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util'
 import { authorizeInteractive } from '@oauth/client'
 import { ANTHROPIC_OAUTH_CONFIG, type OAuthConfig, type OAuthTokens } from '@oauth/core'
 import { EXIT, withSpinner, type CliIO } from '../io.js'
-import { assertCanSave, configFrom, requestOptions, STORE_HELP, STORE_OPTIONS, storeFrom, UsageError } from '../options.js'
+import { assertCanSave, loginFrom, requestOptions, serverRecord, STORE_HELP, STORE_OPTIONS, UsageError } from '../options.js'
 
 export const LOGIN_HELP = `Usage: anthropic-oauth login [options]
 
@@ -84,8 +84,9 @@ export async function login(args: string[], io: CliIO): Promise<number> {
   if (values.help) return io.stdout.write(`${LOGIN_HELP}\n`), EXIT.OK
   if (values.console && values['long-lived']) throw new UsageError('--console and --long-lived cannot be combined: a long-lived token is inference-only.')
   if (values.device && (values.console || values['long-lived'] || values.manual)) throw new UsageError('--device cannot be combined with --console, --long-lived or --manual.')
-  const config = await configFrom(values, io.env)
-  const target = await storeFrom(values, io.env, { forLogin: true, config })
+  // Logging in again to an account without --config uses the server its login recorded.
+  const target = await loginFrom(values, io.env, { forLogin: true })
+  const config = target.config
   // Before the browser opens: a code is never spent on tokens that cannot then be saved (a
   // corrupt token file, a folder that cannot be written; storeFrom has read the account list).
   const previous = await assertCanSave(target.store)
@@ -104,7 +105,8 @@ export async function login(args: string[], io: CliIO): Promise<number> {
         authorizeParams,
       })
   await target.store.save(tokens)
-  if (target.account) await target.accounts!.add(target.account.name, target.account.store)
+  // The account remembers its server: later commands use it without --config, and refuse another.
+  if (target.account) await target.accounts!.add(target.account.name, target.account.store, serverRecord(target))
   const email = tokens.account?.emailAddress
   const who = email ? ` as ${email}` : ''
   const under = target.account ? ` (account "${target.account.name}")` : ''

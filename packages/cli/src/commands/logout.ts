@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
+import { OAuthError } from '@oauth/core'
 import { EXIT, withSpinner, type CliIO } from '../io.js'
-import { configFrom, requestOptions, STORE_HELP, STORE_OPTIONS, storeFrom } from '../options.js'
+import { loginFrom, requestOptions, STORE_HELP, STORE_OPTIONS, type Login } from '../options.js'
 
 export const LOGOUT_HELP = `Usage: anthropic-oauth logout [options]
 
@@ -19,15 +20,26 @@ ${STORE_HELP}`
 export async function logout(args: string[], io: CliIO): Promise<number> {
   const { values } = parseArgs({ args, options: { ...STORE_OPTIONS, local: { type: 'boolean' } }, strict: true })
   if (values.help) return io.stdout.write(`${LOGOUT_HELP}\n`), EXIT.OK
-  const config = await configFrom(values, io.env)
-  const { store, account, accounts } = await storeFrom(values, io.env, { config })
+  // --local sends nothing, not even discovery. A server that cannot be reached (discovery
+  // failing) does not keep the login here: revocation is best effort, the removal is not.
+  let login: Login
+  let unreachable: string | undefined
+  try {
+    login = await loginFrom(values, io.env, { offline: values.local })
+  } catch (err) {
+    if (values.local || !(err instanceof OAuthError)) throw err
+    login = await loginFrom(values, io.env, { offline: true })
+    unreachable = err.message
+  }
+  const { store, account, accounts, config } = login
   const what = account ? `account "${account.name}" (${store.name})` : store.name
   let revocation = ''
   let had: boolean
-  if (values.local || !config?.revocationUrl) {
+  if (values.local || unreachable !== undefined || !config?.revocationUrl) {
     had = await store.exists()
     await store.clear()
-    if (!values.local) revocation = ' The server has no revocation endpoint: the tokens stay valid there until they expire.'
+    if (unreachable !== undefined) revocation = ` It could not be revoked, so it stays valid at the server until it expires: ${unreachable}`
+    else if (!values.local) revocation = ' The server has no revocation endpoint: the tokens stay valid there until they expire.'
   } else {
     const { TokenManager } = await import('@oauth/http')
     const manager = new TokenManager({ tokenStorage: store, oauthConfig: config, oauthRequestOptions: await requestOptions(io.env) })

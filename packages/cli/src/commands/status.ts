@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util'
 import { isExpired, OAuthError, type OAuthConfig, type OAuthTokens, type TokenStore } from '@oauth/core'
 import type { AnthropicProfile, AnthropicUsage } from '@oauth/http'
 import { EXIT, inWords, usageBar, withSpinner, type CliIO } from '../io.js'
-import { apiBaseUrl, configFrom, isAnthropic, requestOptions, STORE_HELP, STORE_OPTIONS, storeFrom } from '../options.js'
+import { apiBaseUrl, isAnthropic, loginFrom, requestOptions, STORE_HELP, STORE_OPTIONS } from '../options.js'
 
 export const STATUS_HELP = `Usage: anthropic-oauth status [options]
 
@@ -66,8 +66,7 @@ const capitalised = (s: string) => s[0]!.toUpperCase() + s.slice(1)
 export async function status(args: string[], io: CliIO): Promise<number> {
   const { values } = parseArgs({ args, options: { ...STORE_OPTIONS, json: { type: 'boolean' }, offline: { type: 'boolean' } }, strict: true })
   if (values.help) return io.stdout.write(`${STATUS_HELP}\n`), EXIT.OK
-  const config = await configFrom(values, io.env)
-  const { store, account } = await storeFrom(values, io.env, { config })
+  const { store, account, config } = await loginFrom(values, io.env, { offline: values.offline })
   const tokens = await store.load()
   const renewable = tokens ? !isExpired(tokens, Date.now(), 0) || Boolean(tokens.refreshToken) : false
   const live = tokens && renewable && !values.offline && isAnthropic(config) ? await fetchLive(store, tokens, config, io) : null

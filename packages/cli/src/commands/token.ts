@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 import { isExpired, OAuthError } from '@oauth/core'
 import { EXIT, withSpinner, type CliIO } from '../io.js'
-import { configFrom, requestOptions, STORE_HELP, STORE_OPTIONS, storeFrom } from '../options.js'
+import { configFrom, requestOptions, serverFor, STORE_HELP, STORE_OPTIONS, storeFrom } from '../options.js'
 
 export const TOKEN_HELP = `Usage: anthropic-oauth token [options]
 
@@ -20,7 +20,11 @@ ${STORE_HELP}`
 export async function token(args: string[], io: CliIO): Promise<number> {
   const { values } = parseArgs({ args, options: STORE_OPTIONS, strict: true })
   if (values.help) return io.stdout.write(`${TOKEN_HELP}\n`), EXIT.OK
-  const { store } = await storeFrom(values, io.env)
+  // The server named is only read here, not discovered: a token of another server's login is refused before it is printed.
+  const named = await configFrom(values, io.env, { discover: false })
+  const target = await storeFrom(values, io.env, { config: named })
+  const { store } = target
+  const recorded = serverFor(target, named)
   // The fast path, taken on almost every call: a stored token that is not expiring is printed
   // without loading @oauth/http, oauth4webapi or the SDK (scripts run this once per request).
   const stored = await store.load()
@@ -30,7 +34,8 @@ export async function token(args: string[], io: CliIO): Promise<number> {
   }
   const { TokenManager } = await import('@oauth/http')
   // The config is read only now: the fast path above needs none.
-  const manager = new TokenManager({ tokenStorage: store, oauthConfig: await configFrom(values, io.env), oauthRequestOptions: await requestOptions(io.env) })
+  const config = named && !named.tokenUrl ? await configFrom(values, io.env) : recorded
+  const manager = new TokenManager({ tokenStorage: store, oauthConfig: config, oauthRequestOptions: await requestOptions(io.env) })
   const tokens = await manager.getTokens()
   // A long-lived token (no refresh token) is printed until it ends; it is never refreshed.
   if (!isExpired(tokens) || !tokens.refreshToken) return io.stdout.write(`${tokens.accessToken}\n`), EXIT.OK
