@@ -8,6 +8,19 @@ export interface CliIO {
   env: NodeJS.ProcessEnv
 }
 
+// Characters a terminal obeys: C0 and C1 controls (ESC starts escape sequences), and the Unicode
+// line separators and bidirectional overrides (U+202E shows text reversed).
+const TERMINAL_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
+// JSON.stringify escapes C0 in strings, and its own newlines are layout: the rest goes as \uXXXX.
+const JSON_UNSAFE = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
+
+/** A line for the terminal holding text from the network (an email, an organization name): what a terminal would obey becomes a space. */
+export const shown = (line: string): string => line.replace(TERMINAL_UNSAFE, ' ')
+
+/** JSON for stdout, with what JSON leaves raw but a terminal obeys (C1 controls, bidi overrides) escaped. */
+export const jsonOut = (value: unknown, space = 2): string =>
+  `${JSON.stringify(value, null, space).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`
+
 /** Exit codes scripts can rely on. */
 export const EXIT = {
   OK: 0,

@@ -15,7 +15,7 @@ import {
   TOKEN_STORE_LOCK_TIMEOUT,
   TOKEN_STORE_UNAVAILABLE,
 } from '@oauth/core'
-import { EXIT, type CliIO } from './io.js'
+import { EXIT, shown, type CliIO } from './io.js'
 import { UsageError } from './options.js'
 
 /** The top-level `anthropic-oauth --help` text. */
@@ -80,7 +80,7 @@ export async function main(argv: string[], io: CliIO = { stdin: process.stdin, s
       return EXIT.USAGE
     }
     if (err instanceof OAuthError) {
-      io.stderr.write(`${err.message}\n`)
+      io.stderr.write(`${err.message.split('\n').map(shown).join('\n')}\n`)
       // A login without the scope asked for: the fix is another login, as for "not logged in".
       if (err.code === OAUTH_NOT_LOGGED_IN || err.code === OAUTH_INVALID_GRANT || err.code === OAUTH_SCOPE_INSUFFICIENT) return EXIT.NOT_LOGGED_IN
       if (err instanceof OAuthPolicyError) return EXIT.POLICY

@@ -205,6 +205,48 @@ describe('status: the plan and the usage windows', () => {
   })
 })
 
+describe('text from the network never reaches the terminal raw', () => {
+  it('an email, organization name and scope with escape sequences and a bidi override are defused in login, status (text and --json) and accounts; odd usage keys lose no window', async () => {
+    const evil = 'ev\u001b]0;pwned\u0007il\u202e@example.com'
+    standIn.accounts.set(evil, {
+      ...standIn.accounts.get('dev@example.com')!,
+      email: evil,
+      uuid: 'acct-evil',
+      organization: { ...standIn.accounts.get('dev@example.com')!.organization, name: 'Org\u001b[2J\u009b31m' },
+      usage: {
+        five_hour: { utilization: 10, resets_at: new Date(Date.now() + 3_600_000).toISOString() },
+        seven_day_opus_: { utilization: 20, resets_at: null },
+        seven_day__x: { utilization: 30, resets_at: null },
+      },
+    })
+    standIn.browserAccount = evil
+    try {
+      const logged = await login(['--account', 'evil'])
+      expect(logged.code).toBe(0)
+      const status = await cli(['status', '--account', 'evil'])
+      const json = await cli(['status', '--account', 'evil', '--json'])
+      const list = await cli(['accounts'])
+      const offline = await cli(['status', '--account', 'evil', '--offline', '--json'])
+      for (const out of [logged.stderr, status.stdout, json.stdout, list.stdout, offline.stdout]) {
+        expect(out).not.toMatch(/[\u001b\u0007\u009b\u202e]/)
+      }
+      expect(logged.stderr).toContain('Logged in as ev ]0;pwned il @example.com')
+      expect(status.code).toBe(0)
+      expect(status.stdout).toContain('Organization: Org [2J 31m')
+      // Every window is shown, the odd keys too.
+      expect(status.stdout).toMatch(/5-hour .* 10%/)
+      expect(status.stdout).toMatch(/7-day Opus .* 20%/)
+      expect(status.stdout).toMatch(/7-day X .* 30%/)
+      // --json escapes what a terminal obeys, and a program reading it gets the stored value back.
+      expect(JSON.parse(offline.stdout)).toMatchObject({ account: evil })
+      // --json stays valid JSON, with every window.
+      expect(JSON.parse(json.stdout).usage.windows).toHaveLength(3)
+    } finally {
+      standIn.browserAccount = 'dev@example.com'
+    }
+  })
+})
+
 describe('status in a terminal (tmux)', () => {
   it('shows a spinner while it waits on the network, then the usage bars; the spinner leaves nothing behind', async () => {
     const socket = `oauth-cli-${process.pid}`

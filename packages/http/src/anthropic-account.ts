@@ -215,8 +215,9 @@ const ORDER = ['five_hour', 'seven_day']
 function labelOf(id: string): string {
   const known: Record<string, string> = { five_hour: '5-hour', seven_day: '7-day' }
   if (known[id]) return known[id]
-  const model = /^seven_day_(.+)$/.exec(id)?.[1]
-  return model ? `7-day ${model.split('_').map((w) => (w === 'oauth' ? 'OAuth' : w[0]!.toUpperCase() + w.slice(1))).join(' ')}` : id.replace(/_/g, ' ')
+  // Empty words (`seven_day_opus_`, `seven_day__x`) are dropped: a key the service adds never breaks the others.
+  const words = /^seven_day_(.+)$/.exec(id)?.[1]?.split('_').filter(Boolean) ?? []
+  return words.length ? `7-day ${words.map((w) => (w === 'oauth' ? 'OAuth' : w[0]!.toUpperCase() + w.slice(1))).join(' ')}` : id.replace(/_/g, ' ').trim() || id
 }
 
 /**

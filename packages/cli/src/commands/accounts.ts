@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 import { isExpired, OAuthError } from '@oauth/core'
 import { Accounts } from '@oauth/storage-file'
-import { EXIT, inWords, type CliIO } from '../io.js'
+import { EXIT, inWords, jsonOut, shown, type CliIO } from '../io.js'
 import { keychainFactory, UsageError } from '../options.js'
 
 export const ACCOUNTS_HELP = `Usage: anthropic-oauth accounts [--json]
@@ -60,7 +60,7 @@ export async function accounts(args: string[], io: CliIO): Promise<number> {
     }),
   )
   if (values.json) {
-    io.stdout.write(`${JSON.stringify({ defaultAccount, accounts: rows }, null, 2)}\n`)
+    io.stdout.write(jsonOut({ defaultAccount, accounts: rows }))
     return EXIT.OK
   }
   if (!rows.length) {
@@ -70,7 +70,8 @@ export async function accounts(args: string[], io: CliIO): Promise<number> {
   const table = [['', 'NAME', 'EMAIL', 'ORGANIZATION', 'ACCESS TOKEN', 'STORE']]
   for (const r of rows) {
     const expiry = r.problem ?? (r.expiresAt ? `${r.expired ? (r.refreshable ? 'expired, renewable' : 'expired') : 'expires'} ${inWords(Date.parse(r.expiresAt) - now)}` : 'no expiry given')
-    table.push([r.default ? '*' : '', r.name, r.email ?? '-', r.organization ?? '-', expiry, r.store])
+    // The email, the organization and a problem's message came from the network or a file.
+    table.push([r.default ? '*' : '', r.name, r.email ?? '-', r.organization ?? '-', expiry, r.store].map(shown))
   }
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)))
   io.stdout.write(`${table.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')}\n`)

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 import { OAUTH_SCOPE_INSUFFICIENT } from '@oauth/core'
 import { checkApiKeyProfile, saveApiKeyProfile } from '@oauth/storage-file'
-import { EXIT, withSpinner, type CliIO } from '../io.js'
+import { EXIT, jsonOut, shown, withSpinner, type CliIO } from '../io.js'
 import { apiBaseUrl, loginFrom, requestOptions, UsageError } from '../options.js'
 
 export const API_KEY_HELP = `Usage: anthropic-oauth api-key create [options]
@@ -61,13 +61,13 @@ export async function apiKey(args: string[], io: CliIO): Promise<number> {
     })
   }
   const key = await withSpinner(io, 'Creating an API key', async () => createAnthropicApiKey(await manager.getAccessToken(), { baseUrl, name: values.name, ...request }))
-  const org = tokens.organization?.name ? ` for ${tokens.organization.name}` : ''
+  const org = tokens.organization?.name ? ` for ${shown(tokens.organization.name)}` : ''
   if (values.profile) {
     const { configPath } = await saveApiKeyProfile(key.value, { profile: values.profile, baseUrl })
     io.stderr.write(`Created an API key${org} and saved it in the SDK profile "${values.profile}" (${configPath}). Use it with: new Anthropic({ profile: '${values.profile}' })\n`)
     return EXIT.OK
   }
-  io.stdout.write(values.json ? `${JSON.stringify({ apiKey: key.value, name: values.name ?? null, organization: tokens.organization?.name ?? null })}\n` : `${key.value}\n`)
+  io.stdout.write(values.json ? jsonOut({ apiKey: key.value, name: values.name ?? null, organization: tokens.organization?.name ?? null }, 0) : `${key.value}\n`)
   io.stderr.write(`Created an API key${org}. It is shown once: store it now (or use --profile next time).\n`)
   return EXIT.OK
 }

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 import { authorizeInteractive } from '@oauth/client'
 import { ANTHROPIC_OAUTH_CONFIG, type OAuthConfig, type OAuthTokens } from '@oauth/core'
-import { EXIT, withSpinner, type CliIO } from '../io.js'
+import { EXIT, shown, withSpinner, type CliIO } from '../io.js'
 import { assertCanSave, loginFrom, requestOptions, serverRecord, STORE_HELP, STORE_OPTIONS, UsageError } from '../options.js'
 
 export const LOGIN_HELP = `Usage: anthropic-oauth login [options]
@@ -111,11 +111,11 @@ export async function login(args: string[], io: CliIO): Promise<number> {
   const who = email ? ` as ${email}` : ''
   const under = target.account ? ` (account "${target.account.name}")` : ''
   const lifetime = tokens.refreshToken ? '' : tokens.expiresAt ? ` The token lasts until ${new Date(tokens.expiresAt).toISOString().slice(0, 10)} and cannot be renewed.` : ''
-  io.stderr.write(`Logged in${who}${under}. Tokens saved to ${target.store.name}.${lifetime}\n`)
+  io.stderr.write(`${shown(`Logged in${who}${under}. Tokens saved to ${target.store.name}.${lifetime}`)}\n`)
   // Never the wrong account billed without a word: the browser may have been signed in to another one.
   const was = previous?.account?.emailAddress
   if (was && email && was !== email) {
-    io.stderr.write(`Note: this login was ${was} before; it is now ${email}. To keep both, log in with --account <name> (and --select-account to choose in the browser).\n`)
+    io.stderr.write(`${shown(`Note: this login was ${was} before; it is now ${email}. To keep both, log in with --account <name> (and --select-account to choose in the browser).`)}\n`)
   }
   return EXIT.OK
 }

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 import { isExpired, OAuthError, type OAuthConfig, type OAuthTokens, type TokenStore } from '@oauth/core'
 import type { AnthropicProfile, AnthropicUsage } from '@oauth/http'
-import { EXIT, inWords, usageBar, withSpinner, type CliIO } from '../io.js'
+import { EXIT, inWords, jsonOut, shown, usageBar, withSpinner, type CliIO } from '../io.js'
 import { apiBaseUrl, isAnthropic, loginFrom, requestOptions, STORE_HELP, STORE_OPTIONS } from '../options.js'
 
 export const STATUS_HELP = `Usage: anthropic-oauth status [options]
@@ -92,7 +92,7 @@ export async function status(args: string[], io: CliIO): Promise<number> {
     refreshPausedUntil: current?.refreshNotBefore && current.refreshNotBefore > now ? new Date(current.refreshNotBefore).toISOString() : null,
   }
   if (values.json) {
-    io.stdout.write(`${JSON.stringify(info, null, 2)}\n`)
+    io.stdout.write(jsonOut(info))
   } else if (!current) {
     io.stdout.write(`Not logged in (${store.name}). Run: anthropic-oauth login${account ? ` --account ${account.name}` : ''}\n`)
   } else {
@@ -119,7 +119,8 @@ export async function status(args: string[], io: CliIO): Promise<number> {
       lines.push('Usage:        no usage windows for this account (an API-billed organization has none)')
     }
     if (info.usageUnavailable) lines.push(`${info.plan ? 'Usage' : 'Plan and usage'} not available: ${info.usageUnavailable.message}`)
-    io.stdout.write(`${lines.join('\n')}\n`)
+    // Every field may have come from the network (token response, profile, usage): nothing a terminal obeys gets through.
+    io.stdout.write(`${lines.map(shown).join('\n')}\n`)
   }
   // Expired with nothing to renew it: as good as logged out (README: exit code 3).
   return tokens && renewable ? EXIT.OK : EXIT.NOT_LOGGED_IN
