@@ -1,4 +1,13 @@
 import type { Readable, Writable } from 'node:stream'
+import {
+  OAUTH_NETWORK_ERROR,
+  OAUTH_RATE_LIMITED,
+  OAUTH_RESPONSE_LOST,
+  OAUTH_SERVER_ERROR,
+  OAUTH_TIMEOUT,
+  TOKEN_STORE_LOCK_TIMEOUT,
+  TOKEN_STORE_UNAVAILABLE,
+} from '@oauth/core'
 
 /** Where a command reads and writes; tests pass their own. */
 export interface CliIO {
@@ -20,6 +29,9 @@ export const shown = (line: string): string => line.replace(TERMINAL_UNSAFE, ' '
 /** JSON for stdout, with what JSON leaves raw but a terminal obeys (C1 controls, bidi overrides) escaped. */
 export const jsonOut = (value: unknown, space = 2): string =>
   `${JSON.stringify(value, null, space).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`
+
+/** Failures that say nothing about the login (exit 4, try again): a rate limit, a server or network down, a lost answer, a busy store. */
+export const TEMPORARY: ReadonlySet<string> = new Set([OAUTH_RATE_LIMITED, OAUTH_SERVER_ERROR, OAUTH_NETWORK_ERROR, OAUTH_TIMEOUT, OAUTH_RESPONSE_LOST, TOKEN_STORE_LOCK_TIMEOUT, TOKEN_STORE_UNAVAILABLE])
 
 /** Exit codes scripts can rely on. */
 export const EXIT = {

@@ -3,19 +3,12 @@ import {
   ERR_INVALID_ARG_TYPE,
   ERR_INVALID_ARG_VALUE,
   OAUTH_INVALID_GRANT,
-  OAUTH_NETWORK_ERROR,
   OAUTH_NOT_LOGGED_IN,
-  OAUTH_RATE_LIMITED,
-  OAUTH_RESPONSE_LOST,
   OAUTH_SCOPE_INSUFFICIENT,
-  OAUTH_SERVER_ERROR,
-  OAUTH_TIMEOUT,
   OAuthError,
   OAuthPolicyError,
-  TOKEN_STORE_LOCK_TIMEOUT,
-  TOKEN_STORE_UNAVAILABLE,
 } from '@oauth/core'
-import { EXIT, shown, type CliIO } from './io.js'
+import { EXIT, shown, TEMPORARY, type CliIO } from './io.js'
 import { UsageError } from './options.js'
 
 /** The top-level `anthropic-oauth --help` text. */
@@ -48,7 +41,6 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 }
 /** A bad argument or config (from `--config`, say): `TypeError`s with these codes are usage errors. */
 const INVALID_ARGUMENT = new Set<string | undefined>([ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE])
-const TEMPORARY = new Set([OAUTH_RATE_LIMITED, OAUTH_SERVER_ERROR, OAUTH_NETWORK_ERROR, OAUTH_TIMEOUT, OAUTH_RESPONSE_LOST, TOKEN_STORE_LOCK_TIMEOUT, TOKEN_STORE_UNAVAILABLE])
 
 /**
  * Runs one `anthropic-oauth` command and resolves with its exit code.

@@ -128,10 +128,21 @@ function profileClient(config: CliConfig | undefined, env: NodeJS.ProcessEnv): {
  * NO_PROXY), as curl's. `@oauth/client` (and the SDK it brings) is loaded only when a proxy is
  * set: without one, its `proxyFetch` is the global fetch anyway.
  */
-export async function requestOptions(env: NodeJS.ProcessEnv): Promise<{ fetch?: typeof fetch }> {
-  if (!Object.keys(env).some((name) => /^https?_proxy$/i.test(name) && env[name])) return {}
+export async function requestOptions(env: NodeJS.ProcessEnv): Promise<{ fetch?: typeof fetch; timeoutMs?: number }> {
+  const timeoutMs = timeoutFrom(env)
+  const timeout = timeoutMs === undefined ? {} : { timeoutMs }
+  if (!Object.keys(env).some((name) => /^https?_proxy$/i.test(name) && env[name])) return timeout
   const { proxyFetch } = await import('@oauth/client')
-  return { fetch: proxyFetch(env) }
+  return { fetch: proxyFetch(env), ...timeout }
+}
+
+/** `ANTHROPIC_OAUTH_TIMEOUT_MS`: how long a request to the server may take (default 30 s). */
+function timeoutFrom(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.ANTHROPIC_OAUTH_TIMEOUT_MS
+  if (raw === undefined || raw === '') return undefined
+  const ms = Number(raw)
+  if (!Number.isInteger(ms) || ms <= 0 || ms > 600_000) throw new UsageError(`ANTHROPIC_OAUTH_TIMEOUT_MS must be a whole number of milliseconds from 1 to 600000, not "${raw.slice(0, 40)}".`)
+  return ms
 }
 
 /** Whether a config is Anthropic's (its client), so that the Anthropic account endpoints apply. */

@@ -106,6 +106,24 @@ describe('anthropic-oauth with the Anthropic preset wire format', () => {
     }
   }, 30_000)
 
+  for (const failure of ['reset', 'stall'] as const) {
+    it(`token: a still-valid token is printed with a warning when the refresh's connection ${failure === 'reset' ? 'is reset after sending' : 'times out'}`, async () => {
+      const stored = JSON.parse(readFileSync(path, 'utf8'))
+      writeFileSync(path, JSON.stringify({ ...stored, issued_at: undefined, expires_at: Date.now() / 1000 + 240 }))
+      standIn.tokenTransportFailure = failure
+      try {
+        const result = await cli(['token', '--path', path, '--config', presetConfig], { env: { ANTHROPIC_OAUTH_TIMEOUT_MS: '1000' } })
+        expect(result.code).toBe(0)
+        expect(result.stdout).toBe(`${stored.access_token}\n`)
+        expect(result.stderr).toMatch(failure === 'reset' ? /Warning: could not renew the access token .*may have been sent/ : /Warning: could not renew the access token .*did not answer in time/)
+        // The stored login is kept as it was.
+        expect(JSON.parse(readFileSync(path, 'utf8')).refresh_token).toBe(stored.refresh_token)
+      } finally {
+        standIn.tokenTransportFailure = undefined
+      }
+    }, 30_000)
+  }
+
   it("token: a 429's Retry-After is honoured by the next call: nothing is sent, the valid token is printed with a warning", async () => {
     const stored = JSON.parse(readFileSync(path, 'utf8'))
     writeFileSync(path, JSON.stringify({ ...stored, issued_at: undefined, expires_at: Date.now() / 1000 + 240 }))

@@ -199,6 +199,8 @@ export interface AnthropicStandIn {
   invalidGrants: number
   /** Access tokens issued from now on live this long. */
   accessTokenTtlSeconds: number
+  /** While set, token requests get no answer: `reset` closes the connection after reading the request, `stall` never answers. */
+  tokenTransportFailure?: 'reset' | 'stall'
   /** Answers token requests with this status and body instead, while set. */
   tokenFailure?: { status: number; body: unknown; headers?: Record<string, string> }
   /** Answers the next N token requests with this status and body (429 with Retry-After, say). */
@@ -272,6 +274,8 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
   }
 
   function token(req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>) {
+    if (standIn.tokenTransportFailure === 'reset') return void req.socket.destroy()
+    if (standIn.tokenTransportFailure === 'stall') return
     if (failures && failures.n > 0) {
       failures.n--
       return json(res, failures.failure.status, failures.failure.body, failures.failure.headers)

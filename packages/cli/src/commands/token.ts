@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
 import { isExpired, OAuthError } from '@oauth/core'
-import { EXIT, withSpinner, type CliIO } from '../io.js'
+import { EXIT, TEMPORARY, withSpinner, type CliIO } from '../io.js'
 import { configFrom, requestOptions, serverFor, STORE_HELP, STORE_OPTIONS, storeFrom } from '../options.js'
 
 export const TOKEN_HELP = `Usage: anthropic-oauth token [options]
@@ -11,7 +11,9 @@ when it is about to expire, for scripts:
   curl -H "Authorization: Bearer $(anthropic-oauth token)" …
 
 When the refresh fails for a temporary reason (rate limit, server or network
-down) and the token is still valid, it is printed anyway, with a warning on stderr.
+down, a connection reset, a timeout, an answer lost on the way) and the token is
+still valid, it is printed anyway, with a warning on stderr. Token requests give
+up after ANTHROPIC_OAUTH_TIMEOUT_MS milliseconds (default 30000).
 
 Exit codes: 3 not logged in or login expired, 4 temporary failure (try again).
 
@@ -46,9 +48,9 @@ export async function token(args: string[], io: CliIO): Promise<number> {
     io.stdout.write(`${fresh.accessToken}\n`)
     return EXIT.OK
   } catch (err) {
-    // A rate limit or an outage is no reason to fail a script while the token still works.
-    const retryable = err instanceof OAuthError && (err as { retryable?: boolean }).retryable === true
-    if (!retryable || isExpired(tokens, Date.now(), 0)) throw err
+    // A rate limit, an outage or a lost answer is no reason to fail a script while the token still works.
+    const temporary = err instanceof OAuthError && TEMPORARY.has(err.code)
+    if (!temporary || isExpired(tokens, Date.now(), 0)) throw err
     io.stderr.write(`Warning: could not renew the access token (${err.message}) It is still valid until ${new Date(tokens.expiresAt!).toISOString()}.\n`)
     io.stdout.write(`${tokens.accessToken}\n`)
     return EXIT.OK
