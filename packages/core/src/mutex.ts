@@ -79,8 +79,10 @@ export function createMutex(options: MutexOptions = {}): Mutex {
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason)
-    const timer = setTimeout(resolve, ms)
-    signal?.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true })
+    const abort = () => (clearTimeout(timer), reject(signal!.reason))
+    // The listener goes when the wait ends: a long-lived signal collects none, however many waits.
+    const timer = setTimeout(() => (signal?.removeEventListener('abort', abort), resolve()), ms)
+    signal?.addEventListener('abort', abort, { once: true })
   })
 }
 

@@ -128,7 +128,8 @@ export async function authorizeDevice(config: OAuthConfig, options: DeviceAuthor
   // Google's endpoint says `verification_url` (its documented deviation from RFC 8628).
   const page = json['verification_uri'] ?? json['verification_url']
   const complete = json['verification_uri_complete']
-  const expiresIn = Number(json['expires_in'] ?? 600)
+  // Absurd answers are bounded (RFC 8628 gives no limits): a code lives at most an hour here.
+  const expiresIn = Math.min(Number(json['expires_in'] ?? 600), MAX_DEVICE_CODE_SECONDS)
   const isPage = (value: unknown): value is string => typeof value === 'string' && URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)
   if (typeof deviceCode !== 'string' || !deviceCode || typeof userCode !== 'string' || !userCode || !isPage(page) || !(expiresIn > 0)) {
     throw new OAuthHttpError(
@@ -145,9 +146,14 @@ export async function authorizeDevice(config: OAuthConfig, options: DeviceAuthor
     verificationUriComplete: isPage(complete) ? new URL(complete).href : undefined,
     expiresAt,
   })
-  let intervalMs = Math.max(1, Number(json['interval'] ?? 5) || 5) * 1000
+  // 1 s to 1 min between polls (an interval past setTimeout's range would fire at once, a hot
+  // loop), and never a wait past the code's expiry.
+  const interval = Number(json['interval'] ?? 5)
+  let intervalMs = Math.min(Math.max(1, interval > 0 ? interval : 5), MAX_POLL_SECONDS) * 1000
   for (;;) {
-    await sleep(intervalMs, options.signal)
+    const left = expiresAt - now()
+    if (left <= 0) break
+    await sleep(Math.min(intervalMs, left), options.signal)
     if (now() >= expiresAt) break
     try {
       return await tokenRequest(c, options, [deviceCode], (o, server, client, auth, opts) => o.deviceCodeGrantRequest(server, client, auth, deviceCode, opts))
@@ -156,7 +162,7 @@ export async function authorizeDevice(config: OAuthConfig, options: DeviceAuthor
       if (err.error === 'authorization_pending') continue
       // RFC 8628 §3.5: every later poll waits 5 s longer.
       if (err.error === 'slow_down') {
-        intervalMs += 5000
+        intervalMs = Math.min(intervalMs + 5000, MAX_POLL_SECONDS * 1000)
         continue
       }
       if (err.error === 'access_denied') throw new OAuthFlowError(OAUTH_AUTHORIZATION_DENIED, 'The device login was declined. Start it again to approve it.')
@@ -166,6 +172,11 @@ export async function authorizeDevice(config: OAuthConfig, options: DeviceAuthor
   }
   throw new OAuthFlowError(OAUTH_LOGIN_TIMEOUT, `Nobody approved the device login before its code expired (${Math.round(expiresIn / 60)} min). Start it again.`)
 }
+
+/** The longest a device code is polled for, whatever `expires_in` says. */
+const MAX_DEVICE_CODE_SECONDS = 3600
+/** The longest wait between two polls, whatever `interval` and `slow_down` say. */
+const MAX_POLL_SECONDS = 60
 
 /** Options for {@link discoverOAuthConfig}: the client's own settings, which no server metadata holds. */
 export interface DiscoveryOptions
@@ -265,6 +276,12 @@ export async function discoverOAuthConfig(issuer: string, options: DiscoveryOpti
       status: 200,
       retryable: false,
     })
+  }
+  // The browser is sent to the authorization endpoint with the PKCE challenge and the state: as
+  // with the token endpoint, plain http only on loopback, and never another scheme.
+  const page = new URL(authorizeUrl)
+  if (page.protocol !== 'https:' && !(page.protocol === 'http:' && isLoopbackUrl(page))) {
+    throw new OAuthHttpError(OAUTH_INSECURE_ENDPOINT, `The discovery document ${tried} names the authorization endpoint ${sanitizeText(page.origin, 200)}: only https (or http on a loopback host) is accepted.`, { retryable: false })
   }
   const config: OAuthConfig = {
     redirectUri: LOOPBACK_CALLBACK,

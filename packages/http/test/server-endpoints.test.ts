@@ -1,6 +1,7 @@
 // Every error shape and wire detail of client authentication, revocation, the device grant,
 // discovery and the non-standard refusals, against scripted answers (msw). The same things run
 // against a real second server in glewlwyd.test.ts.
+import { getEventListeners } from 'node:events'
 import { inspect } from 'node:util'
 import {
   OAUTH_AUTHORIZATION_DENIED,
@@ -238,6 +239,35 @@ describe('authorizeDevice', () => {
     expect(polls).toHaveLength(0)
   })
 
+  it('an interval past setTimeout\'s range is no hot loop, and no wait runs past the code\'s expiry', async () => {
+    record(base.deviceAuthorizationUrl!, device({ expires_in: 2, interval: 1e10 }))
+    const polls = record(base.tokenUrl, () => HttpResponse.json({ error: 'authorization_pending' }, { status: 400 }))
+    await expect(authorizeDevice(base, { onUserCode: () => {} })).rejects.toMatchObject({ code: OAUTH_LOGIN_TIMEOUT })
+    expect(polls).toHaveLength(0)
+  }, 10_000)
+
+  it('a 30 s interval on a code that lives 2 s ends when the code does, not 30 s later', async () => {
+    record(base.deviceAuthorizationUrl!, device({ expires_in: 2, interval: 30 }))
+    record(base.tokenUrl, () => HttpResponse.json({ error: 'authorization_pending' }, { status: 400 }))
+    await expect(authorizeDevice(base, { onUserCode: () => {} })).rejects.toMatchObject({ code: OAUTH_LOGIN_TIMEOUT })
+  }, 10_000)
+
+  it('an absurd expires_in is capped at an hour', async () => {
+    record(base.deviceAuthorizationUrl!, device({ expires_in: 1e300 }))
+    record(base.tokenUrl, () => HttpResponse.json(good))
+    const shown: { expiresAt: number }[] = []
+    await authorizeDevice(base, { onUserCode: (c) => void shown.push(c) })
+    expect(shown[0]!.expiresAt).toBeLessThanOrEqual(Date.now() + 3_600_000)
+  })
+
+  it('polling adds no abort listener per poll to the caller\'s signal', async () => {
+    record(base.deviceAuthorizationUrl!, device())
+    record(base.tokenUrl, (n) => (n < 4 ? HttpResponse.json({ error: 'authorization_pending' }, { status: 400 }) : HttpResponse.json(good)))
+    const caller = new AbortController()
+    await authorizeDevice(base, { onUserCode: () => {}, signal: caller.signal })
+    expect(getEventListeners(caller.signal, 'abort').length).toBeLessThanOrEqual(1)
+  }, 20_000)
+
   it('without a device endpoint: OAUTH_UNSUPPORTED, nothing sent', async () => {
     await expect(authorizeDevice({ ...base, deviceAuthorizationUrl: undefined }, { onUserCode: () => {} })).rejects.toMatchObject({ code: OAUTH_UNSUPPORTED })
   })
@@ -283,6 +313,13 @@ describe('discoverOAuthConfig', () => {
     server.use(http.get(`${ISSUER}/.well-known/oauth-authorization-server`, () => HttpResponse.json({ ...metadata, issuer: 'https://evil.example' })))
     await expect(discoverOAuthConfig(ISSUER, { clientId: 'app' })).rejects.toThrow(/describes the issuer https:\/\/evil.example/)
     await expect(discoverOAuthConfig('http://id.example.com', { clientId: 'app' })).rejects.toMatchObject({ code: OAUTH_INSECURE_ENDPOINT })
+  })
+
+  it('refuses an authorization endpoint over plain http off loopback, or of another scheme', async () => {
+    for (const authorization_endpoint of ['http://id.example.com/auth', 'javascript:alert(1)//auth']) {
+      server.use(http.get(`${ISSUER}/.well-known/oauth-authorization-server`, () => HttpResponse.json({ ...metadata, authorization_endpoint })))
+      await expect(discoverOAuthConfig(ISSUER, { clientId: 'app' })).rejects.toMatchObject({ code: OAUTH_INSECURE_ENDPOINT })
+    }
   })
 
   it('needs a client ID, and checks the client settings given with it', async () => {
