@@ -1,5 +1,5 @@
 export { AnthropicOAuth, type AnthropicOAuthOptions } from './anthropic-oauth.js'
-export { authorizeInteractive, canOpenBrowser, type AuthorizeInteractiveOptions } from './interactive.js'
+export { authorizeInteractive, browserCommand, canOpenBrowser, type AuthorizeInteractiveOptions } from './interactive.js'
 export { proxyFetch } from './proxy.js'
 // One import serves: the lower layers' public names.
 export * from '@oauth/core'

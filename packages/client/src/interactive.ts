@@ -69,11 +69,26 @@ export function canOpenBrowser(env: NodeJS.ProcessEnv = process.env, platform: N
   return Boolean(env.DISPLAY || env.WAYLAND_DISPLAY)
 }
 
+/**
+ * The program and arguments that open `url` in the system browser, run without a shell on every
+ * platform: a URL from the network (a discovered authorization endpoint) can hold `&`, `|` or
+ * quotes, and `cmd /c start` would run what follows an `&`. Windows uses
+ * `rundll32 url.dll,FileProtocolHandler`, which takes the URL as it is. Only http(s) URLs are
+ * opened: `null` for anything else.
+ */
+export function browserCommand(url: string, platform: NodeJS.Platform = process.platform): [string, string[]] | null {
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) return null
+  const href = new URL(url).href // percent-encodes spaces and quotes
+  if (platform === 'darwin') return ['open', [href]]
+  if (platform === 'win32') return ['rundll32', ['url.dll,FileProtocolHandler', href]]
+  return ['xdg-open', [href]]
+}
+
 function openSystemBrowser(url: string): void {
-  const [command, args] =
-    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]]
+  const command = browserCommand(url)
+  if (!command) return // the URL is printed; nothing else is opened
   try {
-    const child = spawn(command as string, args as string[], { stdio: 'ignore', detached: true })
+    const child = spawn(command[0], command[1], { stdio: 'ignore', detached: true, shell: false })
     child.on('error', () => undefined) // no browser: the printed URL is enough
     child.unref()
   } catch {

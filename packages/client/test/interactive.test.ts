@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream'
 import { startAnthropicStandIn, startAuthorizationServer, type AnthropicStandIn, type AuthorizationServer } from '@oauth/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AnthropicOAuth, canOpenBrowser, DEFAULT_REDIRECT_URI, ANTHROPIC_LONG_LIVED_SCOPES } from '../src/index.js'
+import { AnthropicOAuth, browserCommand, canOpenBrowser, DEFAULT_REDIRECT_URI, ANTHROPIC_LONG_LIVED_SCOPES } from '../src/index.js'
 
 let standIn: AnthropicStandIn
 let oidc: AuthorizationServer
@@ -212,5 +212,23 @@ describe('canOpenBrowser', () => {
     expect(canOpenBrowser({}, 'linux')).toBe(false)
     expect(canOpenBrowser({ WAYLAND_DISPLAY: 'wayland-0' }, 'linux')).toBe(true)
     expect(canOpenBrowser({}, 'darwin')).toBe(true)
+  })
+})
+
+describe('browserCommand: a URL from the network never reaches a shell', () => {
+  const hostile = 'https://id.example/auth?client_id=x&calc&state="a b"|whoami'
+  it.each(['win32', 'darwin', 'linux'] as const)('%s: the URL is one argument of a program run without a shell, quotes and spaces encoded', (platform) => {
+    const [command, args] = browserCommand(hostile, platform)!
+    expect(command).not.toMatch(/^(cmd|powershell|sh|bash)$/i)
+    expect(args.at(-1)).toBe(new URL(hostile).href)
+    expect(args.at(-1)).toContain('&calc&')
+    expect(args.at(-1)).not.toMatch(/[" ]/)
+    if (platform === 'win32') expect([command, ...args.slice(0, -1)]).toEqual(['rundll32', 'url.dll,FileProtocolHandler'])
+  })
+
+  it('opens nothing but http(s)', () => {
+    expect(browserCommand('javascript:alert(1)', 'win32')).toBeNull()
+    expect(browserCommand('file:///etc/passwd', 'linux')).toBeNull()
+    expect(browserCommand('not a url', 'darwin')).toBeNull()
   })
 })
