@@ -20,7 +20,8 @@ const TOKEN_SHAPED = /sk-ant-[\w-]+|eyJ[\w-]*\.[\w-]*\.[\w-]*|[\w~+=-]{32,}/g
  */
 export function sanitizeText(text: string, max = 300, secrets: readonly (string | undefined)[] = []): string {
   let clean = text
-  for (const secret of secrets) if (secret && secret.length >= 8) clean = clean.split(secret).join('[redacted]')
+  // Every secret given is cut out, however short: these are the ones just sent.
+  for (const secret of secrets) if (secret) clean = clean.split(secret).join('[redacted]')
   clean = clean.replace(CONTROL, ' ').replace(TOKEN_SHAPED, (m) => (m.startsWith('sk-ant-') || m.startsWith('eyJ') || (/\d/.test(m) && /[A-Za-z]/.test(m)) ? '[redacted]' : m))
   return clean.length > max ? `${clean.slice(0, max)}…` : clean
 }

@@ -56,12 +56,29 @@ function signingKey(key: CryptoKey | JsonWebKey): Promise<oauth.PrivateKey> {
  * `glw%2Dbasic` as unauthorized_client. Encoded this way, IDs and secrets made of those
  * characters (nearly all) are sent as they are, which servers that decode read the same.
  */
+const formEncode = (value: string) => new URLSearchParams({ v: value }).toString().slice(2)
+
 function basic(clientId: string, secret: string): oauth.ClientAuth {
-  const encode = (value: string) => new URLSearchParams({ v: value }).toString().slice(2)
-  const credentials = btoa(`${encode(clientId)}:${encode(secret)}`)
+  const credentials = btoa(`${formEncode(clientId)}:${formEncode(secret)}`)
   return (_as, _client, _body, headers) => {
     headers.set('authorization', `Basic ${credentials}`)
   }
+}
+
+/**
+ * Everything sent that a server may echo in an error, in every form it was sent or may be shown:
+ * as given, form-encoded (`+`, `%2F`), percent-encoded, and the client's `Authorization: Basic`
+ * credentials (their decoded `id:secret` holds the secret as given). Longest first, so a form is
+ * not cut apart by a shorter one. For `sanitizeText`'s `secrets`.
+ */
+export function sentForms(config: Pick<ResolvedOAuthConfig, 'clientId' | 'clientSecret'>, sent: readonly (string | undefined)[] = []): string[] {
+  const forms = new Set<string>()
+  for (const value of [...sent, config.clientSecret]) {
+    if (!value) continue
+    forms.add(value).add(formEncode(value)).add(encodeURIComponent(value))
+  }
+  if (config.clientSecret) forms.add(btoa(`${formEncode(config.clientId)}:${formEncode(config.clientSecret)}`))
+  return [...forms].sort((a, b) => b.length - a.length)
 }
 
 /**

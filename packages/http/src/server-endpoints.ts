@@ -15,7 +15,7 @@ import {
   type OAuthConfig,
   type OAuthTokens,
 } from '@oauth/core'
-import { clientAuthentication } from './client-auth.js'
+import { clientAuthentication, sentForms } from './client-auth.js'
 import { OAuthHttpError } from './errors.js'
 import { endpoint, errorFromResponse, MAX_RESPONSE_BYTES, readCapped, setUserAgent, tokenRequest, transport, transportError, type TokenRequestOptions } from './token-endpoint.js'
 
@@ -56,7 +56,7 @@ export async function revokeToken(token: string, config?: OAuthConfig, options: 
   })
   const text = await response.text()
   // RFC 7009 §2.2: 200 for a revoked token, and also for one the server no longer knows.
-  if (response.status !== 200) throw errorFromResponse(response, text, new URL(c.revocationUrl).origin, (options.now ?? Date.now)(), [token, c.clientSecret], 'revocation endpoint')
+  if (response.status !== 200) throw errorFromResponse(response, text, new URL(c.revocationUrl).origin, (options.now ?? Date.now)(), sentForms(c, [token]), 'revocation endpoint')
 }
 
 /** What the user needs to approve a device login: where to go and the code to type there. */
@@ -115,7 +115,7 @@ export async function authorizeDevice(config: OAuthConfig, options: DeviceAuthor
     [oauth.allowInsecureRequests]: insecure,
   })
   const text = await response.text()
-  if (response.status !== 200) throw errorFromResponse(response, text, origin, now(), [c.clientSecret], 'device authorization endpoint')
+  if (response.status !== 200) throw errorFromResponse(response, text, origin, now(), sentForms(c), 'device authorization endpoint')
   let json: Record<string, unknown> = {}
   try {
     const parsed: unknown = JSON.parse(text)
@@ -296,6 +296,6 @@ export async function discoverOAuthConfig(issuer: string, options: DiscoveryOpti
   if (revocationUrl) config.revocationUrl = revocationUrl
   if (deviceAuthorizationUrl) config.deviceAuthorizationUrl = deviceAuthorizationUrl
   // Checked now, with the secret or key given: a mistake is reported here, not at the first refresh.
-  resolveConfig(config)
-  return config
+  // The resolved config keeps the secret and key out of JSON.stringify and util.inspect.
+  return resolveConfig(config)
 }

@@ -26,7 +26,7 @@ import {
 } from '@oauth/core'
 import type * as oauth from 'oauth4webapi'
 import { version } from '../package.json'
-import { clientAuthentication } from './client-auth.js'
+import { clientAuthentication, sentForms } from './client-auth.js'
 import { OAuthHttpError } from './errors.js'
 
 /** How failed token requests are retried. */
@@ -372,7 +372,7 @@ export async function tokenRequest(
   const client: oauth.Client = { client_id: config.clientId }
   const auth = await clientAuthentication(oauth, config)
   // What the server may echo back and must never reach a message: what was sent, and the secret.
-  const hidden = [...secrets, config.clientSecret]
+  const hidden = sentForms(config, secrets)
   const now = options.now ?? Date.now
   const policy: RetryPolicy = options.retry === false ? { retries: 0 } : (options.retry ?? {})
   const retries = policy.retries ?? 3

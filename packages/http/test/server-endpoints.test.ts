@@ -122,6 +122,29 @@ describe('client authentication', () => {
   })
 })
 
+describe('an echoed secret is scrubbed in every encoding', () => {
+  const form = (v: string) => new URLSearchParams({ v }).toString().slice(2)
+  it.each([
+    ['form-encoded, as sent in a body', form(SECRET)],
+    ['percent-encoded', encodeURIComponent(SECRET)],
+    ['decoded from the Basic header', `${base.clientId}:${SECRET}`],
+    ['the Basic credentials themselves', btoa(`${form(base.clientId)}:${form(SECRET)}`)],
+  ])('%s', async (_how, echoed) => {
+    record(base.tokenUrl, () => HttpResponse.json({ error: 'invalid_client', error_description: `client authentication failed for ${echoed}` }, { status: 401 }))
+    const err = await refreshAccessToken('rt-old', { ...base, clientSecret: SECRET }, noRetry).catch((e: Error) => e)
+    expect(err).toMatchObject({ code: OAUTH_TOKEN_ENDPOINT_ERROR, status: 401 })
+    const shown = `${(err as Error).message}\n${inspect(err, { depth: 9, showHidden: true })}\n${JSON.stringify(err)}`
+    expect(shown).not.toContain(echoed)
+    expect(shown).not.toContain(SECRET)
+  })
+
+  it('a short secret (under 8 characters) just sent is scrubbed too', async () => {
+    record(base.tokenUrl, () => HttpResponse.json({ error: 'invalid_client', error_description: 'secret s3cr3t is wrong' }, { status: 401 }))
+    const err = await refreshAccessToken('rt-old', { ...base, clientSecret: 's3cr3t' }, noRetry).catch((e: Error) => e)
+    expect(inspect(err, { depth: 9, showHidden: true })).not.toContain('s3cr3t')
+  })
+})
+
 describe('bodies that say nothing', () => {
   it.each([
     ['an empty body', () => new HttpResponse(null, { status: 400 }), 'an empty body'],
@@ -319,6 +342,18 @@ describe('discoverOAuthConfig', () => {
     for (const authorization_endpoint of ['http://id.example.com/auth', 'javascript:alert(1)//auth']) {
       server.use(http.get(`${ISSUER}/.well-known/oauth-authorization-server`, () => HttpResponse.json({ ...metadata, authorization_endpoint })))
       await expect(discoverOAuthConfig(ISSUER, { clientId: 'app' })).rejects.toMatchObject({ code: OAUTH_INSECURE_ENDPOINT })
+    }
+  })
+
+  it('the config it returns keeps the client secret and a private JWK out of JSON.stringify and util.inspect', async () => {
+    server.use(http.get(`${ISSUER}/.well-known/oauth-authorization-server`, () => HttpResponse.json(metadata)))
+    const key = (await crypto.subtle.exportKey('jwk', (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])).privateKey)) as JsonWebKey
+    for (const secret of [{ clientSecret: SECRET }, { clientPrivateKey: key }]) {
+      const config = await discoverOAuthConfig(ISSUER, { clientId: 'app', ...secret })
+      const shown = `${JSON.stringify(config)}\n${inspect(config, { depth: 9, showHidden: true })}\n${JSON.stringify({ ...config })}`
+      expect(shown).not.toContain(SECRET)
+      expect(shown).not.toContain(key.d)
+      expect(shown).toContain('[redacted]')
     }
   })
 
