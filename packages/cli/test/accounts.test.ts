@@ -335,6 +335,43 @@ describe('api-key create for a Console login', () => {
     expect(JSON.parse(readFileSync(credentials, 'utf8')).access_token).toBe(key)
   })
 
+  it('a profile that cannot be written is found before any key is made; a key made but not saved is printed once, never lost', async () => {
+    // Its credentials folder is a file: the check before the request fails, and no key is made.
+    const broken = join(dir, 'sdk-broken')
+    mkdirSync(broken, { recursive: true })
+    writeFileSync(join(broken, 'credentials'), 'not a folder')
+    const keys = standIn.createdKeys.length
+    const refused = await cli(['api-key', 'create', '--account', 'ci', '--profile', 'ci-broken'], { env: { ANTHROPIC_CONFIG_DIR: broken } })
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(/Cannot create the directory .*sdk-broken\/credentials/)
+    expect(refused.stdout).toBe('')
+    expect(standIn.createdKeys.length).toBe(keys)
+    // Another program creates the profile while the key is being made: the save fails, the key is printed.
+    const raced = join(dir, 'sdk-raced')
+    standIn.accountDelayMs = 1000
+    try {
+      let created = false
+      const result = await cli(['api-key', 'create', '--account', 'ci', '--profile', 'ci-raced'], {
+        env: { ANTHROPIC_CONFIG_DIR: raced },
+        onStderr: (text) => {
+          if (created || !text.includes('Creating an API key')) return
+          created = true
+          writeFileSync(join(raced, 'configs', 'ci-raced.json'), '{}')
+        },
+      })
+      expect(result.code).toBe(1)
+      expect(standIn.createdKeys.length).toBe(keys + 1)
+      const key = result.stdout.trim()
+      expect(key).toMatch(/^sk-ant-api03-[\w-]+$/)
+      expect(standIn.accountOf(key)).toBe('console@example.com')
+      expect(result.stderr).toContain('could not be saved in the SDK profile "ci-raced"')
+      expect(result.stderr).toContain('printed above, once')
+      expect(result.stderr).not.toContain(key)
+    } finally {
+      standIn.accountDelayMs = 0
+    }
+  })
+
   it('a subscription organization is refused by the service (exit 1); an inference-only login is refused before anything is sent (exit 3)', async () => {
     const refused = await cli(['api-key', 'create'])
     expect(refused.code).toBe(1)

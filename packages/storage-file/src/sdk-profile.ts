@@ -1,8 +1,9 @@
-import { stat } from 'node:fs/promises'
+import { rm, stat, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { DEFAULT_CLIENT_ID, ERR_INVALID_ARG_VALUE, invalidArgument, type StoreLockOptions } from '@oauth/core'
+import { DEFAULT_CLIENT_ID, ERR_INVALID_ARG_VALUE, invalidArgument, TOKEN_STORE_WRITE_FAILED, TokenStorageError, type StoreLockOptions } from '@oauth/core'
 import { ensureDirectory, writeFileAtomic } from './atomic-write.js'
+import { errno } from './errno.js'
 import { FileTokenStore } from './file-store.js'
 
 /** Options for {@link SdkProfileTokenStore}. */
@@ -112,7 +113,11 @@ export async function saveApiKeyProfile(apiKey: string, options: ApiKeyProfileOp
   return paths
 }
 
-/** Where {@link saveApiKeyProfile} writes; a `TypeError` when that profile exists already (it is never replaced). */
+/**
+ * Where {@link saveApiKeyProfile} writes, checked before a key is made: a `TypeError` when that
+ * profile exists already (it is never replaced), and `TOKEN_STORE_WRITE_FAILED` (or
+ * `TOKEN_STORE_READ_ONLY`) when its folders cannot be made or written to.
+ */
 export async function checkApiKeyProfile(options: ApiKeyProfileOptions): Promise<{ configPath: string; credentialsPath: string }> {
   assertProfileName(options.profile)
   const dir = sdkConfigDir(options.configDir)
@@ -120,6 +125,19 @@ export async function checkApiKeyProfile(options: ApiKeyProfileOptions): Promise
   for (const path of Object.values(paths)) {
     if (await stat(path).then(() => true, () => false)) {
       throw invalidArgument(ERR_INVALID_ARG_VALUE, `The SDK profile "${options.profile}" exists already (${path}); it is not replaced. Choose another --profile, or remove it.`)
+    }
+  }
+  // The folders are made now and a file is written in each: a key is never made that cannot be saved.
+  for (const path of Object.values(paths)) {
+    const dir = dirname(path)
+    await ensureDirectory(dir)
+    const probe = join(dir, `.probe-${process.pid}-${Date.now()}`)
+    try {
+      await writeFile(probe, '', { mode: 0o600 })
+    } catch (err) {
+      throw new TokenStorageError(TOKEN_STORE_WRITE_FAILED, `Cannot write the SDK profile "${options.profile}" in ${dir} (${errno(err)}). Nothing was created.`, { cause: err })
+    } finally {
+      await rm(probe, { force: true })
     }
   }
   return paths

@@ -63,7 +63,18 @@ export async function apiKey(args: string[], io: CliIO): Promise<number> {
   const key = await withSpinner(io, 'Creating an API key', async () => createAnthropicApiKey(await manager.getAccessToken(), { baseUrl, name: values.name, ...request }))
   const org = tokens.organization?.name ? ` for ${shown(tokens.organization.name)}` : ''
   if (values.profile) {
-    const { configPath } = await saveApiKeyProfile(key.value, { profile: values.profile, baseUrl })
+    let configPath: string
+    try {
+      ;({ configPath } = await saveApiKeyProfile(key.value, { profile: values.profile, baseUrl }))
+    } catch (err) {
+      // A billable key nobody has seen is never dropped: it is printed once, with what to do.
+      io.stdout.write(`${key.value}\n`)
+      io.stderr.write(
+        `Created an API key${org}, but it could not be saved in the SDK profile "${values.profile}": ${(err as Error).message}\n` +
+          'The key is printed above, once: store it now (a password manager, or ANTHROPIC_API_KEY). It cannot be shown again; revoke it in the Console if it is not needed.\n',
+      )
+      return EXIT.ERROR
+    }
     io.stderr.write(`Created an API key${org} and saved it in the SDK profile "${values.profile}" (${configPath}). Use it with: new Anthropic({ profile: '${values.profile}' })\n`)
     return EXIT.OK
   }
