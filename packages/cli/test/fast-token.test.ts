@@ -24,7 +24,10 @@ async function loadedModules(expiresInSeconds: number): Promise<{ stdout: string
   const path = join(dir, `tokens-${expiresInSeconds}.json`)
   const expiresAt = Math.floor(Date.now() / 1000) + expiresInSeconds
   writeFileSync(path, JSON.stringify({ access_token: 'sk-ant-oat01-fast', refresh_token: 'sk-ant-ort01-fast', expires_at: expiresAt, token_type: 'Bearer', scope: '' }), { mode: 0o600 })
-  const result = await run(process.execPath, ['--import', join(dir, 'register.mjs'), bin, 'token', '--path', path, '--config', join(dir, 'no-such-config.json')]).catch((err) => err)
+  // A server nobody listens at: a refresh fails once @oauth/http is loaded, which the hook must see.
+  const config = join(dir, 'dead-server.json')
+  writeFileSync(config, JSON.stringify({ clientId: 'c', authorizeUrl: 'http://127.0.0.1:9/auth', tokenUrl: 'http://127.0.0.1:9/token', redirectUri: 'http://127.0.0.1/callback' }))
+  const result = await run(process.execPath, ['--import', join(dir, 'register.mjs'), bin, 'token', '--path', path, '--config', config]).catch((err) => err)
   return { stdout: result.stdout, modules: readFileSync(log, 'utf8').trim().split('\n') }
 }
 
@@ -36,8 +39,8 @@ it('prints a valid stored token without loading the SDK, @oauth/http or the keyc
 })
 
 it('loads @oauth/http when the token is expiring and must be refreshed', async () => {
-  // The config path does not exist, so the refresh fails after http is loaded: the hook must see it.
+  // The server is down, so the refresh fails after http is loaded; the token, valid for 60 s more, is printed.
   const { stdout, modules } = await loadedModules(60)
-  expect(stdout).toBe('')
+  expect(stdout).toBe('sk-ant-oat01-fast\n')
   expect(modules.some((m) => /\/http\/dist\//.test(m))).toBe(true)
 })

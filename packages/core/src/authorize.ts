@@ -2,6 +2,8 @@ import { assertConfig, type OAuthConfig } from './config.js'
 import { ANTHROPIC_OAUTH_CONFIG } from './presets/anthropic.js'
 import { timingSafeEqual } from './encoding.js'
 import {
+  ERR_INVALID_ARG_TYPE,
+  invalidArgument,
   OAUTH_AUTHORIZATION_DENIED,
   OAUTH_AUTHORIZATION_FAILED,
   OAUTH_INVALID_AUTH_CODE,
@@ -78,7 +80,9 @@ export async function buildAuthorizationUrl(config: OAuthConfig = ANTHROPIC_OAUT
  * ```
  */
 export function parseAuthCode(raw: string): AuthCode {
-  const text = typeof raw === 'string' ? raw.trim() : ''
+  // A wrong argument is the caller's bug, not a bad paste (the README's promise for bad arguments).
+  if (typeof raw !== 'string') throw invalidArgument(ERR_INVALID_ARG_TYPE, `parseAuthCode takes a string, not ${typeof raw}.`)
+  const text = raw.trim()
   let parts: (string | null | undefined)[]
   if (text.includes('://') && URL.canParse(text)) {
     const params = new URL(text).searchParams

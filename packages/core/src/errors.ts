@@ -100,6 +100,27 @@ export function invalidArgument(code: typeof ERR_INVALID_ARG_TYPE | typeof ERR_I
 }
 
 /**
+ * Refuses anything but an options object with keys from `allowed`: `new FileTokenStore('/path')`
+ * or `{ file: … }` is a `TypeError` naming the expected shape (`ERR_INVALID_ARG_TYPE` for a
+ * non-object, `ERR_INVALID_ARG_VALUE` for unknown keys), never silently the defaults.
+ *
+ * @example
+ * ```ts
+ * import { assertOptions } from '@oauth/core'
+ * assertOptions({ path: '/tmp/t.json' }, 'FileTokenStore', ['path', 'lock']) // passes
+ * ```
+ */
+export function assertOptions(options: unknown, name: string, allowed: readonly string[]): void {
+  if (options === undefined) return
+  const bad = typeof options !== 'object' || !options || Array.isArray(options)
+  const unknown = bad ? [] : Object.keys(options).filter((key) => !allowed.includes(key))
+  if (bad || unknown.length) {
+    const got = bad ? `got ${Array.isArray(options) ? 'an array' : options === null ? 'null' : `a ${typeof options}`}` : `has no option ${unknown.map((k) => `\`${k.slice(0, 40)}\``).join(', ')}`
+    throw invalidArgument(bad ? ERR_INVALID_ARG_TYPE : ERR_INVALID_ARG_VALUE, `${name} takes { ${allowed.join(', ')} }; ${got}.`)
+  }
+}
+
+/**
  * Base class of every error the `@oauth/*` packages throw on purpose.
  *
  * Messages say what was expected, what was found and what to do next. They

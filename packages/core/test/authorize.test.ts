@@ -181,9 +181,10 @@ describe('parseAuthCode', () => {
     expect(err.message).toContain('code#state')
   })
 
-  it('refuses non-strings with a typed error', () => {
-    expect(catchError(() => parseAuthCode(undefined as unknown as string)).code).toBe(OAUTH_INVALID_AUTH_CODE)
-    expect(catchError(() => parseAuthCode(42 as unknown as string)).code).toBe(OAUTH_INVALID_AUTH_CODE)
+  it('refuses non-strings as a TypeError (ERR_INVALID_ARG_TYPE), not as an invalid code', () => {
+    for (const wrong of [undefined, null, 42, { code: 'a', state: 'b' }]) {
+      expect(() => parseAuthCode(wrong as unknown as string)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }))
+    }
   })
 
   it('never echoes what was pasted', () => {

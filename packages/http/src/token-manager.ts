@@ -1,4 +1,5 @@
 import {
+  assertOptions,
   INSPECT,
   inspectSummary,
   EXPIRY_BUFFER_SECONDS,
@@ -121,6 +122,8 @@ export class TokenManager {
   #change: Promise<void> | undefined
 
   constructor(options: TokenManagerOptions = {}) {
+    // `{ store, tokens, config }` once made a manager with no store, no tokens and the Anthropic preset.
+    assertOptions(options, 'TokenManager', ['oauthTokens', 'tokenStorage', 'oauthConfig', 'oauthRequestOptions', 'expiryBufferSeconds', 'minValiditySeconds', 'onBackgroundRefreshError', 'onWarning', 'now'])
     this.#tokens = options.oauthTokens ? copy(options.oauthTokens) : null
     this.#store = options.tokenStorage
     this.#config = resolveConfig(options.oauthConfig)

@@ -110,6 +110,15 @@ describe('TokenManager', () => {
     expect(await store.load()).toMatchObject({ accessToken: 'at-1' })
   })
 
+  it('wrong-shaped options are a TypeError naming the expected shape, for the manager and the memory store', () => {
+    const store = new MemoryTokenStore()
+    expect(() => new TokenManager({ store, tokens: tokens('x', 1000), config: {} } as never)).toThrow(
+      expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message: expect.stringMatching(/TokenManager takes \{ oauthTokens, tokenStorage, .*\}; has no option `store`, `tokens`, `config`/) }),
+    )
+    expect(() => new TokenManager('tokens' as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }))
+    expect(() => new MemoryTokenStore(tokens('x', 1000) as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining('{ tokens, lock }') }))
+  })
+
   it('uses a token another process already stored instead of refreshing', async () => {
     const used = rotatingEndpoint()
     const store = new MemoryTokenStore({ tokens: tokens('old', -1000) })

@@ -1,4 +1,4 @@
-import { INSPECT, inspectSummary, ERR_INVALID_ARG_TYPE, invalidArgument, TOKEN_STORE_CORRUPT, TokenStorageError, toEpochMillis, type OAuthTokens, type TokenStore } from '@oauth/core'
+import { assertOptions, INSPECT, inspectSummary, ERR_INVALID_ARG_TYPE, invalidArgument, TOKEN_STORE_CORRUPT, TokenStorageError, toEpochMillis, type OAuthTokens, type TokenStore } from '@oauth/core'
 
 /** An environment: `process.env`, a worker's `env` binding, or any record of strings. */
 export type Env = Readonly<Record<string, string | undefined>>
@@ -77,6 +77,7 @@ export class EnvTokenStore implements TokenStore {
   #cleared = false
 
   constructor(options: EnvTokenStoreOptions = {}) {
+    assertOptions(options, 'EnvTokenStore', ['env'])
     this.#env = options.env
   }
 

@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import {
   ANTHROPIC_OAUTH_CONFIG,
+  assertOptions,
   ERR_INVALID_ARG_VALUE,
   INSPECT,
   inspectSummary,
@@ -136,6 +137,7 @@ export class Accounts {
   readonly #options: AccountsOptions
 
   constructor(options: AccountsOptions = {}) {
+    assertOptions(options, 'Accounts', ['dir', 'keychain', 'profile', 'lock'])
     this.dir = resolve(options.dir ?? dirname(defaultTokenPath()))
     this.path = join(this.dir, 'accounts.json')
     this.#options = options

@@ -3,6 +3,7 @@ import { chmod, readFile, stat, unlink } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import {
+  assertOptions,
   INSPECT,
   inspectSummary,
   ERR_INVALID_ARG_TYPE,
@@ -63,6 +64,20 @@ function unreadable(path: string, err: unknown): TokenStorageError {
 }
 
 /**
+ * The ssh treatment for the folder too: in a folder that group or others may write to (without
+ * the sticky bit, as /tmp has), another user could replace the token file with their own login,
+ * or a link. Such a folder is refused, with what to do.
+ */
+async function assertSafeFolder(path: string, code: typeof TOKEN_STORE_UNREADABLE | typeof TOKEN_STORE_WRITE_FAILED): Promise<void> {
+  const dir = dirname(path)
+  const info = await stat(dir)
+  if ((info.mode & 0o022) !== 0 && (info.mode & 0o1000) === 0) {
+    const who = info.mode & 0o002 ? 'anyone' : 'its group'
+    throw new TokenStorageError(code, `Refusing the token file ${path}: its folder ${dir} can be written by ${who} (mode ${(info.mode & 0o7777).toString(8)}), so another user could swap the file. Run \`chmod go-w ${dir}\`, or use a folder of your own.`)
+  }
+}
+
+/**
  * Stores tokens in a JSON file, safely shared by processes on one machine:
  *
  * - the file is mode 0600 and a directory it creates is 0700, whatever the umask;
@@ -94,6 +109,8 @@ export class FileTokenStore implements TokenStore {
   readonly #held = new AsyncLocalStorage<Held>()
 
   constructor(options: FileTokenStoreOptions = {}) {
+    // `new FileTokenStore('/path')` once fell back to the default path: the user's real login.
+    assertOptions(options, 'FileTokenStore', ['path', 'lock'])
     const path = options.path ?? defaultTokenPath()
     if (typeof path !== 'string' || path === '') {
       throw invalidArgument(typeof path === 'string' ? ERR_INVALID_ARG_VALUE : ERR_INVALID_ARG_TYPE, 'FileTokenStore needs `path` as a non-empty string (or none, for the default).')
@@ -140,6 +157,7 @@ export class FileTokenStore implements TokenStore {
       if (uid !== undefined && info.uid !== uid && info.uid !== 0) {
         throw new TokenStorageError(TOKEN_STORE_UNREADABLE, `Refusing the token file ${this.path}: it belongs to another user (uid ${info.uid}). Remove it, or log in again with a path of your own.`)
       }
+      await assertSafeFolder(this.path, TOKEN_STORE_UNREADABLE)
       // A read-only mount cannot be repaired, and nobody can write a login into it either.
       if ((info.mode & 0o077) !== 0 && info.uid === uid) await chmod(this.path, 0o600).catch((err) => {
         if (errno(err) !== 'EROFS') throw err
@@ -168,6 +186,7 @@ export class FileTokenStore implements TokenStore {
       }
     }
     await ensureDirectory(dirname(this.path))
+    await assertSafeFolder(this.path, TOKEN_STORE_WRITE_FAILED)
     await this.prepareSave()
     const keep = { ...kept, ...this.writtenFields() }
     // Fenced: a holder whose lock was taken over while it was paused writes nothing.

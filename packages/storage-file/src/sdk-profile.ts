@@ -1,7 +1,7 @@
 import { rm, stat, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { DEFAULT_CLIENT_ID, ERR_INVALID_ARG_VALUE, invalidArgument, TOKEN_STORE_WRITE_FAILED, TokenStorageError, type StoreLockOptions } from '@oauth/core'
+import { assertOptions, DEFAULT_CLIENT_ID, ERR_INVALID_ARG_VALUE, invalidArgument, TOKEN_STORE_WRITE_FAILED, TokenStorageError, type StoreLockOptions } from '@oauth/core'
 import { ensureDirectory, writeFileAtomic } from './atomic-write.js'
 import { errno } from './errno.js'
 import { FileTokenStore } from './file-store.js'
@@ -53,6 +53,7 @@ export class SdkProfileTokenStore extends FileTokenStore {
   readonly #config: Readonly<Record<string, unknown>>
 
   constructor(options: SdkProfileTokenStoreOptions = {}) {
+    assertOptions(options, 'SdkProfileTokenStore', ['profile', 'configDir', 'clientId', 'baseUrl', 'lock'])
     const profile = options.profile ?? 'default'
     assertProfileName(profile)
     const configDir = sdkConfigDir(options.configDir)

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { deserializeTokens, ERR_INVALID_ARG_VALUE, TOKEN_STORE_CORRUPT, TOKEN_STORE_LOCK_TIMEOUT, TOKEN_STORE_UNREADABLE, TokenStorageError } from '@oauth/core'
 import { bundleNodeScript, describeTokenStoreConformance, runNodeScript, runNodeScriptAs, sampleTokens, startNodeScript } from '@oauth/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { defaultTokenPath, FileTokenStore, SdkProfileTokenStore } from '../src/index.js'
+import { Accounts, defaultTokenPath, FileTokenStore, SdkProfileTokenStore } from '../src/index.js'
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url))
 const root = mkdtempSync(join(tmpdir(), 'oauth-file-store-'))
@@ -269,5 +269,46 @@ describe('SdkProfileTokenStore', () => {
 
   it('refuses a profile name that could escape the directory', () => {
     expect(() => new SdkProfileTokenStore({ profile: '../etc' })).toThrow(expect.objectContaining({ name: 'TypeError', code: ERR_INVALID_ARG_VALUE, message: expect.stringMatching(/not allowed/) }))
+  })
+})
+
+describe('wrong-shaped arguments are refused, never ignored', () => {
+  it('a path string or an unknown key is a TypeError naming the expected shape; no file is written anywhere', () => {
+    const home = mkdtempSync(join(tmpdir(), 'oauth-shape-'))
+    expect(() => new FileTokenStore(join(home, 'tokens.json') as never)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('{ path, lock }') }))
+    expect(() => new FileTokenStore({ file: join(home, 'tokens.json') } as never)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining('`file`') }))
+    expect(() => new SdkProfileTokenStore({ name: 'x' } as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }))
+    expect(() => new Accounts('/tmp' as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }))
+    expect(readdirSync(home)).toEqual([])
+  })
+})
+
+it('a token passed where options belong never shows in the error', () => {
+  const token = 'sk-ant-oat01-SECRET-passed-as-options'
+  expect(() => new FileTokenStore(token as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.not.stringContaining('SECRET') }))
+})
+
+describe('folders get the ssh treatment too', () => {
+  it('a token file in a group- or world-writable folder without the sticky bit is refused on load and save; with the sticky bit (as /tmp) it is fine', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'oauth-folder-'))
+    const dir = join(parent, 'shared')
+    mkdirSync(dir)
+    const path = join(dir, 'tokens.json')
+    const store = new FileTokenStore({ path })
+    await store.save(sampleTokens(1))
+    for (const mode of [0o777, 0o775]) {
+      chmodSync(dir, mode)
+      await expect(store.load()).rejects.toMatchObject({ code: TOKEN_STORE_UNREADABLE, message: expect.stringContaining(`its folder ${dir} can be written by`) })
+      await expect(store.save(sampleTokens(2))).rejects.toMatchObject({ code: TOKEN_STORE_UNREADABLE, message: expect.stringContaining('chmod go-w') })
+      // No file there yet: the first save is refused too, before anything is written.
+      await expect(new FileTokenStore({ path: join(dir, 'new.json') }).save(sampleTokens(2))).rejects.toMatchObject({ code: 'TOKEN_STORE_WRITE_FAILED', message: expect.stringContaining('chmod go-w') })
+      expect(existsSync(join(dir, 'new.json'))).toBe(false)
+    }
+    chmodSync(dir, 0o1777)
+    expect(await store.load()).toMatchObject({ accessToken: sampleTokens(1).accessToken })
+    chmodSync(dir, 0o700)
+    await store.save(sampleTokens(3))
+    expect(await store.load()).toMatchObject({ accessToken: sampleTokens(3).accessToken })
+    rmSync(parent, { recursive: true, force: true })
   })
 })

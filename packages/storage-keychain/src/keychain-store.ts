@@ -1,5 +1,5 @@
 import { AsyncEntry, type LinuxStore } from '@napi-rs/keyring'
-import { INSPECT, inspectSummary, deserializeTokens, serializeTokens, TOKEN_STORE_UNAVAILABLE, TokenStorageError, type OAuthTokens, type TokenStore } from '@oauth/core'
+import { assertOptions, INSPECT, inspectSummary, deserializeTokens, serializeTokens, TOKEN_STORE_UNAVAILABLE, TokenStorageError, type OAuthTokens, type TokenStore } from '@oauth/core'
 
 /** Options for {@link KeychainTokenStore}. */
 export interface KeychainTokenStoreOptions {
@@ -45,6 +45,7 @@ export class KeychainTokenStore implements TokenStore {
   lock?: TokenStore['lock']
 
   constructor(options: KeychainTokenStoreOptions = {}) {
+    assertOptions(options, 'KeychainTokenStore', ['service', 'account', 'linuxStore', 'lock'])
     const service = options.service ?? 'anthropic-oauth'
     const account = options.account ?? 'default'
     this.name = `keychain ${service}/${account}`

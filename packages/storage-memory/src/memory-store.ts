@@ -1,4 +1,4 @@
-import { INSPECT, inspectSummary, createMutex, TOKEN_STORE_LOCK_TIMEOUT, TokenStorageError, type LockLease, type OAuthTokens, type StoreLockOptions, type TokenStore } from '@oauth/core'
+import { assertOptions, INSPECT, inspectSummary, createMutex, TOKEN_STORE_LOCK_TIMEOUT, TokenStorageError, type LockLease, type OAuthTokens, type StoreLockOptions, type TokenStore } from '@oauth/core'
 
 /** Options for {@link MemoryTokenStore}. */
 export interface MemoryTokenStoreOptions {
@@ -30,6 +30,8 @@ export class MemoryTokenStore implements TokenStore {
   readonly #timeoutMs: number
 
   constructor(options: MemoryTokenStoreOptions = {}) {
+    // `new MemoryTokenStore(tokens)` once started empty without a word.
+    assertOptions(options, 'MemoryTokenStore', ['tokens', 'lock'])
     this.#tokens = options.tokens ? structuredClone(options.tokens) : null
     this.#timeoutMs = options.lock?.timeoutMs ?? 30_000
   }

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import {
+  assertOptions,
   INSPECT,
   inspectSummary,
   createMutex,
@@ -121,6 +122,7 @@ export class RedisTokenStore implements TokenStore {
   readonly #held = new AsyncLocalStorage<Held>()
 
   constructor(options: RedisTokenStoreOptions) {
+    assertOptions(options, 'RedisTokenStore', ['client', 'key', 'lock'])
     this.#send = toCommand(options?.client)
     this.#key = options.key ?? 'oauth:tokens'
     this.#lockKey = `${this.#key}:lock`
