@@ -33,6 +33,23 @@ interface Holder {
 }
 
 
+/**
+ * What this process last saw of each file it judges by its heartbeat (a lock or a breaker held
+ * from another host): the file's state, and when (this process's monotonic clock) it was first
+ * seen so. Another host's clock is never compared with ours: a holder whose clock runs behind
+ * writes old mtimes, one whose clock runs ahead writes future ones; only a change tells.
+ */
+const observed = new Map<string, { state: string; since: number }>()
+
+/** How long (ms, by this process's clock) `path` has been seen in `state`; 0 when it just changed. */
+function unchangedFor(path: string, state: string): number {
+  const now = performance.now()
+  const seen = observed.get(path)
+  if (seen?.state === state) return now - seen.since
+  observed.set(path, { state, since: now })
+  return 0
+}
+
 /** Holders in this process queue here, per lock file, so they do not poll the file system against each other. */
 const local = new Map<string, Mutex>()
 
@@ -169,8 +186,9 @@ async function isAbandoned(lockPath: string, staleMs: number): Promise<boolean> 
   const holder = await readHolder(lockPath)
   // On this host the process tells: age never breaks a live holder's lock (a pause, a clock jump).
   if (holder && holder.host === self.host) return !isAlive(holder)
-  // Another host, or a lock file torn by a holder killed while writing it: the heartbeat tells.
-  return Date.now() - mtimeMs > staleMs
+  // Another host, or a lock file torn by a holder killed while writing it: the heartbeat tells,
+  // as a change seen here, never as an mtime compared with this host's clock.
+  return unchangedFor(lockPath, `${mtimeMs} ${holder?.token ?? ''}`) > staleMs
 }
 
 /**
@@ -184,7 +202,7 @@ async function breakAbandoned(lockPath: string, staleMs: number): Promise<void> 
     await writeFile(breaker, String(process.pid), { flag: 'wx', mode: 0o600 })
   } catch {
     // Someone else is breaking it. A breaker left by a process that died mid-break goes stale too.
-    const age = await stat(breaker).then((s) => Date.now() - s.mtimeMs, () => 0)
+    const age = await stat(breaker).then((s) => unchangedFor(breaker, `${s.mtimeMs} ${s.ino}`), () => 0)
     if (age > staleMs) await unlink(breaker).catch(() => undefined)
     await sleep(5)
     return
@@ -197,6 +215,7 @@ async function breakAbandoned(lockPath: string, staleMs: number): Promise<void> 
 }
 
 async function release(lockPath: string, token: string): Promise<void> {
+  observed.delete(lockPath)
   // Only our own lock: if ours was judged abandoned and taken over, the new holder's stays.
   if ((await readHolder(lockPath))?.token === token) await unlink(lockPath).catch(() => undefined)
 }

@@ -95,6 +95,41 @@ describe('a live holder keeps its lock', () => {
   })
 })
 
+describe('the lock across hosts does not trust another host\'s clock', () => {
+  const otherHost = (path: string) => {
+    mkdirSync(join(path, '..'), { recursive: true })
+    writeFileSync(`${path}.lock`, JSON.stringify({ token: 'theirs', pid: 1, host: 'another-host' }))
+  }
+
+  it('a live holder on a host whose clock runs an hour behind keeps its lock while its heartbeat moves; once it stops, the lock is taken over', async () => {
+    const path = freshPath()
+    otherHost(path)
+    // Its heartbeat: the mtime moves every 100 ms, but by its clock, an hour behind ours.
+    let beat = 0
+    const heartbeat = setInterval(() => {
+      const then = new Date(Date.now() - 3_600_000 + beat++ * 100)
+      utimesSync(`${path}.lock`, then, then)
+    }, 100)
+    try {
+      const waiter = new FileTokenStore({ path, lock: { staleMs: 500, timeoutMs: 2_000 } })
+      expect(await settledCode(waiter.lock(async () => 'taken'))).toBe(TOKEN_STORE_LOCK_TIMEOUT)
+    } finally {
+      clearInterval(heartbeat)
+    }
+    const next = new FileTokenStore({ path, lock: { staleMs: 500, timeoutMs: 5_000 } })
+    expect(await next.lock(async () => 'taken over')).toBe('taken over')
+  }, 20_000)
+
+  it('a dead holder on a host whose clock runs an hour ahead is taken over after staleMs without change, not an hour later', async () => {
+    const path = freshPath()
+    otherHost(path)
+    const ahead = new Date(Date.now() + 3_600_000)
+    utimesSync(`${path}.lock`, ahead, ahead)
+    const waiter = new FileTokenStore({ path, lock: { staleMs: 500, timeoutMs: 5_000 } })
+    expect(await waiter.lock(async () => 'taken over')).toBe('taken over')
+  }, 20_000)
+})
+
 describe('waiting has an end', () => {
   it('a waiter in the same process gives up after lock.timeoutMs, and its function never runs', async () => {
     const path = freshPath()
