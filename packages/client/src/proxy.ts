@@ -1,4 +1,4 @@
-import { EnvHttpProxyAgent, fetch as undiciFetch } from 'undici'
+import { EnvHttpProxyAgent, Pool, fetch as undiciFetch } from 'undici'
 
 const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'] as const
 
@@ -25,6 +25,31 @@ const globalFetch: typeof fetch = (input, init) => globalThis.fetch(input, init)
  * const manager = new TokenManager({ tokenStorage, oauthRequestOptions: { fetch: proxyFetch() } })
  * ```
  */
+/**
+ * The proxy's connection pool, with one change: a proxy that closes the connection while the
+ * CONNECT tunnel is being opened fails the request. undici 7 (the newest that runs on Node 20)
+ * passes that `UND_ERR_SOCKET` on as a recoverable error, and its client then reconnects in a
+ * tight loop, about a thousand connections a second until the request's timeout
+ * (nodejs/undici#3897, open since 2024-11-28). The fix, nodejs/undici#5441 (merged 2026-06-19),
+ * wraps it in `UND_ERR_PRX_CONN`; it shipped in undici 8, which needs Node 22.19. This does the
+ * same here, until Node 20 support ends and undici 8 can be used.
+ */
+function tunnelFailsOnce(origin: URL, options: object): Pool {
+  const pool = new Pool(origin, options)
+  const connect = pool.connect.bind(pool) as (params: unknown) => Promise<unknown>
+  ;(pool as { connect: unknown }).connect = async (params: unknown) => {
+    try {
+      return await connect(params)
+    } catch (err) {
+      if ((err as { code?: string })?.code !== 'UND_ERR_SOCKET') throw err
+      throw Object.assign(new Error(`The proxy ${origin.origin} closed the connection while opening the tunnel (CONNECT); nothing was sent through it.`, { cause: err }), {
+        code: 'UND_ERR_PRX_CONN',
+      })
+    }
+  }
+  return pool
+}
+
 export function proxyFetch(env: NodeJS.ProcessEnv = process.env): typeof fetch {
   const pick = (upper: string) => env[upper] || env[upper.toLowerCase()] || undefined
   const httpsProxy = pick('HTTPS_PROXY')
@@ -35,7 +60,7 @@ export function proxyFetch(env: NodeJS.ProcessEnv = process.env): typeof fetch {
   let cached = cache.get(key)
   if (!cached) {
     // Explicit values, so that the env passed in (not only process.env) decides.
-    const agent = new EnvHttpProxyAgent({ httpProxy: httpProxy ?? '', httpsProxy: httpsProxy ?? httpProxy ?? '', noProxy: noProxy ?? '' })
+    const agent = new EnvHttpProxyAgent({ httpProxy: httpProxy ?? '', httpsProxy: httpsProxy ?? httpProxy ?? '', noProxy: noProxy ?? '', clientFactory: tunnelFailsOnce } as never)
     cached = ((input: Parameters<typeof fetch>[0], init?: RequestInit) =>
       undiciFetch(input as never, { ...(init as object), dispatcher: agent } as never)) as unknown as typeof fetch
     cache.set(key, cached)

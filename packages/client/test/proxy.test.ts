@@ -70,6 +70,28 @@ describe('HTTP_PROXY / NO_PROXY', () => {
     expect(err).toMatchObject({ code: OAUTH_NETWORK_ERROR, retryable: true })
   })
 
+  it('a proxy that drops the connection on CONNECT fails the request after one connection per attempt, not a thousand a second (nodejs/undici#3897)', async () => {
+    // A forward proxy made with node:http that forwards nothing through tunnels: it has no
+    // 'connect' handler, so Node closes the connection when a CONNECT arrives (the proxy of #3897).
+    const dropper = createHttpServer((_req, res) => res.writeHead(502).end())
+    let connections = 0
+    dropper.on('connection', () => connections++)
+    const port = await listen(dropper)
+    try {
+      const err = await refreshAccessToken('rt-1', configFor('https://127.0.0.1:8443/token'), {
+        fetch: proxyFetch({ HTTPS_PROXY: `http://127.0.0.1:${port}` }),
+        retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 5 },
+        timeoutMs: 10_000,
+      }).catch((e: Error) => e)
+      expect(err).toMatchObject({ code: OAUTH_NETWORK_ERROR, retryable: true })
+      // Nothing reached the server: the message must not say the request may have been processed.
+      expect((err as Error).message).not.toMatch(/may have been/)
+      expect(connections).toBe(3) // one per attempt: the first and two retries
+    } finally {
+      dropper.close()
+    }
+  }, 30_000)
+
   it('AnthropicOAuth sends both its refresh and its API calls through the proxy by default', async () => {
     const standIn = await startAnthropicStandIn()
     const saved = process.env.HTTP_PROXY

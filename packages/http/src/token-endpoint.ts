@@ -77,7 +77,9 @@ export const MAX_RESPONSE_BYTES = 1024 * 1024
  * Node's fetch (undici) reports failures to connect with these codes: the request was
  * never sent, so sending it again cannot spend a code or a refresh token twice.
  */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT'])
+// `UND_ERR_PRX_CONN`: a proxy closed the connection while the CONNECT tunnel was being opened
+// (undici 8, and @oauth/client's proxy fetch on undici 7): nothing reached the server.
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_PRX_CONN'])
 
 /**
  * The `User-Agent` sent outside browsers when the config names none: ours, not oauth4webapi's.
