@@ -21,6 +21,7 @@ export const REQUIREMENTS = [
   { program: 'sqlite3', pkg: 'sqlite3', why: "creating Glewlwyd's throwaway database" },
   { program: 'tinyproxy', pkg: 'tinyproxy', why: 'a real forward proxy (HTTPS_PROXY)' },
   { program: 'openssl', pkg: 'openssl', why: 'a private CA whose certificate Node does not trust (NODE_EXTRA_CA_CERTS)' },
+  { program: 'git', pkg: 'git', why: 'the toolchain tests list the tracked files (git ls-files)' },
 ]
 
 /** Where `program` is on `PATH`, or undefined. */

@@ -49,7 +49,7 @@ describe('provisioning (scripts/provision.mjs)', () => {
     const path = fakePrograms([])
     const notRoot = plan({ path, debianLike: true, root: false, hasApt: true })
     expect(notRoot.action).toBe('stop')
-    expect(notRoot.command).toMatch(/^sudo apt-get update && sudo apt-get install -y --no-install-recommends redis-server chromium dbus-daemon dbus gnome-keyring libsecret-tools tmux glewlwyd sqlite3 tinyproxy openssl$/)
+    expect(notRoot.command).toMatch(/^sudo apt-get update && sudo apt-get install -y --no-install-recommends redis-server chromium dbus-daemon dbus gnome-keyring libsecret-tools tmux glewlwyd sqlite3 tinyproxy openssl git$/)
     const elsewhere = plan({ path, debianLike: false, root: true, hasApt: false })
     expect(elsewhere.action).toBe('stop')
     expect(elsewhere.command).toContain('redis-server, chromium')

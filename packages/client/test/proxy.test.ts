@@ -92,6 +92,19 @@ describe('HTTP_PROXY / NO_PROXY', () => {
     }
   }, 30_000)
 
+  it('a proxy that refuses the tunnel (403) is a network error that says so, and nothing was sent', async () => {
+    const refusing = createHttpServer()
+    refusing.on('connect', (_req, socket) => socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n'))
+    const port = await listen(refusing)
+    try {
+      const err = await refreshAccessToken('rt-1', configFor('https://127.0.0.1:8443/token'), { fetch: proxyFetch({ HTTPS_PROXY: `http://127.0.0.1:${port}` }), retry: false }).catch((e: Error) => e)
+      expect(err).toMatchObject({ code: OAUTH_NETWORK_ERROR, retryable: false, message: expect.stringContaining('The proxy refused to open a tunnel to the token endpoint https://127.0.0.1:8443 (HTTP 403)') })
+      expect((err as Error).message).not.toMatch(/may have been/)
+    } finally {
+      refusing.close()
+    }
+  })
+
   it('AnthropicOAuth sends both its refresh and its API calls through the proxy by default', async () => {
     const standIn = await startAnthropicStandIn()
     const saved = process.env.HTTP_PROXY
@@ -121,7 +134,8 @@ describe('HTTP_PROXY / NO_PROXY', () => {
 describe('HTTPS_PROXY with a corporate CA (NODE_EXTRA_CA_CERTS)', () => {
   it('tunnels through the proxy; a certificate from an unknown CA is refused with advice, and trusted once NODE_EXTRA_CA_CERTS names the CA', async () => {
     const port = await listen(tls)
-    const config = JSON.stringify(configFor(`https://localhost:${port}/token`))
+    // By address, not `localhost`: a bare root may have no /etc/hosts, and the proxy resolves the name.
+    const config = JSON.stringify(configFor(`https://127.0.0.1:${port}/token`))
     const env = { ...process.env, HTTPS_PROXY: proxy.url, NO_PROXY: '', no_proxy: '', NODE_EXTRA_CA_CERTS: '' }
     const untrusted = JSON.parse((await runNodeScript(process.execPath, [script, config], { env, timeout: 20_000 })).stdout.trim().split('\n').at(-1)!)
     expect(untrusted).toMatchObject({ ok: false, code: OAUTH_NETWORK_ERROR })
@@ -131,6 +145,6 @@ describe('HTTPS_PROXY with a corporate CA (NODE_EXTRA_CA_CERTS)', () => {
     expect(trusted).toEqual({ ok: true, accessToken: tokens.access_token })
     expect(seen).toHaveLength(1)
     // Both went through the tunnel: the proxy saw two CONNECTs to the server.
-    expect(proxy.requests().filter((r) => r === `CONNECT localhost:${port}`)).toHaveLength(2)
+    expect(proxy.requests().filter((r) => r === `CONNECT 127.0.0.1:${port}`)).toHaveLength(2)
   }, 60_000)
 })

@@ -194,6 +194,19 @@ export function transportError(err: unknown, url: string, userSignal: AbortSigna
     )
   }
   const code = (err as { cause?: { code?: string } })?.cause?.code
+  // A proxy that answered the CONNECT with an error (403, 407, 502: the host is not allowed or
+  // cannot be reached from there): no tunnel, so nothing reached the server.
+  // undici says so in an error a cause or two down the chain.
+  let proxyStatus: string | undefined
+  for (let e = err as { cause?: unknown; message?: unknown } | undefined, depth = 0; e && depth < 4 && !proxyStatus; e = e.cause as typeof e, depth++) {
+    proxyStatus = /Proxy response \((\d{3})\) !== 200/.exec(String(e.message))?.[1]
+  }
+  if (proxyStatus) {
+    return new OAuthHttpError(OAUTH_NETWORK_ERROR, `The proxy refused to open a tunnel to the ${what} ${origin} (HTTP ${proxyStatus}). Check HTTPS_PROXY and NO_PROXY, and that the proxy allows this host. Nothing was sent.`, {
+      retryable: Number(proxyStatus) >= 500,
+      cause: err,
+    })
+  }
   if (code && UNTRUSTED.has(code)) {
     return new OAuthHttpError(
       OAUTH_NETWORK_ERROR,
