@@ -82,7 +82,14 @@ describe('a long-lived login', () => {
 })
 
 describe('AnthropicOAuth and the policy refusals', () => {
-  const codes = { 'extra-usage': 'OAUTH_POLICY_EXTRA_USAGE', 'claude-code-only': 'OAUTH_POLICY_CLAUDE_CODE_ONLY', bare: 'OAUTH_POLICY_REFUSED', 'oauth-unsupported': 'OAUTH_POLICY_OAUTH_UNSUPPORTED' } as const
+  const codes = {
+    'extra-usage': 'OAUTH_POLICY_EXTRA_USAGE',
+    'claude-code-only': 'OAUTH_POLICY_CLAUDE_CODE_ONLY',
+    bare: 'OAUTH_POLICY_REFUSED',
+    'oauth-unsupported': 'OAUTH_POLICY_OAUTH_UNSUPPORTED',
+    'out-of-extra-usage': 'OAUTH_POLICY_EXTRA_USAGE',
+    'version-too-old': 'OAUTH_POLICY_CLIENT_VERSION',
+  } as const
 
   it.each(Object.keys(POLICY_ANSWERS) as (keyof typeof POLICY_ANSWERS)[])('%s: a typed OAuthPolicyError, one request, no refresh, even with SDK retries on', async (mode) => {
     const manager = new TokenManager({ oauthTokens: await loginIn('manual'), oauthConfig: standIn.config })

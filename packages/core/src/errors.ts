@@ -166,6 +166,12 @@ export const OAUTH_POLICY_EXTRA_USAGE = 'OAUTH_POLICY_EXTRA_USAGE'
 export const OAUTH_POLICY_CLAUDE_CODE_ONLY = 'OAUTH_POLICY_CLAUDE_CODE_ONLY'
 /** HTTP 400 whose only message is "Error", given to subscription tokens outside Anthropic's apps. Carried by {@link OAuthPolicyError}. */
 export const OAUTH_POLICY_REFUSED = 'OAUTH_POLICY_REFUSED'
+/**
+ * HTTP 400 "Claude Code 2.1.275 does not support this model; version 2.1.280 or newer is required"
+ * (`details.error_code: claude_code_version_too_old`): the model is served only to newer client
+ * versions than the one claimed. Carried by {@link OAuthPolicyError}.
+ */
+export const OAUTH_POLICY_CLIENT_VERSION = 'OAUTH_POLICY_CLIENT_VERSION'
 /** HTTP 401 "OAuth authentication is currently not supported". Carried by {@link OAuthPolicyError}. */
 export const OAUTH_POLICY_OAUTH_UNSUPPORTED = 'OAUTH_POLICY_OAUTH_UNSUPPORTED'
 

@@ -146,7 +146,16 @@ describe('fallback token endpoints', () => {
 
 describe('policy refusals of subscription tokens', () => {
   const modes = Object.keys(POLICY_ANSWERS) as (keyof typeof POLICY_ANSWERS)[]
-  const codes = { 'extra-usage': 'OAUTH_POLICY_EXTRA_USAGE', 'claude-code-only': 'OAUTH_POLICY_CLAUDE_CODE_ONLY', bare: 'OAUTH_POLICY_REFUSED', 'oauth-unsupported': 'OAUTH_POLICY_OAUTH_UNSUPPORTED' }
+  const codes = {
+    'extra-usage': 'OAUTH_POLICY_EXTRA_USAGE',
+    'claude-code-only': 'OAUTH_POLICY_CLAUDE_CODE_ONLY',
+    bare: 'OAUTH_POLICY_REFUSED',
+    'oauth-unsupported': 'OAUTH_POLICY_OAUTH_UNSUPPORTED',
+    'out-of-extra-usage': 'OAUTH_POLICY_EXTRA_USAGE',
+    'version-too-old': 'OAUTH_POLICY_CLIENT_VERSION',
+  }
+  // What the message tells the user to do, where the answer has its own advice.
+  const advice: Partial<Record<(typeof modes)[number], string>> = { 'out-of-extra-usage': 'add more at claude.ai/settings/usage', 'version-too-old': 'Choose another model' }
 
   it.each(modes)('createOAuthFetch: %s is a typed OAuthPolicyError, with no refresh and no retry', async (mode) => {
     const manager = new TokenManager({ oauthTokens: await signIn(), oauthConfig: standIn.config })
@@ -158,6 +167,7 @@ describe('policy refusals of subscription tokens', () => {
       expect(err).toBeInstanceOf(OAuthPolicyError)
       expect(err).toMatchObject({ code: codes[mode], status: POLICY_ANSWERS[mode].status })
       expect((err as Error).message).toContain("Anthropic's terms")
+      expect((err as Error).message).toContain(advice[mode] ?? '')
       expect((err as Error).message).not.toMatch(/log in/i)
     } finally {
       standIn.policy = undefined

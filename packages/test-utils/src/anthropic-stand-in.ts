@@ -94,6 +94,14 @@ export const POLICY_ANSWERS = {
   bare: { status: 400, message: 'Error' },
   // anthropics/anthropic-sdk-python#988 (2026-03-04), anomalyco/opencode#17910 (2026-03-17)
   'oauth-unsupported': { status: 401, message: 'OAuth authentication is currently not supported.' },
+  // NousResearch/hermes-agent#20732 (2026-05-06), #65564 (2026-07-16)
+  'out-of-extra-usage': { status: 400, message: "You're out of extra usage. Add more at claude.ai/settings/usage and keep going." },
+  // anthropics/claude-code#96130 (2026-09-22), with details.error_code claude_code_version_too_old
+  'version-too-old': {
+    status: 400,
+    message: "Claude Code 2.1.2 does not support this model; version 2.1.280 or newer is required. Run 'claude update', or update the Claude desktop app, then try again.",
+    details: { error_code: 'claude_code_version_too_old' },
+  },
 } as const
 
 /** An account at the stand-in, as its profile endpoint shows it, with its usage answer. */
@@ -392,8 +400,9 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
       return json(res, 401, { type: 'error', error: { type: 'authentication_error', message: 'Invalid bearer token' } })
     }
     if (standIn.policy) {
-      const { status, message } = POLICY_ANSWERS[standIn.policy]
-      return json(res, status, { type: 'error', error: { type: status === 401 ? 'authentication_error' : 'invalid_request_error', message }, request_id: 'req_standin' })
+      const answer: { status: number; message: string; details?: unknown } = POLICY_ANSWERS[standIn.policy]
+      const { status, message, details } = answer
+      return json(res, status, { type: 'error', error: { type: status === 401 ? 'authentication_error' : 'invalid_request_error', message, ...(details ? { details } : {}) }, request_id: 'req_standin' })
     }
     const usage = { input_tokens: 5, output_tokens: 3 }
     const message = { id: 'msg_standin', type: 'message', role: 'assistant', model: body.model ?? 'claude-test', content: [{ type: 'text', text: 'Hello from the stand-in' }], stop_reason: 'end_turn', stop_sequence: null, usage }
