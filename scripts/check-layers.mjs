@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url'
 export const LAYERS = {
   '@oauth/core': { allow: [], node: false },
   '@oauth/http': { allow: ['@oauth/core', 'oauth4webapi'], node: false },
+  // Anthropic's presets: generic code stays in core and http, this holds what is Anthropic's.
+  '@oauth/anthropic': { allow: ['@oauth/core', '@oauth/http'], node: false },
   '@oauth/storage-memory': { allow: ['@oauth/core'], node: false },
   '@oauth/storage-env': { allow: ['@oauth/core'], node: false },
   '@oauth/storage-file': { allow: ['@oauth/core'], node: true },
@@ -22,7 +24,7 @@ export const LAYERS = {
   // undici: the Node wiring for proxies (EnvHttpProxyAgent) lives here, so that core and http,
   // which run in browsers and workers, stay free of it.
   '@oauth/client': {
-    allow: ['@oauth/core', '@oauth/http', '@oauth/storage-file', '@oauth/storage-env', '@anthropic-ai/sdk', 'undici'],
+    allow: ['@oauth/core', '@oauth/http', '@oauth/anthropic', '@oauth/storage-file', '@oauth/storage-env', '@anthropic-ai/sdk', 'undici'],
     node: true,
   },
   // The CLI sits on top of client but also imports the layers below it directly, as a layer
@@ -30,7 +32,7 @@ export const LAYERS = {
   // not use, and client brings the Anthropic SDK (only `login` loads client, lazily). It uses
   // the file store and the keychain store, nothing else.
   '@oauth/cli': {
-    allow: ['@oauth/core', '@oauth/http', '@oauth/client', '@oauth/storage-file', '@oauth/storage-keychain'],
+    allow: ['@oauth/core', '@oauth/http', '@oauth/anthropic', '@oauth/client', '@oauth/storage-file', '@oauth/storage-keychain'],
     node: true,
   },
 }

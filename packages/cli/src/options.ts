@@ -1,6 +1,7 @@
 import { constants, readFileSync } from 'node:fs'
 import { access, stat } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
+import { ANTHROPIC_CLI_CLIENT_ID, anthropicCliConfig } from '@oauth/anthropic'
 import { ANTHROPIC_OAUTH_CONFIG, DEFAULT_CLIENT_ID, TOKEN_STORE_WRITE_FAILED, TokenStorageError, type OAuthConfig, type OAuthTokens, type TokenStore } from '@oauth/core'
 import {
   Accounts,
@@ -19,7 +20,8 @@ export const STORE_HELP = `Store options:
                                    ANTHROPIC_OAUTH_ACCOUNT=<name>); default: the default account
   --store <file|keychain|profile>  where the login lives (default: file, or where the account is kept)
   --path <file>                    one token file instead of the accounts (default: ~/.anthropic/oauth_tokens.json)
-  --profile <name>                 with --store profile: the Anthropic SDK profile (default: the account's name)
+  --profile <name>                 an Anthropic SDK profile (implies --store profile; with
+                                   --store profile alone, the account's name)
   --config <file.json>             an OAuthConfig for another OAuth server (default: the Anthropic preset;
                                    also ANTHROPIC_OAUTH_CONFIG_FILE=<file.json>). It may give only
                                    "issuer" and "clientId" (and "clientSecret", "scopes"…): the
@@ -84,7 +86,8 @@ export async function keychainFactory(): Promise<KeychainStoreFactory> {
  */
 export async function storeFrom(values: StoreValues, env: NodeJS.ProcessEnv, options: { forLogin?: boolean; config?: CliConfig } = {}): Promise<Target> {
   if (values.store !== undefined && !KINDS.includes(values.store)) throw new UsageError(`Unknown store "${values.store}": use file, keychain or profile.`)
-  const kind = values.store as AccountStoreKind | undefined
+  // `--profile <name>` alone names an SDK profile: the store is the profile store.
+  const kind = (values.store ?? (values.profile !== undefined ? 'profile' : undefined)) as AccountStoreKind | undefined
   if (values.path !== undefined) {
     if (values.account !== undefined) throw new UsageError('--path and --account cannot be combined: each account has its own file.')
     if (kind === 'profile') return { store: new SdkProfileTokenStore({ profile: values.profile, ...profileClient(options.config, env) }) }
@@ -227,19 +230,34 @@ export async function loginFrom(values: StoreValues & { config?: string; issuer?
   const explicit = await configFrom(values, env, { discover: !options.offline })
   const target = await storeFrom(values, env, { forLogin: options.forLogin, config: explicit })
   const configFile = values.config ?? (values.issuer ? undefined : env.ANTHROPIC_OAUTH_CONFIG_FILE)
-  return { ...target, config: serverFor(target, explicit, options), ...(configFile ? { configFile: resolve(configFile) } : {}) }
+  return { ...target, config: await serverFor(target, explicit, { ...options, env }), ...(configFile ? { configFile: resolve(configFile) } : {}) }
 }
 
-/** The server of a login: the one named (checked against the recorded one), else the recorded one, else the Anthropic preset. */
-export function serverFor(target: Target, explicit: CliConfig | undefined, options: { forLogin?: boolean } = {}): CliConfig | undefined {
+/**
+ * The server of a login: the one named (checked against the recorded one), else the recorded one,
+ * else, for an SDK profile, the client its config names (a profile `ant auth login` made is
+ * refreshed as Anthropic's CLI refreshes it), else the Anthropic preset.
+ */
+export async function serverFor(target: Target, explicit: CliConfig | undefined, options: { forLogin?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<CliConfig | undefined> {
   const recorded = target.account?.server
   if (explicit) {
     const mismatch = !options.forLogin && target.account && serverMismatch(target.account, explicit)
     if (mismatch) throw new UsageError(mismatch)
     return explicit
   }
-  if (!recorded || 'preset' in recorded) return undefined
-  return { ...recorded.config, ...secretsOf(recorded, target.account!.name) } as CliConfig
+  if (recorded && !('preset' in recorded)) return { ...recorded.config, ...secretsOf(recorded, target.account!.name) } as CliConfig
+  if (!recorded && target.store instanceof SdkProfileTokenStore) return profileServer(await target.store.readProfileConfig(), options.env ?? {})
+  return undefined
+}
+
+/** The server an SDK profile's config names: Anthropic's CLI client with its hosts, or none (the preset). */
+function profileServer(profile: Record<string, unknown> | null, env: NodeJS.ProcessEnv): CliConfig | undefined {
+  const auth = profile?.authentication as { client_id?: unknown; console_url?: unknown } | undefined
+  if (auth?.client_id !== ANTHROPIC_CLI_CLIENT_ID) return undefined
+  const baseUrl = typeof profile!.base_url === 'string' ? profile!.base_url : undefined
+  // The Console as `ant` resolves it: ANTHROPIC_CONSOLE_URL, else the profile's, else the public one.
+  const consoleUrl = env.ANTHROPIC_CONSOLE_URL || (typeof auth.console_url === 'string' ? auth.console_url : undefined)
+  return { ...anthropicCliConfig({ baseUrl, consoleUrl }), ...(baseUrl ? { baseUrl } : {}) }
 }
 
 /** A confidential client's secret or key, read again from the config file its login named (the account list never holds them). */

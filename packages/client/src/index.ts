@@ -4,6 +4,7 @@ export { proxyFetch } from './proxy.js'
 // One import serves: the lower layers' public names.
 export * from '@oauth/core'
 export * from '@oauth/http'
+export * from '@oauth/anthropic'
 export { EnvTokenStore, loadTokensFromEnv, type Env, type EnvTokenStoreOptions } from '@oauth/storage-env'
 // `TokenStorage` is the Python plan's name for the file store; `TokenStore` is
 // the contract every store implements, `TokenStorageError` what any of them throws.

@@ -39,6 +39,13 @@ export interface OAuthConfig {
   includeStateInTokenRequest?: boolean
   /** Extra headers for token-endpoint requests (the Anthropic preset: `anthropic-beta`). Default none. */
   tokenRequestHeaders?: Readonly<Record<string, string>>
+  /**
+   * For refresh requests only, where the server wants them unlike the code exchange (the Console
+   * login of Anthropic's CLI: a form-encoded exchange without a beta, a JSON refresh with one).
+   * Default: `tokenRequestFormat` and `tokenRequestHeaders`.
+   */
+  refreshRequestFormat?: 'form' | 'json'
+  refreshRequestHeaders?: Readonly<Record<string, string>>
   /** Extra query parameters for the authorization URL. */
   authorizeParams?: Readonly<Record<string, string>>
   /**
@@ -91,7 +98,7 @@ export function isLoopbackUrl(url: URL): boolean {
 /** An {@link OAuthConfig} with every optional field filled in. */
 export type ResolvedOAuthConfig = Readonly<Required<Omit<OAuthConfig, OptionalField>> & Pick<OAuthConfig, OptionalField>>
 
-type OptionalField = 'userAgent' | 'loopbackRedirectUri' | 'clientSecret' | 'clientPrivateKey' | 'issuer' | 'revocationUrl' | 'deviceAuthorizationUrl'
+type OptionalField = 'refreshRequestFormat' | 'refreshRequestHeaders' | 'userAgent' | 'loopbackRedirectUri' | 'clientSecret' | 'clientPrivateKey' | 'issuer' | 'revocationUrl' | 'deviceAuthorizationUrl'
 
 /**
  * Checks the fields every flow needs, at the public boundary. Throws a `TypeError` naming
@@ -171,6 +178,8 @@ export function resolveConfig(config?: OAuthConfig): ResolvedOAuthConfig {
     tokenRequestFormat: config.tokenRequestFormat ?? 'form',
     includeStateInTokenRequest: config.includeStateInTokenRequest ?? false,
     tokenRequestHeaders: config.tokenRequestHeaders ?? {},
+    refreshRequestFormat: config.refreshRequestFormat,
+    refreshRequestHeaders: config.refreshRequestHeaders,
     authorizeParams: config.authorizeParams ?? {},
     userAgent: config.userAgent,
     clientAuthMethod: config.clientAuthMethod ?? (config.clientPrivateKey ? 'private_key_jwt' : config.clientSecret ? 'client_secret_basic' : 'none'),

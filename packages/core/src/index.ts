@@ -36,6 +36,7 @@ export {
   toEpochMillis,
   tokensFromResponse,
   type AccountInfo,
+  type WorkspaceInfo,
   type OAuthTokens,
   type OrganizationInfo,
 } from './tokens.js'

@@ -12,6 +12,12 @@ export interface AccountInfo {
   emailAddress: string
 }
 
+/** The workspace an Anthropic Console token is bound to (`wrkspc_…`), as the token endpoint reports it. */
+export interface WorkspaceInfo {
+  id: string
+  name: string
+}
+
 /** A token set as the libraries hold it. */
 export interface OAuthTokens {
   accessToken: string
@@ -33,6 +39,7 @@ export interface OAuthTokens {
   scope: string
   organization?: OrganizationInfo
   account?: AccountInfo
+  workspace?: WorkspaceInfo
 }
 
 type Json = Record<string, unknown>
@@ -126,6 +133,9 @@ export function tokensFromResponse(json: unknown, now: number = Date.now()): OAu
     const a = account as Json
     tokens.account = { uuid: field(a, 'uuid', true, fail)!, emailAddress: field(a, 'email_address', true, fail)! }
   }
+  // The Console login of Anthropic's CLI: `workspace {id, name}` (anthropics/anthropic-cli cmd_auth.go, tokenResponse).
+  const workspace = body.workspace
+  if (isObject(workspace) && workspace.id) tokens.workspace = { id: field(workspace, 'id', true, fail)!, name: field(workspace, 'name', false, fail) ?? '' }
   return tokens
 }
 
@@ -204,6 +214,7 @@ export function serializeTokens(tokens: OAuthTokens, options: { keep?: Readonly<
     scope: tokens.scope,
     organization: tokens.organization ?? null,
     account: tokens.account ? { uuid: tokens.account.uuid, email_address: tokens.account.emailAddress } : null,
+    workspace: tokens.workspace ?? null,
     // Always written (null when unknown): a file store keeps fields it does not know, and must
     // not keep a stale value of one of these.
     issued_at: tokens.issuedAt === undefined ? null : tokens.issuedAt / 1000,
@@ -273,5 +284,6 @@ export function parseStoredTokens(text: string, source: string): { tokens: OAuth
       emailAddress: field(body.account, 'email_address', true, fail)!,
     }
   }
+  if (isObject(body.workspace)) tokens.workspace = { id: field(body.workspace, 'id', true, fail)!, name: field(body.workspace, 'name', false, fail) ?? '' }
   return { tokens, fields: body }
 }

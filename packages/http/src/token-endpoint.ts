@@ -111,8 +111,8 @@ export function endpoint(
       { retryable: false },
     )
   }
-  if (config.tokenRequestFormat !== 'form' && config.tokenRequestFormat !== 'json') {
-    throw invalidArgument(ERR_INVALID_ARG_VALUE, "OAuth config `tokenRequestFormat` must be 'form' or 'json'.")
+  if (![config.tokenRequestFormat, config.refreshRequestFormat ?? 'form'].every((f) => f === 'form' || f === 'json')) {
+    throw invalidArgument(ERR_INVALID_ARG_VALUE, "OAuth config `tokenRequestFormat` and `refreshRequestFormat` must be 'form' or 'json'.")
   }
   // The issuer is the audience of a private_key_jwt assertion.
   return { as: { issuer: config.issuer ?? url.origin, [field]: url.href }, insecure }
@@ -135,7 +135,10 @@ export function transport(config: ResolvedOAuthConfig, options: TokenRequestOpti
   return async (url: string, init: RequestInit & { body?: URLSearchParams }): Promise<Response> => {
     const headers = new Headers(init.headers)
     let body: string = init.body!.toString()
-    if (config.tokenRequestFormat === 'json' && what === 'token endpoint') {
+    // A refresh may be sent unlike the code exchange (`refreshRequestFormat`, `refreshRequestHeaders`).
+    const refresh = init.body!.get('grant_type') === 'refresh_token'
+    const format = (refresh && config.refreshRequestFormat) || config.tokenRequestFormat
+    if (format === 'json' && what === 'token endpoint') {
       // The Anthropic endpoint takes the same parameters as a JSON object.
       headers.set('content-type', 'application/json')
       const params: Record<string, string | number> = Object.fromEntries(init.body!)
@@ -143,7 +146,7 @@ export function transport(config: ResolvedOAuthConfig, options: TokenRequestOpti
       if (params.expires_in !== undefined) params.expires_in = Number(params.expires_in)
       body = JSON.stringify(params)
     }
-    for (const [name, value] of Object.entries(config.tokenRequestHeaders)) headers.set(name, value)
+    for (const [name, value] of Object.entries((refresh && config.refreshRequestHeaders) || config.tokenRequestHeaders)) headers.set(name, value)
     setUserAgent(headers, config.userAgent)
     const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000)
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout

@@ -122,12 +122,17 @@ export class FileTokenStore implements TokenStore {
   }
 
   /** Fields written beside the tokens on every save (a layout's own markers). None here. */
-  protected writtenFields(): Readonly<Record<string, unknown>> {
+  protected writtenFields(_tokens: OAuthTokens): Readonly<Record<string, unknown>> {
     return {}
   }
 
   /** Runs before every save, after the directory exists (a layout's companion files). Nothing here. */
-  protected async prepareSave(): Promise<void> {}
+  protected async prepareSave(_tokens: OAuthTokens): Promise<void> {}
+
+  /** The file's text for `tokens`, with the fields to keep. A layout may write some fields its own way. */
+  protected serialize(tokens: OAuthTokens, keep: Readonly<Record<string, unknown>>): string {
+    return `${serializeTokens(tokens, { keep, indent: 2 })}\n`
+  }
 
   async load(): Promise<OAuthTokens | null> {
     const text = await this.#read()
@@ -187,10 +192,10 @@ export class FileTokenStore implements TokenStore {
     }
     await ensureDirectory(dirname(this.path))
     await assertSafeFolder(this.path, TOKEN_STORE_WRITE_FAILED)
-    await this.prepareSave()
-    const keep = { ...kept, ...this.writtenFields() }
+    await this.prepareSave(tokens)
+    const keep = { ...kept, ...this.writtenFields(tokens) }
     // Fenced: a holder whose lock was taken over while it was paused writes nothing.
-    await writeFileAtomic(this.path, `${serializeTokens(tokens, { keep, indent: 2 })}\n`, held && (() => held.lease.confirm()))
+    await writeFileAtomic(this.path, this.serialize(tokens, keep), held && (() => held.lease.confirm()))
     // What the next save keeps: the tokens' own fields in it are always written over.
     if (held) held.fields = keep
   }

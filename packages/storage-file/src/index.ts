@@ -1,5 +1,5 @@
 export { defaultTokenPath, FileTokenStore, type FileTokenStoreOptions } from './file-store.js'
-export { checkApiKeyProfile, saveApiKeyProfile, SdkProfileTokenStore, type ApiKeyProfileOptions, type SdkProfileTokenStoreOptions } from './sdk-profile.js'
+export { activeSdkProfile, checkApiKeyProfile, saveApiKeyProfile, SdkProfileTokenStore, setActiveSdkProfile, type ApiKeyProfileOptions, type SdkProfileTokenStoreOptions } from './sdk-profile.js'
 export {
   Accounts,
   assertAccountName,

@@ -1,7 +1,7 @@
-import { rm, stat, writeFile } from 'node:fs/promises'
+import { readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { assertOptions, DEFAULT_CLIENT_ID, ERR_INVALID_ARG_VALUE, invalidArgument, TOKEN_STORE_WRITE_FAILED, TokenStorageError, type StoreLockOptions } from '@oauth/core'
+import { assertOptions, DEFAULT_CLIENT_ID, ERR_INVALID_ARG_VALUE, invalidArgument, TOKEN_STORE_WRITE_FAILED, TokenStorageError, type OAuthTokens, type StoreLockOptions } from '@oauth/core'
 import { ensureDirectory, writeFileAtomic } from './atomic-write.js'
 import { errno } from './errno.js'
 import { FileTokenStore } from './file-store.js'
@@ -63,20 +63,86 @@ export class SdkProfileTokenStore extends FileTokenStore {
     this.#config = { version: '1.0', authentication, ...(options.baseUrl ? { base_url: options.baseUrl } : {}) }
   }
 
-  /** The SDK's credentials file says what it is. */
-  protected override writtenFields(): Readonly<Record<string, unknown>> {
-    return SDK_CREDENTIALS_FIELDS
+  /**
+   * The SDK's credentials file says what it is, and carries who the token belongs to in the flat
+   * fields the SDK (`AnthropicCredentials` in @anthropic-ai/sdk 1.17.0 src/core/credentials.ts)
+   * and Anthropic's CLI (`config.Credentials`, written by `ant auth login`) read:
+   * `organization_uuid`, `organization_name`, `account_email`, `workspace_id`, `workspace_name`.
+   */
+  protected override writtenFields(tokens: OAuthTokens): Readonly<Record<string, unknown>> {
+    return {
+      ...SDK_CREDENTIALS_FIELDS,
+      organization_uuid: tokens.organization?.uuid,
+      organization_name: tokens.organization?.name,
+      account_email: tokens.account?.emailAddress,
+      workspace_id: tokens.workspace?.id,
+      workspace_name: tokens.workspace?.name,
+    }
   }
 
-  /** Writes the profile's config if it is missing, so that the SDK finds the profile. */
-  protected override async prepareSave(): Promise<void> {
+  /** The profile's config (`configs/<profile>.json`) as JSON, or `null` when there is none or it is unreadable. */
+  async readProfileConfig(): Promise<Record<string, unknown> | null> {
+    try {
+      const json: unknown = JSON.parse(await readFile(this.configPath, 'utf8'))
+      return typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : null
+    } catch {
+      return null
+    }
+  }
+
+  /** `expires_at` in whole seconds, as the SDK and Anthropic's CLI write it. */
+  protected override serialize(tokens: OAuthTokens, keep: Readonly<Record<string, unknown>>): string {
+    return super.serialize(tokens.expiresAt === undefined ? tokens : { ...tokens, expiresAt: Math.floor(tokens.expiresAt / 1000) * 1000 }, keep)
+  }
+
+  /**
+   * Writes the profile's config if it is missing, so that the SDK finds the profile, with the
+   * organization and workspace the first login was bound to. An existing config is never
+   * rewritten: it is the user's intent (cmd_auth.go writes `configs/<profile>.json` only for a
+   * new profile).
+   */
+  protected override async prepareSave(tokens: OAuthTokens): Promise<void> {
     if (await stat(this.configPath).then(() => true, () => false)) return
     await ensureDirectory(dirname(this.configPath))
-    await writeFileAtomic(this.configPath, `${JSON.stringify(this.#config, null, 2)}\n`)
+    const bound = { ...(tokens.organization ? { organization_id: tokens.organization.uuid } : {}), ...(tokens.workspace ? { workspace_id: tokens.workspace.id } : {}) }
+    await writeFileAtomic(this.configPath, `${JSON.stringify({ ...this.#config, ...bound }, null, 2)}\n`)
   }
 }
 
 const SDK_CREDENTIALS_FIELDS = { version: '1.0', type: 'oauth_token' } as const
+
+/**
+ * The profile the SDK and Anthropic's CLI use when none is named: `ANTHROPIC_PROFILE`, else the
+ * name in `<config dir>/active_config`, else `default` (`activeProfileWithSource` in
+ * anthropics/anthropic-cli cmd_auth.go, after its `--profile` flag).
+ */
+export async function activeSdkProfile(options: { configDir?: string; env?: Readonly<Record<string, string | undefined>> } = {}): Promise<string> {
+  const named = (options.env ?? process.env).ANTHROPIC_PROFILE
+  if (named) return named
+  const active = await readFile(join(sdkConfigDir(options.configDir), 'active_config'), 'utf8').then(
+    (text) => text.trim(),
+    () => '',
+  )
+  return PROFILE_NAME.test(active) ? active : 'default'
+}
+
+/**
+ * Makes `profile` the active one (`<config dir>/active_config`), as `ant auth login` does: always
+ * when the profile was named, otherwise only when no profile is active yet (`onlyIfUnset`).
+ * Returns the profile that was active before, or `null`.
+ */
+export async function setActiveSdkProfile(profile: string, options: { configDir?: string; onlyIfUnset?: boolean } = {}): Promise<{ changed: boolean; previous: string | null }> {
+  assertProfileName(profile)
+  const path = join(sdkConfigDir(options.configDir), 'active_config')
+  const previous = await readFile(path, 'utf8').then(
+    (text) => text.trim() || null,
+    () => null,
+  )
+  if (previous === profile || (options.onlyIfUnset && previous !== null)) return { changed: false, previous }
+  await ensureDirectory(dirname(path))
+  await writeFileAtomic(path, `${profile}\n`)
+  return { changed: true, previous }
+}
 
 /** Options for {@link saveApiKeyProfile}. */
 export interface ApiKeyProfileOptions {

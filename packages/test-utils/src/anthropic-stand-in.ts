@@ -50,6 +50,18 @@
 //   organization (organization_type claude_*) with 403 permission_error: both by analogy, as no
 //   source shows those refusals. Keys it made are accepted by the Messages API, as `x-api-key`
 //   or as a bearer token (@anthropic-ai/sdk 1.12.0 sends `apiKey` as `Authorization: Bearer`).
+// - The Console login of Anthropic's own CLI (`ant auth login`, anthropics/anthropic-cli
+//   pkg/cmd/cmd_auth.go, release 1.20.0 of 2026-07-23): client 41077d10-…, scopes
+//   `user:profile user:inference user:developer`, authorized on the platform host with the paste
+//   page `https://platform.claude.com/oauth/code/callback?app=anthropic-cli` (the query is part of
+//   the registered redirect: without it, "redirect_uri not supported by client") or a loopback
+//   `http://localhost:<port>/callback`. Its token requests go to the API host only (at the platform
+//   host the client is unknown here). The exchange is form-encoded with `state` (missing: 400
+//   `oauth_request_parse_error`) and without `anthropic-beta` (a beta routes it to the federation
+//   backend, which only implements jwt-bearer: refused). The refresh is JSON with
+//   `anthropic-beta: oauth-2025-04-20` (the oauth server requires that beta for user_oauth
+//   refreshes). Its answers carry `workspace {id, name}`, the one named by `workspace_id` at the
+//   authorization page, else the Console's picker's (here `wrkspc_standin`, "Default").
 // - Every request is recorded with its headers. The stand-in does not refuse a token request
 //   without `anthropic-beta`: no public source shows the service doing so.
 import { createHash, randomBytes } from 'node:crypto'
@@ -71,11 +83,18 @@ const ORIGINS: Record<StandInHost, string> = {
 // Claude Code's public client and its paste page (CLIENT_ID and MANUAL_REDIRECT_URL in geode#1232).
 const CLAUDE_CODE_CLIENT_ID = '9d1c250a-e61b-44d9-88ed-5944d1962f5e'
 const PASTE_PAGE = 'https://platform.claude.com/oauth/code/callback'
+// Anthropic's CLI (`oauthClientIDProd`, `oauthScope` and manualRedirectURIForAuthorize in cmd_auth.go).
+const ANT_CLI_CLIENT_ID = '41077d10-94b8-4194-be48-d251e9eb21b4'
+const ANT_CLI_SCOPES = ['user:profile', 'user:inference', 'user:developer']
+const ANT_CLI_PASTE_PAGE = 'https://platform.claude.com/oauth/code/callback?app=anthropic-cli'
+const DEFAULT_WORKSPACE = { id: 'wrkspc_standin', name: 'Default' }
 
 export interface RecordedRequest {
   host: StandInHost
   method: string
   path: string
+  /** The status the stand-in answered a token request with (absent while unanswered). */
+  status?: number
   query: Record<string, string>
   headers: Record<string, string | string[] | undefined>
   body: unknown
@@ -205,6 +224,10 @@ export interface AnthropicStandIn {
   policy?: keyof typeof POLICY_ANSWERS
   /** How many times a token endpoint answered invalid_grant. */
   invalidGrants: number
+  /** How many refreshes sent a refresh token that had already been rotated. */
+  reuses: number
+  /** Whether reusing a rotated refresh token revokes the whole login. Default true. */
+  revokeOnReuse: boolean
   /** Access tokens issued from now on live this long. */
   accessTokenTtlSeconds: number
   /** While set, token requests get no answer: `reset` closes the connection after reading the request, `stall` never answers. */
@@ -227,6 +250,8 @@ interface Login {
   live: boolean
   scope: string
   email: string
+  client: string
+  workspace?: { id: string; name: string }
 }
 
 const LOOPBACK_REDIRECT = /^http:\/\/localhost:\d{1,5}\/callback$/
@@ -237,7 +262,7 @@ async function listen(server: Server): Promise<string> {
 }
 
 export async function startAnthropicStandIn(options: AnthropicStandInOptions = {}): Promise<AnthropicStandIn> {
-  const codes = new Map<string, { challenge: string; state: string; redirectUri: string; scope: string; email: string }>()
+  const codes = new Map<string, { challenge: string; state: string; redirectUri: string; scope: string; email: string; client: string; workspace?: { id: string; name: string } }>()
   const apiKeys = new Map<string, string>()
   let choices: string[] = []
   const access = new Map<string, { expiresAt: number; login: Login }>()
@@ -265,6 +290,7 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
       scope: login.scope,
       organization: { uuid: who.organization.uuid, name: who.organization.name },
       account: { uuid: who.uuid, email_address: who.email },
+      ...(login.workspace ? { workspace: login.workspace } : {}),
     }
     if (withRefresh) {
       const refreshToken = `sk-ant-ort01-${b64url(randomBytes(24))}`
@@ -281,7 +307,24 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
     json(res, 400, { error: 'invalid_grant', error_description: description })
   }
 
-  function token(req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>) {
+  /** What the token endpoint refuses of Anthropic's CLI client before looking at the grant, or undefined. */
+  function antCliRefusal(host: StandInHost, req: IncomingMessage, body: Record<string, unknown>): { status: number; body: unknown } | undefined {
+    if (host !== 'api') return { status: 401, body: { error: 'invalid_client', error_description: 'Client not found' } }
+    const type = String(req.headers['content-type'])
+    const beta = req.headers['anthropic-beta']
+    if (body.grant_type === 'authorization_code') {
+      if (!type.startsWith('application/x-www-form-urlencoded')) return { status: 400, body: { error: 'invalid_request', error_description: 'Invalid request format' } }
+      if (beta !== undefined) return { status: 400, body: { error: 'unsupported_grant_type', error_description: 'Only the jwt-bearer grant is supported here' } }
+      if (body.state === undefined) return { status: 400, body: { error: 'invalid_request', error_description: 'oauth_request_parse_error: state is required' } }
+    }
+    if (body.grant_type === 'refresh_token') {
+      if (!type.startsWith('application/json')) return { status: 400, body: { error: 'invalid_request', error_description: 'Invalid request format' } }
+      if (!String(beta ?? '').split(',').includes('oauth-2025-04-20')) return { status: 400, body: { error: 'invalid_request', error_description: 'anthropic-beta oauth-2025-04-20 is required' } }
+    }
+    return undefined
+  }
+
+  function token(host: StandInHost, req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>) {
     if (standIn.tokenTransportFailure === 'reset') return void req.socket.destroy()
     if (standIn.tokenTransportFailure === 'stall') return
     if (failures && failures.n > 0) {
@@ -289,17 +332,23 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
       return json(res, failures.failure.status, failures.failure.body, failures.failure.headers)
     }
     if (standIn.tokenFailure) return json(res, standIn.tokenFailure.status, standIn.tokenFailure.body, standIn.tokenFailure.headers)
-    if (!String(req.headers['content-type']).startsWith('application/json')) return json(res, 400, { error: 'invalid_request', error_description: 'Invalid request format' })
-    if (body.client_id !== CLAUDE_CODE_CLIENT_ID) return json(res, 401, { error: 'invalid_client', error_description: 'Client not found' })
+    if (body.client_id === ANT_CLI_CLIENT_ID) {
+      const refusal = antCliRefusal(host, req, body)
+      if (refusal) return json(res, refusal.status, refusal.body)
+    } else {
+      if (!String(req.headers['content-type']).startsWith('application/json')) return json(res, 400, { error: 'invalid_request', error_description: 'Invalid request format' })
+      if (body.client_id !== CLAUDE_CODE_CLIENT_ID) return json(res, 401, { error: 'invalid_client', error_description: 'Client not found' })
+    }
     if (body.grant_type === 'authorization_code') {
       const pending = codes.get(String(body.code ?? ''))
       codes.delete(String(body.code ?? '')) // once, whatever happens next
       if (!pending) return invalidGrant(res, 'Invalid authorization code')
+      if (pending.client !== body.client_id) return invalidGrant(res, 'Invalid authorization code')
       const challenge = b64url(createHash('sha256').update(String(body.code_verifier ?? '')).digest())
       if (challenge !== pending.challenge) return invalidGrant(res, 'Invalid code verifier')
       if (body.state !== pending.state) return invalidGrant(res, 'Invalid state')
       if (body.redirect_uri !== pending.redirectUri) return invalidGrant(res, 'Redirect URI mismatch')
-      const login: Login = { live: true, scope: pending.scope, email: pending.email }
+      const login: Login = { live: true, scope: pending.scope, email: pending.email, client: pending.client, ...(pending.workspace ? { workspace: pending.workspace } : {}) }
       if (body.expires_in !== undefined) {
         if (typeof body.expires_in !== 'number' || !Number.isInteger(body.expires_in) || body.expires_in <= 0) {
           return json(res, 400, { error: 'invalid_request', error_description: 'Invalid expires_in' })
@@ -311,10 +360,12 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
     if (body.grant_type === 'refresh_token') {
       if (body.scope !== undefined) return json(res, 400, { error: 'invalid_scope', error_description: 'The requested scope is invalid, unknown, or malformed.' })
       const entry = refresh.get(String(body.refresh_token ?? ''))
-      if (!entry || !entry.login.live) return invalidGrant(res, 'Refresh token not found or invalid')
+      if (!entry || !entry.login.live || entry.login.client !== body.client_id) return invalidGrant(res, 'Refresh token not found or invalid')
       if (!entry.live) {
-        // Reuse of a rotated token: the whole login is revoked, access tokens included.
-        entry.login.live = false
+        // Reuse of a rotated token: the whole login is revoked, access tokens included (unless
+        // `revokeOnReuse` is off, to count reuses without ending the run).
+        standIn.reuses++
+        if (standIn.revokeOnReuse) entry.login.live = false
         return invalidGrant(res, 'Refresh token not found or invalid')
       }
       entry.live = false
@@ -326,12 +377,18 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
 
   /** The authorization page's checks, then a code bound to this request. */
   function authorize(host: StandInHost, query: URLSearchParams): { status: number; error?: string; code?: string } {
-    if (query.get('client_id') !== CLAUDE_CODE_CLIENT_ID) return { status: 400, error: 'Invalid OAuth Request: unknown client' }
+    const client = query.get('client_id') ?? ''
+    const antCli = client === ANT_CLI_CLIENT_ID
+    // Anthropic's CLI signs in at the Console's page only.
+    if (client !== CLAUDE_CODE_CLIENT_ID && !(antCli && host === 'platform')) return { status: 400, error: 'Invalid OAuth Request: unknown client' }
     if (query.get('response_type') !== 'code') return { status: 400, error: 'Invalid OAuth Request: response_type must be code' }
     if (!query.get('code_challenge')) return { status: 400, error: 'Invalid OAuth Request: Missing code_challenge parameter' } // anthropics/claude-code#20728
     if (query.get('code_challenge_method') !== 'S256') return { status: 400, error: 'Invalid OAuth Request: code_challenge_method must be S256' }
     const redirectUri = query.get('redirect_uri') ?? ''
-    if (redirectUri !== PASTE_PAGE && !LOOPBACK_REDIRECT.test(redirectUri)) return { status: 400, error: 'Invalid OAuth Request: redirect_uri not allowed' }
+    // Anthropic's CLI derives its paste page from the Console it signs in at: this stand-in's own, or the real one.
+    const pastePages = antCli ? [ANT_CLI_PASTE_PAGE, `${urls.platform}/oauth/code/callback?app=anthropic-cli`] : [PASTE_PAGE]
+    if (!pastePages.includes(redirectUri) && !LOOPBACK_REDIRECT.test(redirectUri)) return { status: 400, error: 'Invalid OAuth Request: redirect_uri not supported by client' }
+    if (antCli && !(query.get('scope') ?? '').split(' ').every((s) => ANT_CLI_SCOPES.includes(s))) return { status: 400, error: `Invalid OAuth Request: Unknown scope` }
     const state = query.get('state')
     if (!state) return { status: 400, error: 'Invalid OAuth Request: Missing state parameter' }
     standIn.authorizeRequests.push({ host, query: Object.fromEntries(query) })
@@ -340,6 +397,10 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
     const email = query.get('prompt') === 'select_account' ? (chosen ?? query.get('login_hint') ?? standIn.browserAccount) : standIn.browserAccount
     if (!standIn.accounts.has(email)) return { status: 400, error: `No such account: ${email}` }
     const code = standIn.issueCode(query.get('code_challenge')!, state, redirectUri, query.get('scope') ?? DEFAULT_SCOPES, email)
+    const pending = codes.get(code)!
+    pending.client = client
+    // The workspace asked for, else the one the Console's picker gives.
+    if (antCli) pending.workspace = query.get('workspace_id') ? { id: query.get('workspace_id')!, name: 'Named' } : DEFAULT_WORKSPACE
     return { status: 200, code }
   }
 
@@ -433,16 +494,25 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
       req.on('end', () => {
         const u = new URL(req.url ?? '/', urls[host])
         let body: Record<string, unknown> = {}
+        const text = Buffer.concat(chunks).toString('utf8')
         try {
-          body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {}
+          body = String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded')
+            ? Object.fromEntries(new URLSearchParams(text))
+            : chunks.length
+              ? JSON.parse(text)
+              : {}
         } catch {
-          body = { raw: Buffer.concat(chunks).toString('utf8') }
+          body = { raw: text }
         }
         const record: RecordedRequest = { host, method: req.method ?? '', path: u.pathname, query: Object.fromEntries(u.searchParams), headers: { ...req.headers }, body }
         const fail = (err: unknown) => json(res, 500, { type: 'error', error: { type: 'api_error', message: String(err) } })
         if (u.pathname === '/v1/oauth/token') standIn.tokenRequests.push(record)
         if (host === 'console') return notFound(res)
-        if (u.pathname === '/v1/oauth/token' && req.method === 'POST') return token(req, res, body)
+        if (u.pathname === '/v1/oauth/token' && req.method === 'POST') {
+          token(host, req, res, body)
+          if (res.headersSent) record.status = res.statusCode
+          return
+        }
         // The authorization pages: the Console's on platform, the subscription one on claude.com/cai.
         if ((host === 'platform' && u.pathname === '/oauth/authorize') || (host === 'claude' && u.pathname === '/cai/oauth/authorize')) {
           const { status, error, code } = authorize(host, u.searchParams)
@@ -492,9 +562,11 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
     accountOf: (token) => access.get(token)?.login.email ?? apiKeys.get(token),
     accessTokenTtlSeconds: 3600,
     invalidGrants: 0,
+    reuses: 0,
+    revokeOnReuse: true,
     issueCode(challenge, state, redirectUri = PASTE_PAGE, scope = DEFAULT_SCOPES, email = standIn.browserAccount) {
       const code = b64url(randomBytes(16))
-      codes.set(code, { challenge, state, redirectUri, scope, email })
+      codes.set(code, { challenge, state, redirectUri, scope, email, client: CLAUDE_CODE_CLIENT_ID })
       return code
     },
     async approve(authorizationUrl, choice) {
@@ -506,7 +578,7 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
       const result = (await answer.json()) as { code?: string; state?: string; error?: string }
       if (!answer.ok || !result.code) throw new Error(`the authorization page refused: ${result.error}`)
       const redirectUri = page.searchParams.get('redirect_uri')!
-      if (redirectUri === PASTE_PAGE) return `${result.code}#${result.state}`
+      if (!LOOPBACK_REDIRECT.test(redirectUri)) return `${result.code}#${result.state}`
       // The browser follows the redirect to the CLI's loopback server ("localhost": 127.0.0.1 here).
       const target = new URL(redirectUri)
       target.searchParams.set('code', result.code)

@@ -26,7 +26,7 @@ export async function token(args: string[], io: CliIO): Promise<number> {
   const named = await configFrom(values, io.env, { discover: false })
   const target = await storeFrom(values, io.env, { config: named })
   const { store } = target
-  const recorded = serverFor(target, named)
+  const recorded = await serverFor(target, named, { env: io.env })
   // The fast path, taken on almost every call: a stored token that is not expiring is printed
   // without loading @oauth/http, oauth4webapi or the SDK (scripts run this once per request).
   const stored = await store.load()
