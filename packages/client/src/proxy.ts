@@ -8,24 +8,6 @@ const cache = new Map<string, typeof fetch>()
 const globalFetch: typeof fetch = (input, init) => globalThis.fetch(input, init)
 
 /**
- * A `fetch` for Node that goes through the proxy the environment names, as curl and most
- * command-line tools do: `HTTPS_PROXY` for https URLs, `HTTP_PROXY` for http ones (either case),
- * skipping the hosts in `NO_PROXY`. It is undici's `EnvHttpProxyAgent`: Node's own fetch ignores
- * these variables (before Node 24's `NODE_USE_ENV_PROXY`). With none of them set it calls the
- * global `fetch`. A corporate CA needs nothing here: Node reads
- * `NODE_EXTRA_CA_CERTS` (a PEM file) when it starts, for this fetch and the global one alike.
- *
- * `AnthropicOAuth`, `authorizeInteractive` and the CLI use it by default, for token requests and
- * API calls; pass it as `oauthRequestOptions.fetch` to a `TokenManager` of your own.
- *
- * @example
- * ```ts
- * import { proxyFetch, TokenManager } from '@oauth/client'
- * // HTTPS_PROXY=http://proxy.corp:3128 NO_PROXY=localhost,.corp node app.js
- * const manager = new TokenManager({ tokenStorage, oauthRequestOptions: { fetch: proxyFetch() } })
- * ```
- */
-/**
  * The proxy's connection pool, with one change: a proxy that closes the connection while the
  * CONNECT tunnel is being opened fails the request. undici 7 (the newest that runs on Node 20)
  * passes that `UND_ERR_SOCKET` on as a recoverable error, and its client then reconnects in a
@@ -50,6 +32,24 @@ function tunnelFailsOnce(origin: URL, options: object): Pool {
   return pool
 }
 
+/**
+ * A `fetch` for Node that goes through the proxy the environment names, as curl and most
+ * command-line tools do: `HTTPS_PROXY` for https URLs, `HTTP_PROXY` for http ones (either case),
+ * skipping the hosts in `NO_PROXY`. It is undici's `EnvHttpProxyAgent`: Node's own fetch ignores
+ * these variables (before Node 24's `NODE_USE_ENV_PROXY`). With none of them set it calls the
+ * global `fetch`. A corporate CA needs nothing here: Node reads
+ * `NODE_EXTRA_CA_CERTS` (a PEM file) when it starts, for this fetch and the global one alike.
+ *
+ * `AnthropicOAuth`, `authorizeInteractive` and the CLI use it by default, for token requests and
+ * API calls; pass it as `oauthRequestOptions.fetch` to a `TokenManager` of your own.
+ *
+ * @example
+ * ```ts
+ * import { proxyFetch, TokenManager } from '@oauth/client'
+ * // HTTPS_PROXY=http://proxy.corp:3128 NO_PROXY=localhost,.corp node app.js
+ * const manager = new TokenManager({ tokenStorage, oauthRequestOptions: { fetch: proxyFetch() } })
+ * ```
+ */
 export function proxyFetch(env: NodeJS.ProcessEnv = process.env): typeof fetch {
   const pick = (upper: string) => env[upper] || env[upper.toLowerCase()] || undefined
   const httpsProxy = pick('HTTPS_PROXY')
