@@ -166,6 +166,7 @@ describe('serializeTokens / deserializeTokens', () => {
       scope: 'user:inference user:profile',
       organization: { uuid: 'org-uuid', name: 'Example Org' },
       account: { uuid: 'acct-uuid', email_address: 'dev@example.com' },
+      workspace: null,
     })
   })
 

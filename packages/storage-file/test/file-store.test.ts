@@ -255,6 +255,8 @@ describe('SdkProfileTokenStore', () => {
     expect(JSON.parse(readFileSync(join(configDir, 'configs', 'work.json'), 'utf8'))).toEqual({
       version: '1.0',
       authentication: { type: 'user_oauth', client_id: '9d1c250a-e61b-44d9-88ed-5944d1962f5e' },
+      // What the first login was bound to, as `ant auth login` writes it into a new profile.
+      organization_id: sampleTokens(7).organization!.uuid,
     })
     expect(JSON.parse(readFileSync(store.path, 'utf8'))).toMatchObject({
       version: '1.0',
