@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 import { workspaceDirs } from './scripts/workspace.mjs'
 
@@ -8,8 +9,14 @@ const conditions = ['@oauth/source', 'module', 'node', 'import', 'default']
 
 const projects = workspaceDirs().filter((dir) => existsSync(`${dir}/test`))
 
+// OAUTH_SDK=lowest: @anthropic-ai/sdk is the lowest release of the client's peer range
+// (`anthropic-sdk-lowest`, 1.0.0), not the locked newest one. scripts/test.mjs runs the client's
+// tests so once more.
+const lowestSdk = () => fileURLToPath(new URL('./packages/client/node_modules/anthropic-sdk-lowest', import.meta.url))
+const alias = process.env.OAUTH_SDK === 'lowest' ? { '@anthropic-ai/sdk': lowestSdk() } : {}
+
 export default defineConfig({
-  resolve: { conditions },
+  resolve: { conditions, alias },
   ssr: { resolve: { conditions, externalConditions: ['@oauth/source'] } },
   test: {
     // scripts/test.mjs names one report per Node release.

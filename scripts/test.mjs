@@ -5,7 +5,8 @@
 // and 24 from @oauth/test-runtimes. It ends with one line CI can read, "N passed, N failed",
 // summed from vitest's JSON reports, so a run that executed no test shows as "0 passed".
 //
-//   pnpm test                      everything, on every Node
+//   pnpm test                      everything, on every Node; then the client's tests against the
+//                                  lowest @anthropic-ai/sdk of its peer range
 //   OAUTH_TEST_NODES=current pnpm test -- packages/http   only the machine's Node (while developing)
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
@@ -42,14 +43,18 @@ let skipped = 0
 let exitCode = 0
 // CI shows only the tail of the output, so the failures are named again at the end.
 const failures = []
-for (const node of nodes) {
+// Each Node runs the whole suite (with the newest @anthropic-ai/sdk, the locked one); then the
+// client's tests run once more against the lowest SDK of its peer range (cheap: those tests alone).
+const passes = nodes.map((node) => ({ node, label: '', args: process.argv.slice(2), extraEnv: {} }))
+if (!process.argv.slice(2).length) passes.push({ node: process.execPath, label: ' with the lowest @anthropic-ai/sdk of the peer range', args: ['--project', 'client'], extraEnv: { OAUTH_SDK: 'lowest' } })
+for (const { node, label, args, extraEnv } of passes) {
   const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()
-  const report = `.reports/vitest-${version}.json`
+  const report = `.reports/vitest-${version}${label ? '-sdk-lowest' : ''}.json`
   rmSync(join(root, report), { force: true })
-  console.log(`\n=== The whole suite on Node ${version} ===\n`)
+  console.log(`\n=== ${label ? 'The client' : 'The whole suite'} on Node ${version}${label} ===\n`)
   // Its directory goes first on PATH, so that tests spawning `node` get the same release.
-  const env = { ...process.env, PATH: `${dirname(node)}${delimiter}${process.env.PATH}`, OAUTH_VITEST_REPORT: report }
-  const status = run(node, [vitest, 'run', ...process.argv.slice(2)], env)
+  const env = { ...process.env, ...extraEnv, PATH: `${dirname(node)}${delimiter}${process.env.PATH}`, OAUTH_VITEST_REPORT: report }
+  const status = run(node, [vitest, 'run', ...args], env)
   if (!existsSync(join(root, report))) {
     console.log(`Node ${version}: vitest wrote no report`)
     failed++
@@ -58,12 +63,12 @@ for (const node of nodes) {
   }
   const r = JSON.parse(readFileSync(join(root, report), 'utf8'))
   const f = r.numFailedTests + (r.numFailedTestSuites && !r.numFailedTests ? r.numFailedTestSuites : 0)
-  console.log(`Node ${version}: ${r.numPassedTests} passed, ${f} failed`)
+  console.log(`Node ${version}${label}: ${r.numPassedTests} passed, ${f} failed`)
   for (const file of r.testResults ?? []) {
     const where = file.name.startsWith(root) ? file.name.slice(root.length) : file.name
     const tests = (file.assertionResults ?? []).filter((t) => t.status === 'failed')
-    for (const t of tests) failures.push(`Node ${version} ${where} > ${t.fullName}: ${firstLine(t.failureMessages?.[0])}`)
-    if (!tests.length && file.status === 'failed') failures.push(`Node ${version} ${where}: ${firstLine(file.message)}`)
+    for (const t of tests) failures.push(`Node ${version}${label} ${where} > ${t.fullName}: ${firstLine(t.failureMessages?.[0])}`)
+    if (!tests.length && file.status === 'failed') failures.push(`Node ${version}${label} ${where}: ${firstLine(file.message)}`)
   }
   passed += r.numPassedTests
   failed += f
