@@ -7,3 +7,4 @@ export {
   anthropicCliConfig,
   type AnthropicCliLoginOptions,
 } from './cli-login.js'
+export { ANTHROPIC_PRESET_VARIABLES, anthropicPresetFromEnv, type AnthropicEnv, type AnthropicOverride } from './overrides.js'

@@ -1,7 +1,7 @@
 import { constants, readFileSync } from 'node:fs'
 import { access, stat } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import { ANTHROPIC_CLI_CLIENT_ID, anthropicCliConfig } from '@oauth/anthropic'
+import { ANTHROPIC_CLI_CLIENT_ID, anthropicCliConfig, anthropicPresetFromEnv, type AnthropicOverride } from '@oauth/anthropic'
 import { ANTHROPIC_OAUTH_CONFIG, DEFAULT_CLIENT_ID, TOKEN_STORE_WRITE_FAILED, TokenStorageError, type OAuthConfig, type OAuthTokens, type TokenStore } from '@oauth/core'
 import {
   Accounts,
@@ -214,8 +214,12 @@ export async function assertCanSave(store: TokenStore): Promise<OAuthTokens | nu
 
 /** A command's login and the server it belongs to. */
 export interface Login extends Target {
-  /** The server: the one named, else the one the account's login recorded; `undefined` is the Anthropic preset. */
+  /** The server: the one named, else the one the account's login recorded, else the Anthropic preset as the environment moves it (`undefined`: as it ships). */
   config: CliConfig | undefined
+  /** Whether the server is the subscription preset (with or without overrides). */
+  preset: boolean
+  /** The preset's values the environment set (`anthropicPresetFromEnv`), for `status` to show. */
+  overrides: AnthropicOverride[]
   /** The config file named (`--config` or `ANTHROPIC_OAUTH_CONFIG_FILE`), to record with a confidential client's login. */
   configFile?: string
 }
@@ -230,7 +234,15 @@ export async function loginFrom(values: StoreValues & { config?: string; issuer?
   const explicit = await configFrom(values, env, { discover: !options.offline })
   const target = await storeFrom(values, env, { forLogin: options.forLogin, config: explicit })
   const configFile = values.config ?? (values.issuer ? undefined : env.ANTHROPIC_OAUTH_CONFIG_FILE)
-  return { ...target, config: await serverFor(target, explicit, { ...options, env }), ...(configFile ? { configFile: resolve(configFile) } : {}) }
+  const server = await serverFor(target, explicit, { ...options, env })
+  const moved = server ? undefined : presetFrom(env)
+  return { ...target, config: server ?? moved?.config, preset: !server, overrides: moved?.overrides ?? [], ...(configFile ? { configFile: resolve(configFile) } : {}) }
+}
+
+/** The subscription preset as the environment moves it: `config` is undefined when no variable does. */
+export function presetFrom(env: NodeJS.ProcessEnv): { config: CliConfig | undefined; overrides: AnthropicOverride[] } {
+  const { config, overrides } = anthropicPresetFromEnv(env)
+  return { config: overrides.length ? config : undefined, overrides }
 }
 
 /**
@@ -274,8 +286,9 @@ function secretsOf(server: Extract<AccountServer, { config: unknown }>, account:
 }
 
 /** What a login records as its server: the preset, or the config without secrets (and the file holding them, if any). */
-export function serverRecord(login: Pick<Login, 'config' | 'configFile'>): AccountServer {
-  if (!login.config) return { preset: 'anthropic' }
+export function serverRecord(login: Pick<Login, 'config' | 'configFile'> & { preset?: boolean }): AccountServer {
+  // The preset is recorded as the preset: its current values (and overrides) apply later.
+  if (!login.config || login.preset) return { preset: 'anthropic' }
   const secret = login.config.clientSecret !== undefined || login.config.clientPrivateKey !== undefined
   return { config: login.config, ...(secret && login.configFile ? { configFile: login.configFile } : {}) }
 }

@@ -215,6 +215,42 @@ describe('anthropic-oauth login modes and long-lived logins', () => {
   })
 })
 
+describe('the next move of the service, without a release', () => {
+  it('the preset moved by environment variables alone: login, status shows the overrides, token refreshes where they point', async () => {
+    const moved = join(dir, 'moved-home')
+    const env = {
+      HOME: moved,
+      ANTHROPIC_OAUTH_AUTHORIZE_URL: standIn.config.authorizeUrl,
+      ANTHROPIC_OAUTH_TOKEN_URL: standIn.config.tokenUrl,
+      CLAUDE_CODE_OAUTH_SCOPES: 'user:profile user:inference',
+    }
+    const login = await cli(['login', '--no-browser'], { env, onStderr: pastePresetCode() })
+    expect(login.code).toBe(0)
+    expect(standIn.authorizeRequests.at(-1)?.query.scope).toBe('user:profile user:inference')
+    // The account remembers the preset, not the moved values: they apply as the environment says.
+    expect(JSON.parse(readFileSync(join(moved, '.anthropic', 'accounts.json'), 'utf8')).accounts.default.server).toEqual({ preset: 'anthropic' })
+    const status = await cli(['status'], { env })
+    expect(status.code).toBe(0)
+    expect(status.stdout).toMatch(/^Overrides: {4}\S/m)
+    expect(status.stdout).toContain(`ANTHROPIC_OAUTH_AUTHORIZE_URL=${standIn.config.authorizeUrl} (authorizeUrl)`)
+    expect(status.stdout).toContain('CLAUDE_CODE_OAUTH_SCOPES=user:profile user:inference (scopes)')
+    expect(status.stdout).toMatch(/5-hour/) // still the Anthropic preset: plan and usage shown
+    const json = JSON.parse((await cli(['status', '--json'], { env })).stdout)
+    expect(json.overrides.map((o: { variable: string }) => o.variable).sort()).toEqual(['ANTHROPIC_OAUTH_AUTHORIZE_URL', 'ANTHROPIC_OAUTH_TOKEN_URL', 'CLAUDE_CODE_OAUTH_SCOPES'])
+    // A refresh goes where ANTHROPIC_OAUTH_TOKEN_URL points (the stand-in), with the preset's wire format.
+    const file = join(moved, '.anthropic', 'oauth_tokens.json')
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), issued_at: undefined, expires_at: Date.now() / 1000 - 1 }))
+    const sent = standIn.tokenRequests.length
+    const token = await cli(['token'], { env })
+    expect(token.code).toBe(0)
+    expect(standIn.tokenRequests.slice(sent)).toMatchObject([{ host: 'platform', status: 200, headers: { 'anthropic-beta': 'oauth-2025-04-20' } }])
+    // A moved URL that is not https is refused before anything is sent.
+    const bad = await cli(['status'], { env: { ...env, ANTHROPIC_OAUTH_TOKEN_URL: 'http://tokens.example/v1/oauth/token' } })
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('ANTHROPIC_OAUTH_TOKEN_URL must be an https URL')
+  })
+})
+
 describe('anthropic-oauth login checks before it spends', () => {
   it('a corrupt token file is reported with its path before the browser opens; nothing is sent, the file is kept', async () => {
     const path = join(dir, 'corrupt', 'oauth_tokens.json')

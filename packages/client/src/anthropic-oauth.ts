@@ -1,5 +1,6 @@
 import { Anthropic, type ClientOptions, type Middleware } from '@anthropic-ai/sdk'
 import { ANTHROPIC_OAUTH_CONFIG, INSPECT, inspectSummary, DEFAULT_OAUTH_BETAS, DEFAULT_USER_AGENT, ERR_INVALID_ARG_VALUE, invalidArgument, OAUTH_NOT_LOGGED_IN, OAuthFlowError, type OAuthConfig, type OAuthTokens, type ResolvedOAuthConfig, type TokenStore } from '@oauth/core'
+import { anthropicPresetFromEnv } from '@oauth/anthropic'
 import { rejectPolicyRefusal, signRequest, TokenManager, type AnthropicExtras, type TokenRequestOptions } from '@oauth/http'
 import { EnvTokenStore, loadTokensFromEnv, type Env } from '@oauth/storage-env'
 import { Accounts, FileTokenStore, type AccountsOptions } from '@oauth/storage-file'
@@ -10,7 +11,7 @@ import { proxyFetch } from './proxy.js'
 export interface AnthropicOAuthOptions extends Omit<ClientOptions, 'apiKey' | 'authToken' | 'credentials' | 'config' | 'profile'> {
   /** Tokens to start with (after a login); otherwise they are loaded from `tokenStorage`. */
   oauthTokens?: OAuthTokens | null
-  /** The OAuth server. Default: the Anthropic preset. */
+  /** The OAuth server. Default: the Anthropic preset, with the environment's overrides (`anthropicPresetFromEnv`: `CLAUDE_CODE_OAUTH_CLIENT_ID`, `ANTHROPIC_OAUTH_TOKEN_URL`, …). */
   oauthConfig?: OAuthConfig
   /** Where tokens are loaded from and refreshed tokens saved to (a `TokenStorage`, Redis, …). */
   tokenStorage?: TokenStore
@@ -25,6 +26,12 @@ export interface AnthropicOAuthOptions extends Omit<ClientOptions, 'apiKey' | 'a
 }
 
 const FOREIGN_CREDENTIALS = ['apiKey', 'authToken', 'config', 'profile'] as const
+
+/** The subscription preset as the environment moves it (`anthropicPresetFromEnv`); undefined when nothing does. */
+function presetFromEnv(): OAuthConfig | undefined {
+  const { config, overrides } = anthropicPresetFromEnv(process.env)
+  return overrides.length ? config : undefined
+}
 
 /**
  * The Anthropic SDK client, signed in with OAuth tokens from a Claude subscription.
@@ -57,7 +64,7 @@ export class AnthropicOAuth extends Anthropic {
     }
     // Token requests and API calls go through the environment's proxy (HTTPS_PROXY, NO_PROXY), as curl's do.
     const viaProxy = proxyFetch()
-    const manager = tokenManager ?? new TokenManager({ oauthTokens, tokenStorage, oauthConfig, oauthRequestOptions: { fetch: viaProxy, ...oauthRequestOptions } })
+    const manager = tokenManager ?? new TokenManager({ oauthTokens, tokenStorage, oauthConfig: oauthConfig ?? presetFromEnv(), oauthRequestOptions: { fetch: viaProxy, ...oauthRequestOptions } })
 
     const resolvedBetas = betas ?? DEFAULT_OAUTH_BETAS
     const resolvedUserAgent = userAgent ?? DEFAULT_USER_AGENT

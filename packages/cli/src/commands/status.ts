@@ -66,10 +66,10 @@ const capitalised = (s: string) => s[0]!.toUpperCase() + s.slice(1)
 export async function status(args: string[], io: CliIO): Promise<number> {
   const { values } = parseArgs({ args, options: { ...STORE_OPTIONS, json: { type: 'boolean' }, offline: { type: 'boolean' } }, strict: true })
   if (values.help) return io.stdout.write(`${STATUS_HELP}\n`), EXIT.OK
-  const { store, account, config } = await loginFrom(values, io.env, { offline: values.offline })
+  const { store, account, config, preset, overrides } = await loginFrom(values, io.env, { offline: values.offline })
   const tokens = await store.load()
   const renewable = tokens ? !isExpired(tokens, Date.now(), 0) || Boolean(tokens.refreshToken) : false
-  const live = tokens && renewable && !values.offline && isAnthropic(config) ? await fetchLive(store, tokens, config, io) : null
+  const live = tokens && renewable && !values.offline && (preset || isAnthropic(config)) ? await fetchLive(store, tokens, config, io) : null
   // After a renewal above, show the new tokens.
   const current = live?.renewed ?? tokens
   const now = Date.now()
@@ -90,6 +90,8 @@ export async function status(args: string[], io: CliIO): Promise<number> {
     daysLeft: current?.expiresAt ? Math.max(0, Math.floor((current.expiresAt - now) / 86_400_000)) : null,
     // The token endpoint answered 429: no refresh is sent before this (every process honours it).
     refreshPausedUntil: current?.refreshNotBefore && current.refreshNotBefore > now ? new Date(current.refreshNotBefore).toISOString() : null,
+    // The preset's values the environment moved (CLAUDE_CODE_OAUTH_CLIENT_ID, ANTHROPIC_OAUTH_TOKEN_URL, …).
+    overrides,
   }
   if (values.json) {
     io.stdout.write(jsonOut(info))
@@ -107,6 +109,7 @@ export async function status(args: string[], io: CliIO): Promise<number> {
       `Access token: ${expiry}${current.refreshToken ? ', renewed automatically' : ', cannot be renewed (no refresh token)'}`,
       ...(info.refreshPausedUntil ? [`Renewal:      paused by the token endpoint (HTTP 429); next attempt ${inWords(current.refreshNotBefore! - now)}`] : []),
       `Store:        ${store.name}`,
+      ...overrides.map((o, i) => `${i ? '              ' : 'Overrides:    '}${o.variable}=${o.value} (${o.field})`),
     ]
     if (info.usage?.windows.length) {
       const width = Math.max(...info.usage.windows.map((w) => w.label.length))
