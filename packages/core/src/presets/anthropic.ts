@@ -64,7 +64,9 @@ export const ANTHROPIC_TOKEN_URL_FALLBACKS: readonly string[] = ['https://api.an
  * The 2025 plan's `https://claude.ai/oauth/authorize` shows the consent screen, then answers
  * "Invalid request format" (geode#1232); another tool got past the same failure by moving to the
  * platform host instead (Wei-Shaw/claude-relay-service#1218, 2026-06-20), so the sources agree
- * that the old host is gone, and geode's reading of the binary is the one followed here.
+ * that the old host is gone, and geode's reading of the binary is the one followed here. Another
+ * client moved to this host for the same failure, matching Claude Code 2.1.220's
+ * `CLAUDE_AI_AUTHORIZE_URL` (vellum-ai/vellum-assistant#40582, 2026-08-10).
  */
 export const DEFAULT_AUTHORIZE_URL = 'https://claude.com/cai/oauth/authorize'
 /**
