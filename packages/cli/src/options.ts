@@ -265,10 +265,15 @@ export async function serverFor(target: Target, explicit: CliConfig | undefined,
 /** The server an SDK profile's config names: Anthropic's CLI client with its hosts, or none (the preset). */
 function profileServer(profile: Record<string, unknown> | null, env: NodeJS.ProcessEnv): CliConfig | undefined {
   const auth = profile?.authentication as { client_id?: unknown; console_url?: unknown } | undefined
-  if (auth?.client_id !== ANTHROPIC_CLI_CLIENT_ID) return undefined
+  const client = auth?.client_id
+  // The preset's own profiles (`--store profile`), and SDK profiles without a client (static tokens).
+  if (client === undefined || client === '' || client === DEFAULT_CLIENT_ID) return undefined
+  if (client !== ANTHROPIC_CLI_CLIENT_ID) {
+    throw new UsageError(`The SDK profile names the OAuth client ${String(client).slice(0, 60)}, which is neither Anthropic's CLI nor the subscription preset: pass its server with --config, so its refresh token goes nowhere else.`)
+  }
   const baseUrl = typeof profile!.base_url === 'string' ? profile!.base_url : undefined
   // The Console as `ant` resolves it: ANTHROPIC_CONSOLE_URL, else the profile's, else the public one.
-  const consoleUrl = env.ANTHROPIC_CONSOLE_URL || (typeof auth.console_url === 'string' ? auth.console_url : undefined)
+  const consoleUrl = env.ANTHROPIC_CONSOLE_URL || (typeof auth?.console_url === 'string' ? auth.console_url : undefined)
   return { ...anthropicCliConfig({ baseUrl, consoleUrl }), ...(baseUrl ? { baseUrl } : {}) }
 }
 

@@ -131,6 +131,26 @@ describe('login --api: the Console login of Anthropic\'s CLI, into an SDK profil
     expect((await cli(['token', '--profile', 'work'])).code).toBe(3)
   })
 
+  it('a profile whose config is corrupt, or names an unknown client, is refused before its refresh token goes anywhere', async () => {
+    await login('odd')
+    const config = join(configDir, 'configs', 'odd.json')
+    const good = readFileSync(config, 'utf8')
+    // Out of our account list, as a profile `ant` made: its config decides the server. Its token has expired.
+    expect((await cli(['logout', '--profile', 'odd'])).code).toBe(0)
+    writeFileSync(join(configDir, 'credentials', 'odd.json'), JSON.stringify({ access_token: 'sk-ant-oat01-x', refresh_token: 'sk-ant-ort01-x', expires_at: 1 }))
+    const sent = standIn.tokenRequests.length
+    writeFileSync(config, '{ not json')
+    const corrupt = await cli(['token', '--profile', 'odd'])
+    expect(corrupt.code).toBe(1)
+    expect(corrupt.stderr).toContain(`The SDK profile's config ${config} is not a JSON object`)
+    expect(readFileSync(config, 'utf8')).toBe('{ not json')
+    writeFileSync(config, JSON.stringify({ ...JSON.parse(good), authentication: { type: 'user_oauth', client_id: 'someone-else' } }))
+    const unknown = await cli(['token', '--profile', 'odd'])
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain('neither Anthropic\'s CLI nor the subscription preset')
+    expect(standIn.tokenRequests.length).toBe(sent)
+  })
+
   it('--api with --console, --device or another store is a usage error, before anything is sent', async () => {
     const pages = standIn.authorizeRequests.length
     for (const extra of [['--console'], ['--device'], ['--store', 'file'], ['--long-lived']]) {

@@ -1,7 +1,7 @@
 import { readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { assertOptions, DEFAULT_CLIENT_ID, ERR_INVALID_ARG_VALUE, invalidArgument, TOKEN_STORE_WRITE_FAILED, TokenStorageError, type OAuthTokens, type StoreLockOptions } from '@oauth/core'
+import { assertOptions, DEFAULT_CLIENT_ID, ERR_INVALID_ARG_VALUE, invalidArgument, TOKEN_STORE_CORRUPT, TOKEN_STORE_WRITE_FAILED, TokenStorageError, type OAuthTokens, type StoreLockOptions } from '@oauth/core'
 import { ensureDirectory, writeFileAtomic } from './atomic-write.js'
 import { errno } from './errno.js'
 import { FileTokenStore } from './file-store.js'
@@ -80,14 +80,29 @@ export class SdkProfileTokenStore extends FileTokenStore {
     }
   }
 
-  /** The profile's config (`configs/<profile>.json`) as JSON, or `null` when there is none or it is unreadable. */
+  /**
+   * The profile's config (`configs/<profile>.json`) as JSON, or `null` when there is none. One
+   * that cannot be read or parsed is `TOKEN_STORE_CORRUPT` naming the path, left as it is: the
+   * client it names decides where the refresh token goes, so it is never guessed.
+   */
   async readProfileConfig(): Promise<Record<string, unknown> | null> {
+    let text: string
     try {
-      const json: unknown = JSON.parse(await readFile(this.configPath, 'utf8'))
-      return typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : null
-    } catch {
-      return null
+      text = await readFile(this.configPath, 'utf8')
+    } catch (err) {
+      if (errno(err) === 'ENOENT') return null
+      throw new TokenStorageError(TOKEN_STORE_CORRUPT, `Cannot read the SDK profile's config ${this.configPath} (${errno(err)}). It was left as it is.`, { cause: err })
     }
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch {
+      json = undefined
+    }
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+      throw new TokenStorageError(TOKEN_STORE_CORRUPT, `The SDK profile's config ${this.configPath} is not a JSON object. It was left as it is: fix or remove it.`)
+    }
+    return json as Record<string, unknown>
   }
 
   /** `expires_at` in whole seconds, as the SDK and Anthropic's CLI write it. */
