@@ -13,7 +13,7 @@ const projects = workspaceDirs().filter((dir) => existsSync(`${dir}/test`))
 // (`anthropic-sdk-lowest`, 1.0.0), not the locked newest one. scripts/test.mjs runs the client's
 // tests so once more.
 const lowestSdk = () => fileURLToPath(new URL('./packages/client/node_modules/anthropic-sdk-lowest', import.meta.url))
-const alias = process.env.OAUTH_SDK === 'lowest' ? { '@anthropic-ai/sdk': lowestSdk() } : {}
+const alias: Record<string, string> = process.env.OAUTH_SDK === 'lowest' ? { '@anthropic-ai/sdk': lowestSdk() } : {}
 
 export default defineConfig({
   resolve: { conditions, alias },
