@@ -122,7 +122,7 @@ it('a tab closed while it holds the lock in the middle of a refresh does not sto
   await sleep(3_000)
   const victim = pages[3]!
   await victim.evaluate('harness.stallRefresh()')
-  await expect.poll(async () => (await reportOf(victim)).refreshStalled, { timeout: 5_000 }).toBe(true)
+  await expect.poll(async () => (await reportOf(victim)).refreshStalled, { timeout: 15_000 }).toBe(true)
   const grantsBefore = server.events.refreshGrants
   await sleep(2_500) // the last token has expired: the other tabs wait for the lock the victim holds
   expect(server.events.refreshGrants).toBe(grantsBefore)
