@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { startAnthropicStandIn, type AnthropicStandIn } from '@oauth/test-utils'
-import { POLICY_ANSWERS } from '@oauth/test-utils/anthropic-stand-in'
+import { EXPECTED_POLICY_CODES, POLICY_ANSWERS } from '@oauth/test-utils/anthropic-stand-in'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AnthropicOAuth, authorizeInteractive, loadTokensFromEnv, OAuthPolicyError, TokenManager, TokenStorage } from '../src/index.js'
 
@@ -82,14 +82,7 @@ describe('a long-lived login', () => {
 })
 
 describe('AnthropicOAuth and the policy refusals', () => {
-  const codes = {
-    'extra-usage': 'OAUTH_POLICY_EXTRA_USAGE',
-    'claude-code-only': 'OAUTH_POLICY_CLAUDE_CODE_ONLY',
-    bare: 'OAUTH_POLICY_REFUSED',
-    'oauth-unsupported': 'OAUTH_POLICY_OAUTH_UNSUPPORTED',
-    'out-of-extra-usage': 'OAUTH_POLICY_EXTRA_USAGE',
-    'version-too-old': 'OAUTH_POLICY_CLIENT_VERSION',
-  } as const
+  const codes = EXPECTED_POLICY_CODES
 
   it.each(Object.keys(POLICY_ANSWERS) as (keyof typeof POLICY_ANSWERS)[])('%s: a typed OAuthPolicyError, one request, no refresh, even with SDK retries on', async (mode) => {
     const manager = new TokenManager({ oauthTokens: await loginIn('manual'), oauthConfig: standIn.config })

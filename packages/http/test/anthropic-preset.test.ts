@@ -3,7 +3,7 @@
 // refresh tokens, invalid_scope on a refresh with a scope, the policy refusals, 429 + Retry-After.
 import { buildAuthorizationUrl, OAUTH_INVALID_GRANT, OAUTH_NETWORK_ERROR, OAUTH_RATE_LIMITED, OAUTH_TOKEN_ENDPOINT_ERROR, OAuthPolicyError, type OAuthConfig, type OAuthTokens } from '@oauth/core'
 import { freePort, startAnthropicStandIn, type AnthropicStandIn } from '@oauth/test-utils'
-import { POLICY_ANSWERS } from '@oauth/test-utils/anthropic-stand-in'
+import { EXPECTED_POLICY_CODES, POLICY_ANSWERS } from '@oauth/test-utils/anthropic-stand-in'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { anthropicPolicyError, createOAuthFetch, exchangeCodeForTokens, OAuthHttpError, refreshAccessToken, TokenManager } from '../src/index.js'
 
@@ -146,14 +146,7 @@ describe('fallback token endpoints', () => {
 
 describe('policy refusals of subscription tokens', () => {
   const modes = Object.keys(POLICY_ANSWERS) as (keyof typeof POLICY_ANSWERS)[]
-  const codes = {
-    'extra-usage': 'OAUTH_POLICY_EXTRA_USAGE',
-    'claude-code-only': 'OAUTH_POLICY_CLAUDE_CODE_ONLY',
-    bare: 'OAUTH_POLICY_REFUSED',
-    'oauth-unsupported': 'OAUTH_POLICY_OAUTH_UNSUPPORTED',
-    'out-of-extra-usage': 'OAUTH_POLICY_EXTRA_USAGE',
-    'version-too-old': 'OAUTH_POLICY_CLIENT_VERSION',
-  }
+  const codes = EXPECTED_POLICY_CODES
   // What the message tells the user to do, where the answer has its own advice.
   const advice: Partial<Record<(typeof modes)[number], string>> = { 'out-of-extra-usage': 'add more at claude.ai/settings/usage', 'version-too-old': 'Choose another model' }
 

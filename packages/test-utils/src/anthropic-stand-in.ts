@@ -67,7 +67,17 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { ANTHROPIC_OAUTH_CONFIG, DEFAULT_SCOPES, LEGACY_ANTHROPIC_OAUTH_CONFIG, type OAuthConfig } from '@oauth/core'
+import {
+  ANTHROPIC_OAUTH_CONFIG,
+  DEFAULT_SCOPES,
+  LEGACY_ANTHROPIC_OAUTH_CONFIG,
+  OAUTH_POLICY_CLAUDE_CODE_ONLY,
+  OAUTH_POLICY_CLIENT_VERSION,
+  OAUTH_POLICY_EXTRA_USAGE,
+  OAUTH_POLICY_OAUTH_UNSUPPORTED,
+  OAUTH_POLICY_REFUSED,
+  type OAuthConfig,
+} from '@oauth/core'
 
 export type StandInHost = 'platform' | 'api' | 'console' | 'claude' | 'claude-ai'
 
@@ -122,6 +132,19 @@ export const POLICY_ANSWERS = {
     details: { error_code: 'claude_code_version_too_old' },
   },
 } as const
+
+/**
+ * What the tests expect our code to make of each answer above: its `OAUTH_POLICY_*` code. Not the
+ * stand-in's behaviour (it never reads this); one table, so that every answer has an expectation.
+ */
+export const EXPECTED_POLICY_CODES: Record<keyof typeof POLICY_ANSWERS, string> = {
+  'extra-usage': OAUTH_POLICY_EXTRA_USAGE,
+  'claude-code-only': OAUTH_POLICY_CLAUDE_CODE_ONLY,
+  bare: OAUTH_POLICY_REFUSED,
+  'oauth-unsupported': OAUTH_POLICY_OAUTH_UNSUPPORTED,
+  'out-of-extra-usage': OAUTH_POLICY_EXTRA_USAGE,
+  'version-too-old': OAUTH_POLICY_CLIENT_VERSION,
+}
 
 /** An account at the stand-in, as its profile endpoint shows it, with its usage answer. */
 export interface StandInAccount {
