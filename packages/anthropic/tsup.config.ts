@@ -1,3 +1,4 @@
 import { packageBuild } from '../../tsup.base.js'
 
-export default packageBuild({ platform: 'neutral' })
+// Two entries: the whole package, and `./presets` (the values alone, without @oauth/http).
+export default packageBuild({ platform: 'neutral', entry: ['src/index.ts', 'src/presets.ts'] })

@@ -1,5 +1,4 @@
 import {
-  ANTHROPIC_OAUTH_BETA,
   assertOptions,
   ERR_INVALID_ARG_VALUE,
   invalidArgument,
@@ -7,6 +6,7 @@ import {
   resolveConfig,
   type ResolvedOAuthConfig,
 } from '@oauth/core'
+import { ANTHROPIC_OAUTH_BETA } from './preset.js'
 
 // The Console login of Anthropic's own CLI: `ant auth login` in anthropics/anthropic-cli,
 // pkg/cmd/cmd_auth.go (release 1.20.0, 2026-07-23, read 2026-12-06). It signs a user in to the

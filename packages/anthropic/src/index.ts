@@ -1,10 +1,13 @@
+export * from './presets.js'
+export { anthropicPolicyError, rejectPolicyRefusal } from './policy.js'
+export { createAnthropicFetch, mergeBetas, signRequest, type AnthropicExtras, type AnthropicFetchOptions } from './fetch.js'
 export {
-  ANTHROPIC_API_URL,
-  ANTHROPIC_CLI_CLIENT_ID,
-  ANTHROPIC_CLI_OAUTH_CONFIG,
-  ANTHROPIC_CLI_SCOPES,
-  ANTHROPIC_CONSOLE_URL,
-  anthropicCliConfig,
-  type AnthropicCliLoginOptions,
-} from './cli-login.js'
-export { ANTHROPIC_PRESET_VARIABLES, anthropicPresetFromEnv, type AnthropicEnv, type AnthropicOverride } from './overrides.js'
+  AnthropicApiKey,
+  createAnthropicApiKey,
+  fetchAnthropicProfile,
+  fetchAnthropicUsage,
+  type AnthropicApiOptions,
+  type AnthropicProfile,
+  type AnthropicUsage,
+  type AnthropicUsageWindow,
+} from './account.js'

@@ -1,4 +1,5 @@
-import { ANTHROPIC_OAUTH_CONFIG, ERR_INVALID_ARG_VALUE, invalidArgument, isLoopbackUrl, type ResolvedOAuthConfig } from '@oauth/core'
+import { ERR_INVALID_ARG_VALUE, invalidArgument, isLoopbackUrl, type ResolvedOAuthConfig } from '@oauth/core'
+import { ANTHROPIC_OAUTH_CONFIG } from './preset.js'
 
 /** The environment, as `process.env` or a plain object (this package runs where there is no `process`). */
 export type AnthropicEnv = Readonly<Record<string, string | undefined>>

@@ -1,7 +1,6 @@
 // The subscription preset, moved by the environment: each variable, which wins, and what is refused.
-import { ANTHROPIC_OAUTH_CONFIG } from '@oauth/core'
 import { describe, expect, it } from 'vitest'
-import { ANTHROPIC_PRESET_VARIABLES, anthropicPresetFromEnv } from '../src/index.js'
+import { ANTHROPIC_OAUTH_CONFIG, ANTHROPIC_PRESET_VARIABLES, anthropicPresetFromEnv } from '../src/index.js'
 
 describe('anthropicPresetFromEnv', () => {
   it('is the preset itself, with no override, when no variable is set (empty ones included)', () => {

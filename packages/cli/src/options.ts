@@ -1,8 +1,8 @@
 import { constants, readFileSync } from 'node:fs'
 import { access, stat } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import { ANTHROPIC_CLI_CLIENT_ID, anthropicCliConfig, anthropicPresetFromEnv, type AnthropicOverride } from '@oauth/anthropic'
-import { ANTHROPIC_OAUTH_CONFIG, DEFAULT_CLIENT_ID, TOKEN_STORE_WRITE_FAILED, TokenStorageError, type OAuthConfig, type OAuthTokens, type TokenStore } from '@oauth/core'
+import { ANTHROPIC_CLI_CLIENT_ID, ANTHROPIC_OAUTH_CONFIG, anthropicCliConfig, anthropicPresetFromEnv, DEFAULT_CLIENT_ID, type AnthropicOverride } from '@oauth/anthropic/presets'
+import { TOKEN_STORE_WRITE_FAILED, TokenStorageError, type OAuthConfig, type OAuthTokens, type TokenStore } from '@oauth/core'
 import {
   Accounts,
   assertAccountName,
@@ -69,6 +69,8 @@ export interface Target {
 }
 
 const KINDS = ['file', 'keychain', 'profile']
+/** What an account's `{ preset: 'anthropic' }` means (`Accounts` checks its tokens go only to its server). */
+const PRESETS = { anthropic: ANTHROPIC_OAUTH_CONFIG }
 
 // The keychain is loaded only when asked for: a native binding that cannot load must not
 // break the file store. It keeps the tokens; a file store's lock keeps processes from
@@ -101,7 +103,7 @@ export async function storeFrom(values: StoreValues, env: NodeJS.ProcessEnv, opt
   const named = values.account ?? (kind === 'profile' ? values.profile : undefined) ?? (env.ANTHROPIC_OAUTH_ACCOUNT || undefined)
   const profile = profileClient(options.config, env)
   if (named !== undefined) assertAccountName(named)
-  const lookup = new Accounts({ profile })
+  const lookup = new Accounts({ profile, presets: PRESETS })
   // The one order the client follows too (Accounts.resolve): the name, ANTHROPIC_OAUTH_ACCOUNT, the default account.
   const { name: chosen, account: found } = await lookup.resolve(named, env)
   if (found && kind && found.store !== kind) {
@@ -114,7 +116,7 @@ export async function storeFrom(values: StoreValues, env: NodeJS.ProcessEnv, opt
     return { store: lookup.store(name), account: undefined, accounts: lookup }
   }
   const account = { name, store: found?.store ?? kind ?? 'file', ...(found?.server ? { server: found.server } : {}) }
-  const accounts = account.store === 'keychain' ? new Accounts({ profile, keychain: await keychainFactory() }) : lookup
+  const accounts = account.store === 'keychain' ? new Accounts({ profile, presets: PRESETS, keychain: await keychainFactory() }) : lookup
   return { store: accounts.open(account), account, accounts }
 }
 
@@ -122,8 +124,8 @@ export async function storeFrom(values: StoreValues, env: NodeJS.ProcessEnv, opt
  * What an SDK profile written by a login names: the config's client (the SDK refreshes with it)
  * and the API it is for, the config's `baseUrl` or `ANTHROPIC_BASE_URL`.
  */
-function profileClient(config: CliConfig | undefined, env: NodeJS.ProcessEnv): { clientId?: string; baseUrl?: string } {
-  return { clientId: config?.clientId, baseUrl: config?.baseUrl ?? apiBaseUrl(env) }
+function profileClient(config: CliConfig | undefined, env: NodeJS.ProcessEnv): { clientId: string; baseUrl?: string } {
+  return { clientId: (config ?? ANTHROPIC_OAUTH_CONFIG).clientId, baseUrl: config?.baseUrl ?? apiBaseUrl(env) }
 }
 
 /**
@@ -149,8 +151,8 @@ function timeoutFrom(env: NodeJS.ProcessEnv): number | undefined {
 }
 
 /** Whether a config is Anthropic's (its client), so that the Anthropic account endpoints apply. */
-export function isAnthropic(config: OAuthConfig | undefined): boolean {
-  return (config ?? ANTHROPIC_OAUTH_CONFIG).clientId === DEFAULT_CLIENT_ID
+export function isAnthropic(config: OAuthConfig): boolean {
+  return config.clientId === DEFAULT_CLIENT_ID
 }
 
 /** The API host for the Anthropic account endpoints: `ANTHROPIC_BASE_URL`, as the SDK reads it. */
@@ -214,8 +216,8 @@ export async function assertCanSave(store: TokenStore): Promise<OAuthTokens | nu
 
 /** A command's login and the server it belongs to. */
 export interface Login extends Target {
-  /** The server: the one named, else the one the account's login recorded, else the Anthropic preset as the environment moves it (`undefined`: as it ships). */
-  config: CliConfig | undefined
+  /** The server: the one named, else the one the account's login recorded, else the Anthropic preset as the environment moves it. */
+  config: CliConfig
   /** Whether the server is the subscription preset (with or without overrides). */
   preset: boolean
   /** The preset's values the environment set (`anthropicPresetFromEnv`), for `status` to show. */
@@ -235,14 +237,8 @@ export async function loginFrom(values: StoreValues & { config?: string; issuer?
   const target = await storeFrom(values, env, { forLogin: options.forLogin, config: explicit })
   const configFile = values.config ?? (values.issuer ? undefined : env.ANTHROPIC_OAUTH_CONFIG_FILE)
   const server = await serverFor(target, explicit, { ...options, env })
-  const moved = server ? undefined : presetFrom(env)
-  return { ...target, config: server ?? moved?.config, preset: !server, overrides: moved?.overrides ?? [], ...(configFile ? { configFile: resolve(configFile) } : {}) }
-}
-
-/** The subscription preset as the environment moves it: `config` is undefined when no variable does. */
-export function presetFrom(env: NodeJS.ProcessEnv): { config: CliConfig | undefined; overrides: AnthropicOverride[] } {
-  const { config, overrides } = anthropicPresetFromEnv(env)
-  return { config: overrides.length ? config : undefined, overrides }
+  const moved = server ? undefined : anthropicPresetFromEnv(env)
+  return { ...target, config: server ?? moved!.config, preset: !server, overrides: moved?.overrides ?? [], ...(configFile ? { configFile: resolve(configFile) } : {}) }
 }
 
 /**
@@ -253,7 +249,7 @@ export function presetFrom(env: NodeJS.ProcessEnv): { config: CliConfig | undefi
 export async function serverFor(target: Target, explicit: CliConfig | undefined, options: { forLogin?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<CliConfig | undefined> {
   const recorded = target.account?.server
   if (explicit) {
-    const mismatch = !options.forLogin && target.account && serverMismatch(target.account, explicit)
+    const mismatch = !options.forLogin && target.account && serverMismatch(target.account, explicit, PRESETS)
     if (mismatch) throw new UsageError(mismatch)
     return explicit
   }

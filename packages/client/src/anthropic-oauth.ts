@@ -1,7 +1,15 @@
 import { Anthropic, type ClientOptions, type Middleware } from '@anthropic-ai/sdk'
-import { ANTHROPIC_OAUTH_CONFIG, INSPECT, inspectSummary, DEFAULT_OAUTH_BETAS, DEFAULT_USER_AGENT, ERR_INVALID_ARG_VALUE, invalidArgument, OAUTH_NOT_LOGGED_IN, OAuthFlowError, type OAuthConfig, type OAuthTokens, type ResolvedOAuthConfig, type TokenStore } from '@oauth/core'
-import { anthropicPresetFromEnv } from '@oauth/anthropic'
-import { rejectPolicyRefusal, signRequest, TokenManager, type AnthropicExtras, type TokenRequestOptions } from '@oauth/http'
+import {
+  ANTHROPIC_OAUTH_CONFIG,
+  anthropicPresetFromEnv,
+  DEFAULT_OAUTH_BETAS,
+  DEFAULT_USER_AGENT,
+  rejectPolicyRefusal,
+  signRequest,
+  type AnthropicExtras,
+} from '@oauth/anthropic'
+import { INSPECT, inspectSummary, ERR_INVALID_ARG_VALUE, invalidArgument, OAUTH_NOT_LOGGED_IN, OAuthFlowError, type OAuthConfig, type OAuthTokens, type ResolvedOAuthConfig, type TokenStore } from '@oauth/core'
+import { TokenManager, type TokenRequestOptions } from '@oauth/http'
 import { EnvTokenStore, loadTokensFromEnv, type Env } from '@oauth/storage-env'
 import { Accounts, FileTokenStore, type AccountsOptions } from '@oauth/storage-file'
 import { authorizeInteractive, type AuthorizeInteractiveOptions } from './interactive.js'
@@ -26,11 +34,12 @@ export interface AnthropicOAuthOptions extends Omit<ClientOptions, 'apiKey' | 'a
 }
 
 const FOREIGN_CREDENTIALS = ['apiKey', 'authToken', 'config', 'profile'] as const
+/** What an account's `{ preset: 'anthropic' }` means, to check its tokens go only to its server. */
+const PRESETS = { anthropic: ANTHROPIC_OAUTH_CONFIG }
 
-/** The subscription preset as the environment moves it (`anthropicPresetFromEnv`); undefined when nothing does. */
-function presetFromEnv(): OAuthConfig | undefined {
-  const { config, overrides } = anthropicPresetFromEnv(process.env)
-  return overrides.length ? config : undefined
+/** The subscription preset as the environment moves it (`anthropicPresetFromEnv`): the preset itself when nothing does. */
+function presetFromEnv(): OAuthConfig {
+  return anthropicPresetFromEnv(process.env).config
 }
 
 /**
@@ -122,10 +131,10 @@ export class AnthropicOAuth extends Anthropic {
     // The server the tokens will be sent to: an account made at another one is refused.
     const server = options.tokenManager?.oauthConfig ?? options.oauthConfig ?? ANTHROPIC_OAUTH_CONFIG
     if (from === undefined) {
-      store = new Accounts().store(undefined, { server })
+      store = new Accounts({ presets: PRESETS }).store(undefined, { server })
     } else if (typeof from === 'object' && from !== null && 'account' in from && typeof (from as Partial<TokenStore>).load !== 'function') {
       const { account, ...accountsOptions } = from
-      store = new Accounts(accountsOptions).store(account, { server })
+      store = new Accounts({ presets: PRESETS, ...accountsOptions }).store(account, { server })
     } else {
       store = typeof from === 'object' && from !== null ? (from as TokenStore) : new FileTokenStore({ path: from })
     }

@@ -5,6 +5,8 @@ export { proxyFetch } from './proxy.js'
 export * from '@oauth/core'
 export * from '@oauth/http'
 export * from '@oauth/anthropic'
+// The plan's calls without a config, on the subscription preset (these names win over the stars above).
+export { buildAuthorizationUrl, createOAuthFetch, exchangeCodeForTokens, refreshAccessToken, TokenManager, type TokenManagerOptions } from './preset-defaults.js'
 export { EnvTokenStore, loadTokensFromEnv, type Env, type EnvTokenStoreOptions } from '@oauth/storage-env'
 // `TokenStorage` is the Python plan's name for the file store; `TokenStore` is
 // the contract every store implements, `TokenStorageError` what any of them throws.

@@ -3,9 +3,8 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createInterface } from 'node:readline'
 import type { Readable, Writable } from 'node:stream'
+import { ANTHROPIC_LONG_LIVED_EXPIRES_IN_SECONDS, ANTHROPIC_LONG_LIVED_SCOPES, ANTHROPIC_OAUTH_CONFIG } from '@oauth/anthropic'
 import {
-  ANTHROPIC_LONG_LIVED_EXPIRES_IN_SECONDS,
-  ANTHROPIC_LONG_LIVED_SCOPES,
   buildAuthorizationUrl,
   ERR_INVALID_ARG_VALUE,
   invalidArgument,
@@ -117,7 +116,7 @@ const DONE_PAGE = '<!doctype html><meta charset="utf-8"><title>Signed in</title>
  * await new TokenStorage().save(tokens)
  * ```
  */
-export async function authorizeInteractive(config?: OAuthConfig, options: AuthorizeInteractiveOptions = {}): Promise<OAuthTokens> {
+export async function authorizeInteractive(config: OAuthConfig = ANTHROPIC_OAUTH_CONFIG, options: AuthorizeInteractiveOptions = {}): Promise<OAuthTokens> {
   options.signal?.throwIfAborted()
   const input = options.input ?? process.stdin
   const output = options.output ?? process.stderr

@@ -1,5 +1,4 @@
-import { assertConfig, type OAuthConfig } from './config.js'
-import { ANTHROPIC_OAUTH_CONFIG } from './presets/anthropic.js'
+import { assertConfigFields, type OAuthConfig } from './config.js'
 import { timingSafeEqual } from './encoding.js'
 import {
   ERR_INVALID_ARG_TYPE,
@@ -34,18 +33,24 @@ export interface AuthCode {
 
 /**
  * Builds the authorization URL with a new PKCE verifier and a new random state.
- * With no config it targets the Anthropic preset (`code=true`, its client, scopes and redirect).
+ * Anthropic's subscription login is `buildAuthorizationUrl(ANTHROPIC_OAUTH_CONFIG)` (`@oauth/anthropic`).
  *
  * @example
  * ```ts
  * import { buildAuthorizationUrl } from '@oauth/core'
- * const { url, oauthState } = await buildAuthorizationUrl()
+ * const { url, oauthState } = await buildAuthorizationUrl({
+ *   clientId: 'my-app',
+ *   authorizeUrl: 'https://id.example/authorize',
+ *   tokenUrl: 'https://id.example/token',
+ *   redirectUri: 'https://app.example/callback',
+ * })
  * console.log(`Open ${url} and paste the code shown`)
  * ```
  */
-export async function buildAuthorizationUrl(config: OAuthConfig = ANTHROPIC_OAUTH_CONFIG): Promise<AuthorizationRequest> {
-  // Only the fields this needs, so a browser bundle does not carry resolveConfig.
-  assertConfig(config)
+export async function buildAuthorizationUrl(config: OAuthConfig): Promise<AuthorizationRequest> {
+  // Only the fields this uses, so a browser bundle does not carry resolveConfig (nor the check
+  // of a token endpoint that a browser may never call itself).
+  assertConfigFields(config, ['clientId', 'authorizeUrl', 'redirectUri'])
   const { codeVerifier, codeChallenge } = await generatePkce()
   const state = generateState()
   const url = new URL(config.authorizeUrl)
@@ -81,7 +86,7 @@ export async function buildAuthorizationUrl(config: OAuthConfig = ANTHROPIC_OAUT
  */
 export function parseAuthCode(raw: string): AuthCode {
   // A wrong argument is the caller's bug, not a bad paste (the README's promise for bad arguments).
-  if (typeof raw !== 'string') throw invalidArgument(ERR_INVALID_ARG_TYPE, `parseAuthCode takes a string, not ${typeof raw}.`)
+  if (typeof raw !== 'string') throw invalidArgument(ERR_INVALID_ARG_TYPE, 'parseAuthCode takes a string.')
   const text = raw.trim()
   let parts: (string | null | undefined)[]
   if (text.includes('://') && URL.canParse(text)) {
@@ -96,7 +101,7 @@ export function parseAuthCode(raw: string): AuthCode {
   if (!code || !state || parts.length !== 2 || /\s/.test(text)) {
     throw new OAuthFlowError(
       OAUTH_INVALID_AUTH_CODE,
-      `Expected \`code#state\` or the callback URL; got ${text.length} characters. Paste the whole value shown after sign-in.`,
+      `Not a \`code#state\` or callback URL (${text.length} characters): paste all of it.`,
     )
   }
   return { code, state }
@@ -108,14 +113,13 @@ export function parseAuthCode(raw: string): AuthCode {
  * escape sequence that would clear a terminal, say) becomes a space, and it is shortened.
  */
 function authorizationError(error: string, description: string | null): OAuthFlowError {
-  const clean = (text: string, max: number) => text.slice(0, max).replace(/[^\x20-\x7e]/g, ' ')
+  const clean = (text: string, max: number) => text.slice(0, max).replace(/[^ -~]/g, ' ') // [^\x20-\x7e]
   const said = `${clean(error, 60) || 'no error code'}${description ? `: ${clean(description, 200)}` : ''}`
-  return error === 'access_denied'
-    ? new OAuthFlowError(OAUTH_AUTHORIZATION_DENIED, `Authorization declined (${said}). Start the login again to approve it.`)
-    : new OAuthFlowError(
-        OAUTH_AUTHORIZATION_FAILED,
-        `The authorization server refused the request (${said}): check the client ID, redirect URI and scopes.`,
-      )
+  const denied = error === 'access_denied'
+  return new OAuthFlowError(
+    denied ? OAUTH_AUTHORIZATION_DENIED : OAUTH_AUTHORIZATION_FAILED,
+    `Authorization ${denied ? 'declined' : 'refused'} (${said}): ${denied ? 'log in again to approve it' : 'check the client ID, redirect URI and scopes'}.`,
+  )
 }
 
 /**

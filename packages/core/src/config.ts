@@ -1,15 +1,13 @@
 import { ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, invalidArgument } from './errors.js'
 import { INSPECT, inspectSummary } from './inspect.js'
-import { ANTHROPIC_OAUTH_CONFIG } from './presets/anthropic.js'
 
 /**
  * Where and how to run the authorization-code flow.
  *
- * Omit the whole config to use the Anthropic preset. Pass one to talk to any
- * RFC 6749 server: then the optional wire-format fields default to the
- * standard (form-encoded token requests, no `state` in them, no extra
- * authorize parameters, no custom `User-Agent`), never to Anthropic's.
- * To adjust the preset instead, spread {@link ANTHROPIC_OAUTH_CONFIG}.
+ * Every call that talks to a server takes one; there is no default server. The optional
+ * wire-format fields default to the standard (form-encoded token requests, no `state` in them,
+ * no extra authorize parameters, no custom `User-Agent`). Anthropic's presets, which set them
+ * their own way, are `ANTHROPIC_OAUTH_CONFIG` and `ANTHROPIC_CLI_OAUTH_CONFIG` in `@oauth/anthropic`.
  */
 export interface OAuthConfig {
   clientId: string
@@ -100,13 +98,16 @@ export type ResolvedOAuthConfig = Readonly<Required<Omit<OAuthConfig, OptionalFi
 
 type OptionalField = 'refreshRequestFormat' | 'refreshRequestHeaders' | 'userAgent' | 'loopbackRedirectUri' | 'clientSecret' | 'clientPrivateKey' | 'issuer' | 'revocationUrl' | 'deviceAuthorizationUrl'
 
+type UrlField = 'authorizeUrl' | 'tokenUrl' | 'redirectUri'
+
 /**
- * Checks the fields every flow needs, at the public boundary. Throws a `TypeError` naming
- * the bad field: `ERR_INVALID_ARG_TYPE` for a field of the wrong type (or no config object),
- * `ERR_INVALID_ARG_VALUE` for an empty string or a URL that does not parse.
+ * Checks the fields one step of the flow uses (a login start needs no token endpoint), naming
+ * the bad one: `ERR_INVALID_ARG_TYPE` for a missing field or one of the wrong type,
+ * `ERR_INVALID_ARG_VALUE` for an empty string or a URL that does not parse. Small on purpose:
+ * a browser's login start carries it.
  */
-export function assertConfig(config: OAuthConfig): void {
-  for (const key of ['clientId', 'authorizeUrl', 'tokenUrl', 'redirectUri'] as const) {
+export function assertConfigFields(config: OAuthConfig, keys: readonly ('clientId' | UrlField)[]): void {
+  for (const key of keys) {
     const value = config?.[key]
     if (typeof value !== 'string' || !value || (key !== 'clientId' && !URL.canParse(value))) {
       throw invalidArgument(
@@ -115,6 +116,16 @@ export function assertConfig(config: OAuthConfig): void {
       )
     }
   }
+}
+
+/**
+ * Checks the fields every flow needs, at the public boundary. Throws a `TypeError` naming
+ * the bad field: `ERR_INVALID_ARG_TYPE` for a field of the wrong type (or no config object),
+ * `ERR_INVALID_ARG_VALUE` for an empty string or a URL that does not parse.
+ */
+export function assertConfig(config: OAuthConfig): void {
+  if (typeof config !== 'object' || config === null) throw invalidArgument(ERR_INVALID_ARG_TYPE, "An OAuth config is required: there is no default server (Anthropic's is ANTHROPIC_OAUTH_CONFIG in @oauth/anthropic).")
+  assertConfigFields(config, ['clientId', 'authorizeUrl', 'tokenUrl', 'redirectUri'])
   const fallbacks = config.tokenUrlFallbacks
   if (fallbacks !== undefined && (!Array.isArray(fallbacks) || !fallbacks.every((url) => typeof url === 'string' && URL.canParse(url)))) {
     throw invalidArgument(Array.isArray(fallbacks) ? ERR_INVALID_ARG_VALUE : ERR_INVALID_ARG_TYPE, 'OAuth config `tokenUrlFallbacks` must be a list of absolute URLs.')
@@ -148,19 +159,17 @@ function assertClient(config: OAuthConfig): void {
 }
 
 /**
- * Fills in defaults and checks a config: the Anthropic preset when `config` is
- * omitted, otherwise standard RFC 6749 behaviour for every optional field.
+ * Fills in defaults and checks a config: standard RFC 6749 behaviour for every optional field.
+ * A config it returned is returned as it is when passed again.
  *
  * @example
  * ```ts
  * import { resolveConfig } from '@oauth/core'
- * resolveConfig().tokenRequestFormat // 'json' (the Anthropic preset)
  * resolveConfig({ clientId: 'app', authorizeUrl: 'https://id.example/auth', tokenUrl: 'https://id.example/token', redirectUri: 'https://app.example/cb' })
  *   .tokenRequestFormat // 'form'
  * ```
  */
-export function resolveConfig(config?: OAuthConfig): ResolvedOAuthConfig {
-  if (config === undefined || config === ANTHROPIC_OAUTH_CONFIG) return ANTHROPIC_OAUTH_CONFIG
+export function resolveConfig(config: OAuthConfig): ResolvedOAuthConfig {
   // Resolved once: the token manager resolves its config, and every refresh it sends passes
   // that result back through here.
   if (RESOLVED.has(config)) return config as ResolvedOAuthConfig

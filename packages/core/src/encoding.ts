@@ -2,7 +2,7 @@
 export function base64url(bytes: Uint8Array): string {
   let binary = ''
   for (const byte of bytes) binary += String.fromCharCode(byte)
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').split('=')[0]!
 }
 
 /** `byteLength` bytes from the platform CSPRNG, base64url-encoded. */

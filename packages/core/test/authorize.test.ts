@@ -1,14 +1,9 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
-  ANTHROPIC_OAUTH_CONFIG,
   assertStateMatches,
   buildAuthorizationUrl,
   computeCodeChallenge,
-  DEFAULT_AUTHORIZE_URL,
-  DEFAULT_CLIENT_ID,
-  DEFAULT_REDIRECT_URI,
-  DEFAULT_SCOPES,
   OAUTH_AUTHORIZATION_DENIED,
   OAUTH_AUTHORIZATION_FAILED,
   OAUTH_INVALID_AUTH_CODE,
@@ -41,33 +36,17 @@ function catchError(fn: () => unknown): OAuthFlowError {
 }
 
 describe('buildAuthorizationUrl', () => {
-  it('builds the Anthropic preset URL with exactly the documented parameters', async () => {
-    const { url, oauthState } = await buildAuthorizationUrl()
-    const u = new URL(url)
-    expect(`${u.origin}${u.pathname}`).toBe(DEFAULT_AUTHORIZE_URL)
-    expect([...u.searchParams.keys()]).toEqual([
-      'code',
-      'client_id',
-      'response_type',
-      'redirect_uri',
-      'scope',
-      'code_challenge',
-      'code_challenge_method',
-      'state',
-    ])
-    expect(u.searchParams.get('code')).toBe('true')
-    expect(u.searchParams.get('client_id')).toBe(DEFAULT_CLIENT_ID)
-    expect(u.searchParams.get('response_type')).toBe('code')
-    expect(u.searchParams.get('redirect_uri')).toBe(DEFAULT_REDIRECT_URI)
-    expect(u.searchParams.get('scope')).toBe(DEFAULT_SCOPES)
-    expect(u.searchParams.get('code_challenge_method')).toBe('S256')
-    expect(u.searchParams.get('code_challenge')).toBe(await computeCodeChallenge(oauthState.codeVerifier))
-    expect(u.searchParams.get('state')).toBe(oauthState.state)
+  it('has no default server: without a config it is a TypeError, and nothing is built', async () => {
+    await expect((buildAuthorizationUrl as (c?: OAuthConfig) => Promise<unknown>)()).rejects.toMatchObject({
+      name: 'TypeError',
+      code: ERR_INVALID_ARG_TYPE,
+      message: expect.stringContaining('clientId'),
+    })
   })
 
   it('uses a new verifier and a new state every call, and never the verifier as state', async () => {
-    const a = await buildAuthorizationUrl()
-    const b = await buildAuthorizationUrl()
+    const a = await buildAuthorizationUrl(generic)
+    const b = await buildAuthorizationUrl(generic)
     expect(a.oauthState.codeVerifier).not.toBe(b.oauthState.codeVerifier)
     expect(a.oauthState.state).not.toBe(b.oauthState.state)
     expect(a.oauthState.state).not.toBe(a.oauthState.codeVerifier)
@@ -99,18 +78,16 @@ describe('buildAuthorizationUrl', () => {
       code: ERR_INVALID_ARG_VALUE,
       message: expect.stringContaining('authorizeUrl'),
     })
-    await expect(buildAuthorizationUrl({ ...generic, tokenUrl: undefined } as unknown as OAuthConfig)).rejects.toMatchObject({
+    await expect(buildAuthorizationUrl({ ...generic, redirectUri: undefined } as unknown as OAuthConfig)).rejects.toMatchObject({
       name: 'TypeError',
       code: ERR_INVALID_ARG_TYPE,
-      message: expect.stringContaining('tokenUrl'),
+      message: expect.stringContaining('redirectUri'),
     })
   })
 
-  it('keeps the preset spreadable', async () => {
-    const { url } = await buildAuthorizationUrl({ ...ANTHROPIC_OAUTH_CONFIG, redirectUri: 'http://127.0.0.1:1234/callback' })
-    const u = new URL(url)
-    expect(u.searchParams.get('code')).toBe('true')
-    expect(u.searchParams.get('redirect_uri')).toBe('http://127.0.0.1:1234/callback')
+  it('needs no token endpoint to start a login: a browser may leave the exchange to its server', async () => {
+    const { url } = await buildAuthorizationUrl({ ...generic, tokenUrl: undefined } as unknown as OAuthConfig)
+    expect(new URL(url).searchParams.get('client_id')).toBe('test-cli')
   })
 })
 

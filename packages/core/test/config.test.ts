@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
-  ANTHROPIC_OAUTH_CONFIG,
   isLoopbackUrl,
-  DEFAULT_OAUTH_BETAS,
-  DEFAULT_TOKEN_URL,
-  DEFAULT_USER_AGENT,
-  ANTHROPIC_OAUTH_BETA,
   ERR_INVALID_ARG_TYPE,
   ERR_INVALID_ARG_VALUE,
   OAuthError,
@@ -57,13 +52,8 @@ describe('confidential clients', () => {
 })
 
 describe('resolveConfig', () => {
-  it('gives the Anthropic preset, with its JSON wire format, when no config is passed', () => {
-    const c = resolveConfig()
-    expect(c).toBe(ANTHROPIC_OAUTH_CONFIG)
-    expect(c.tokenUrl).toBe(DEFAULT_TOKEN_URL)
-    expect(c.tokenRequestFormat).toBe('json')
-    expect(c.includeStateInTokenRequest).toBe(true)
-    expect(c.userAgent).toBe(DEFAULT_USER_AGENT)
+  it('has no hidden default: no config is a TypeError that names where Anthropic\'s preset is', () => {
+    expect(() => (resolveConfig as (c?: unknown) => unknown)()).toThrow(expect.objectContaining({ name: 'TypeError', code: ERR_INVALID_ARG_TYPE, message: expect.stringContaining('ANTHROPIC_OAUTH_CONFIG in @oauth/anthropic') }))
   })
 
   it('gives a generic server standard RFC 6749 defaults, never the preset extras', () => {
@@ -103,13 +93,6 @@ describe('resolveConfig', () => {
   })
 })
 
-describe('the Anthropic preset', () => {
-  it('always includes the OAuth beta first', () => {
-    expect(DEFAULT_OAUTH_BETAS[0]).toBe(ANTHROPIC_OAUTH_BETA)
-    expect(ANTHROPIC_OAUTH_BETA).toBe('oauth-2025-04-20')
-  })
-})
-
 describe('errors', () => {
   it('carry a stable code, a name, and the cause', () => {
     const cause = new Error('underlying')
@@ -129,7 +112,6 @@ describe('resolveConfig is done once', () => {
     const generic = { clientId: 'app', authorizeUrl: 'https://id.example/a', tokenUrl: 'https://id.example/t', redirectUri: 'https://app.example/cb' }
     const resolved = resolveConfig(generic)
     expect(resolveConfig(resolved)).toBe(resolved)
-    expect(resolveConfig(ANTHROPIC_OAUTH_CONFIG)).toBe(ANTHROPIC_OAUTH_CONFIG)
     // An unresolved config with the same fields is a new object: only this module's results pass through.
     expect(resolveConfig({ ...resolved })).not.toBe(resolved)
   })

@@ -39,7 +39,7 @@ export interface RevokeOptions extends Pick<TokenRequestOptions, 'fetch' | 'sign
  * await revokeToken(tokens.refreshToken!, config, { tokenTypeHint: 'refresh_token' })
  * ```
  */
-export async function revokeToken(token: string, config?: OAuthConfig, options: RevokeOptions = {}): Promise<void> {
+export async function revokeToken(token: string, config: OAuthConfig, options: RevokeOptions = {}): Promise<void> {
   const c = resolveConfig(config)
   if (typeof token !== 'string' || token === '') {
     throw invalidArgument(typeof token === 'string' ? ERR_INVALID_ARG_VALUE : ERR_INVALID_ARG_TYPE, 'revokeToken needs the token as a non-empty string.')

@@ -435,17 +435,17 @@ export async function tokenRequest(
  * ```ts
  * import { buildAuthorizationUrl, parseAuthCode } from '@oauth/core'
  * import { exchangeCodeForTokens } from '@oauth/http'
- * const { url, oauthState } = await buildAuthorizationUrl()
+ * const { url, oauthState } = await buildAuthorizationUrl(config)
  * console.log(`Open ${url}`)
  * const { code, state } = parseAuthCode(pastedByTheUser)
- * const tokens = await exchangeCodeForTokens(code, state, oauthState)
+ * const tokens = await exchangeCodeForTokens(code, state, oauthState, config)
  * ```
  */
 export async function exchangeCodeForTokens(
   code: string,
   state: string,
   oauthState: OAuthState,
-  config?: OAuthConfig,
+  config: OAuthConfig,
   options: ExchangeOptions = {},
 ): Promise<OAuthTokens> {
   const c = resolveConfig(config)
@@ -483,10 +483,10 @@ export async function exchangeCodeForTokens(
  * @example
  * ```ts
  * import { refreshAccessToken } from '@oauth/http'
- * const fresh = await refreshAccessToken(tokens.refreshToken!)
+ * const fresh = await refreshAccessToken(tokens.refreshToken!, config)
  * ```
  */
-export async function refreshAccessToken(refreshToken: string, config?: OAuthConfig, options: TokenRequestOptions = {}): Promise<OAuthTokens> {
+export async function refreshAccessToken(refreshToken: string, config: OAuthConfig, options: TokenRequestOptions = {}): Promise<OAuthTokens> {
   const c = resolveConfig(config)
   if (typeof refreshToken !== 'string' || refreshToken === '') {
     throw invalidArgument(typeof refreshToken === 'string' ? ERR_INVALID_ARG_VALUE : ERR_INVALID_ARG_TYPE, 'refreshAccessToken needs the refresh token as a non-empty string.')

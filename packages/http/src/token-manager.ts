@@ -36,8 +36,8 @@ export interface TokenManagerOptions {
   oauthTokens?: OAuthTokens | null
   /** Where tokens are loaded from and refreshed tokens saved to (any `TokenStore`). Refresh runs under its `lock`, if it has one. */
   tokenStorage?: TokenStore
-  /** The server; default the Anthropic preset. */
-  oauthConfig?: OAuthConfig
+  /** The server (Anthropic's: `ANTHROPIC_OAUTH_CONFIG` from `@oauth/anthropic`). */
+  oauthConfig: OAuthConfig
   /** fetch, timeout and retry policy for refresh requests. */
   oauthRequestOptions?: TokenRequestOptions
   /**
@@ -92,7 +92,7 @@ function copy(tokens: OAuthTokens): OAuthTokens {
  * ```ts
  * import { TokenManager } from '@oauth/http'
  * import { MemoryTokenStore } from '@oauth/storage-memory'
- * const manager = new TokenManager({ tokenStorage: new MemoryTokenStore({ tokens: savedTokens }) })
+ * const manager = new TokenManager({ oauthConfig: config, tokenStorage: new MemoryTokenStore({ tokens: savedTokens }) })
  * const accessToken = await manager.getAccessToken() // refreshed first when expiring
  * ```
  */
@@ -121,7 +121,7 @@ export class TokenManager {
   #generation = 0
   #change: Promise<void> | undefined
 
-  constructor(options: TokenManagerOptions = {}) {
+  constructor(options: TokenManagerOptions) {
     // `{ store, tokens, config }` once made a manager with no store, no tokens and the Anthropic preset.
     assertOptions(options, 'TokenManager', ['oauthTokens', 'tokenStorage', 'oauthConfig', 'oauthRequestOptions', 'expiryBufferSeconds', 'minValiditySeconds', 'onBackgroundRefreshError', 'onWarning', 'now'])
     this.#tokens = options.oauthTokens ? copy(options.oauthTokens) : null

@@ -1,10 +1,5 @@
 import { inspect } from 'node:util'
 import {
-  ANTHROPIC_OAUTH_CONFIG,
-  DEFAULT_CLIENT_ID,
-  DEFAULT_REDIRECT_URI,
-  DEFAULT_TOKEN_URL,
-  DEFAULT_USER_AGENT,
   OAUTH_INSECURE_ENDPOINT,
   OAUTH_INVALID_GRANT,
   OAUTH_INVALID_TOKEN_RESPONSE,
@@ -39,6 +34,20 @@ const generic: OAuthConfig = {
   redirectUri: 'http://127.0.0.1/callback',
 }
 
+/**
+ * A token endpoint with the Anthropic preset's wire format (a JSON body carrying `state`, its own
+ * `User-Agent`) on a host of this test: http knows no preset (@oauth/anthropic tests the preset's values).
+ */
+const json: OAuthConfig = {
+  clientId: 'json-cli',
+  authorizeUrl: 'https://auth.example.com/authorize',
+  tokenUrl: 'https://auth.example.com/v1/oauth/token',
+  redirectUri: 'https://auth.example.com/oauth/code/callback',
+  tokenRequestFormat: 'json',
+  includeStateInTokenRequest: true,
+  userAgent: 'json-cli/1.0 (external, cli)',
+}
+
 interface Seen {
   contentType: string | null
   userAgent: string | null
@@ -69,18 +78,18 @@ async function failure(promise: Promise<unknown>): Promise<OAuthHttpError> {
 }
 
 describe('exchangeCodeForTokens', () => {
-  it('sends the Anthropic preset exchange as JSON with exactly the documented fields and headers', async () => {
-    const seen = tokenEndpoint(DEFAULT_TOKEN_URL, () => HttpResponse.json(good))
-    const tokens = await exchangeCodeForTokens('the-code', 'the-state', oauthState, undefined, fast)
+  it('sends a JSON exchange (the Anthropic wire format) with exactly the documented fields and headers', async () => {
+    const seen = tokenEndpoint(json.tokenUrl, () => HttpResponse.json(good))
+    const tokens = await exchangeCodeForTokens('the-code', 'the-state', oauthState, json, fast)
     expect(seen).toHaveLength(1)
     expect(seen[0]!.contentType).toBe('application/json')
-    expect(seen[0]!.userAgent).toBe(DEFAULT_USER_AGENT)
+    expect(seen[0]!.userAgent).toBe(json.userAgent)
     expect(JSON.parse(seen[0]!.body)).toEqual({
       code: 'the-code',
       state: 'the-state',
       grant_type: 'authorization_code',
-      client_id: DEFAULT_CLIENT_ID,
-      redirect_uri: DEFAULT_REDIRECT_URI,
+      client_id: json.clientId,
+      redirect_uri: json.redirectUri,
       code_verifier: oauthState.codeVerifier,
     })
     expect(tokens).toEqual({
@@ -110,8 +119,8 @@ describe('exchangeCodeForTokens', () => {
   })
 
   it('refuses a state mismatch before sending anything', async () => {
-    const seen = tokenEndpoint(DEFAULT_TOKEN_URL, () => HttpResponse.json(good))
-    const err = await failure(exchangeCodeForTokens('the-code', 'another-state', oauthState, undefined, fast))
+    const seen = tokenEndpoint(json.tokenUrl, () => HttpResponse.json(good))
+    const err = await failure(exchangeCodeForTokens('the-code', 'another-state', oauthState, json, fast))
     expect(err.code).toBe(OAUTH_STATE_MISMATCH)
     expect(seen).toHaveLength(0)
   })
@@ -130,8 +139,8 @@ describe('exchangeCodeForTokens', () => {
   })
 
   it('never retries a spent code that was refused', async () => {
-    const seen = tokenEndpoint(DEFAULT_TOKEN_URL, () => HttpResponse.json({ error: 'invalid_grant', error_description: 'code already used' }, { status: 400 }))
-    const err = await failure(exchangeCodeForTokens('c', 'the-state', oauthState, undefined, fast))
+    const seen = tokenEndpoint(json.tokenUrl, () => HttpResponse.json({ error: 'invalid_grant', error_description: 'code already used' }, { status: 400 }))
+    const err = await failure(exchangeCodeForTokens('c', 'the-state', oauthState, json, fast))
     expect(err.code).toBe(OAUTH_INVALID_GRANT)
     expect(err.message).toMatch(/log in again/i)
     expect(seen).toHaveLength(1)
@@ -140,11 +149,11 @@ describe('exchangeCodeForTokens', () => {
 
 describe('refreshAccessToken', () => {
   it('sends the Anthropic preset refresh as JSON', async () => {
-    const seen = tokenEndpoint(DEFAULT_TOKEN_URL, () => HttpResponse.json(good))
-    await refreshAccessToken('sk-ant-ort01-OLD', undefined, fast)
+    const seen = tokenEndpoint(json.tokenUrl, () => HttpResponse.json(good))
+    await refreshAccessToken('sk-ant-ort01-OLD', json, fast)
     expect(seen[0]!.contentType).toBe('application/json')
-    expect(seen[0]!.userAgent).toBe(DEFAULT_USER_AGENT)
-    expect(JSON.parse(seen[0]!.body)).toEqual({ grant_type: 'refresh_token', client_id: DEFAULT_CLIENT_ID, refresh_token: 'sk-ant-ort01-OLD' })
+    expect(seen[0]!.userAgent).toBe(json.userAgent)
+    expect(JSON.parse(seen[0]!.body)).toEqual({ grant_type: 'refresh_token', client_id: json.clientId, refresh_token: 'sk-ant-ort01-OLD' })
   })
 
   it('sends a standard form-encoded refresh to a generic server', async () => {
@@ -154,21 +163,21 @@ describe('refreshAccessToken', () => {
   })
 
   it('keeps the old refresh token when the response has none', async () => {
-    tokenEndpoint(DEFAULT_TOKEN_URL, () => HttpResponse.json({ access_token: 'at2', token_type: 'Bearer', expires_in: 60 }))
-    expect((await refreshAccessToken('rt-keep', undefined, fast)).refreshToken).toBe('rt-keep')
+    tokenEndpoint(json.tokenUrl, () => HttpResponse.json({ access_token: 'at2', token_type: 'Bearer', expires_in: 60 }))
+    expect((await refreshAccessToken('rt-keep', json, fast)).refreshToken).toBe('rt-keep')
   })
 
   it('reads invalid_grant in the RFC 6749 shape as "log in again", not retried', async () => {
-    const seen = tokenEndpoint(DEFAULT_TOKEN_URL, () => HttpResponse.json({ error: 'invalid_grant', error_description: 'Refresh token not found or invalid' }, { status: 400 }))
-    const err = await failure(refreshAccessToken('rt', undefined, fast))
+    const seen = tokenEndpoint(json.tokenUrl, () => HttpResponse.json({ error: 'invalid_grant', error_description: 'Refresh token not found or invalid' }, { status: 400 }))
+    const err = await failure(refreshAccessToken('rt', json, fast))
     expect(err).toBeInstanceOf(OAuthHttpError)
     expect(err).toMatchObject({ code: OAUTH_INVALID_GRANT, status: 400, error: 'invalid_grant', description: 'Refresh token not found or invalid', retryable: false })
     expect(seen).toHaveLength(1)
   })
 
   it('reads the Anthropic error shape, retries the rate limit and reports it as a rate limit', async () => {
-    const seen = tokenEndpoint(DEFAULT_TOKEN_URL, () => HttpResponse.json({ type: 'error', error: { type: 'rate_limit_error', message: 'Rate limited' } }, { status: 429 }))
-    const err = await failure(refreshAccessToken('rt', undefined, { ...fast, retry: { retries: 2, baseDelayMs: 1 } }))
+    const seen = tokenEndpoint(json.tokenUrl, () => HttpResponse.json({ type: 'error', error: { type: 'rate_limit_error', message: 'Rate limited' } }, { status: 429 }))
+    const err = await failure(refreshAccessToken('rt', json, { ...fast, retry: { retries: 2, baseDelayMs: 1 } }))
     expect(err).toMatchObject({ code: OAUTH_RATE_LIMITED, status: 429, error: 'rate_limit_error', description: 'Rate limited', retryable: true })
     expect(err.message).not.toMatch(/log in/i)
     expect(seen).toHaveLength(3)
@@ -176,88 +185,88 @@ describe('refreshAccessToken', () => {
 
   it('waits as long as Retry-After says, then succeeds', async () => {
     const seen = tokenEndpoint(
-      DEFAULT_TOKEN_URL,
+      json.tokenUrl,
       () => HttpResponse.json({ error: 'rate_limited' }, { status: 429, headers: { 'retry-after': '1' } }),
       () => HttpResponse.json(good),
     )
     const started = performance.now()
-    const tokens = await refreshAccessToken('rt', undefined, { retry: { maxDelayMs: 5000 } })
+    const tokens = await refreshAccessToken('rt', json, { retry: { maxDelayMs: 5000 } })
     expect(performance.now() - started).toBeGreaterThanOrEqual(950)
     expect(tokens.accessToken).toBe('sk-ant-oat01-NEW')
     expect(seen).toHaveLength(2)
   })
 
   it('does not wait for a Retry-After beyond the policy maximum', async () => {
-    const seen = tokenEndpoint(DEFAULT_TOKEN_URL, () => HttpResponse.json({ error: 'slow_down' }, { status: 429, headers: { 'retry-after': '3600' } }))
-    const err = await failure(refreshAccessToken('rt', undefined, { retry: { maxDelayMs: 1000 } }))
+    const seen = tokenEndpoint(json.tokenUrl, () => HttpResponse.json({ error: 'slow_down' }, { status: 429, headers: { 'retry-after': '3600' } }))
+    const err = await failure(refreshAccessToken('rt', json, { retry: { maxDelayMs: 1000 } }))
     expect(err).toMatchObject({ code: OAUTH_RATE_LIMITED, retryAfterMs: 3_600_000 })
     expect(err.message).toContain('3600 s')
     expect(seen).toHaveLength(1)
   })
 
   it('reports an HTML 502 page as a server error after retrying', async () => {
-    const seen = tokenEndpoint(DEFAULT_TOKEN_URL, () => new HttpResponse('<html><body>Bad gateway</body></html>', { status: 502, headers: { 'content-type': 'text/html' } }))
-    const err = await failure(refreshAccessToken('rt', undefined, { ...fast, retry: { retries: 1, baseDelayMs: 1 } }))
+    const seen = tokenEndpoint(json.tokenUrl, () => new HttpResponse('<html><body>Bad gateway</body></html>', { status: 502, headers: { 'content-type': 'text/html' } }))
+    const err = await failure(refreshAccessToken('rt', json, { ...fast, retry: { retries: 1, baseDelayMs: 1 } }))
     expect(err).toMatchObject({ code: OAUTH_SERVER_ERROR, status: 502, error: undefined, retryable: true })
     expect(err.message).toContain('text/html')
     expect(seen).toHaveLength(2)
   })
 
   it('recovers from one 503', async () => {
-    const seen = tokenEndpoint(DEFAULT_TOKEN_URL, () => new HttpResponse('busy', { status: 503 }), () => HttpResponse.json(good))
-    expect((await refreshAccessToken('rt', undefined, fast)).accessToken).toBe('sk-ant-oat01-NEW')
+    const seen = tokenEndpoint(json.tokenUrl, () => new HttpResponse('busy', { status: 503 }), () => HttpResponse.json(good))
+    expect((await refreshAccessToken('rt', json, fast)).accessToken).toBe('sk-ant-oat01-NEW')
     expect(seen).toHaveLength(2)
   })
 
   it('reports other 4xx answers as endpoint errors, not retried', async () => {
-    const seen = tokenEndpoint(DEFAULT_TOKEN_URL, () => HttpResponse.json({ error: 'invalid_client' }, { status: 401 }))
-    const err = await failure(refreshAccessToken('rt', undefined, fast))
+    const seen = tokenEndpoint(json.tokenUrl, () => HttpResponse.json({ error: 'invalid_client' }, { status: 401 }))
+    const err = await failure(refreshAccessToken('rt', json, fast))
     expect(err).toMatchObject({ code: OAUTH_TOKEN_ENDPOINT_ERROR, status: 401, error: 'invalid_client', retryable: false })
     expect(seen).toHaveLength(1)
   })
 
   it('does not re-send a refresh that timed out', async () => {
-    const seen = tokenEndpoint(DEFAULT_TOKEN_URL, async () => {
+    const seen = tokenEndpoint(json.tokenUrl, async () => {
       await delay('infinite')
       return HttpResponse.json(good)
     })
-    const err = await failure(refreshAccessToken('rt', undefined, { ...fast, timeoutMs: 200 }))
+    const err = await failure(refreshAccessToken('rt', json, { ...fast, timeoutMs: 200 }))
     expect(err).toMatchObject({ code: OAUTH_TIMEOUT, retryable: false })
     expect(seen).toHaveLength(1)
   })
 
   it('treats a redirect from the token endpoint as an error, without following it', async () => {
-    const seen = tokenEndpoint(DEFAULT_TOKEN_URL, () => new HttpResponse(null, { status: 302, headers: { location: 'https://evil.example.com/token' } }))
-    const err = await failure(refreshAccessToken('rt', undefined, fast))
+    const seen = tokenEndpoint(json.tokenUrl, () => new HttpResponse(null, { status: 302, headers: { location: 'https://evil.example.com/token' } }))
+    const err = await failure(refreshAccessToken('rt', json, fast))
     expect(err).toMatchObject({ code: OAUTH_TOKEN_ENDPOINT_ERROR, status: 302 })
     expect(err.message).toContain('redirect')
     expect(seen).toHaveLength(1)
   })
 
   it('refuses a 200 that is not JSON', async () => {
-    tokenEndpoint(DEFAULT_TOKEN_URL, () => new HttpResponse('<html>login</html>', { status: 200, headers: { 'content-type': 'text/html' } }))
-    const err = await failure(refreshAccessToken('rt', undefined, fast))
+    tokenEndpoint(json.tokenUrl, () => new HttpResponse('<html>login</html>', { status: 200, headers: { 'content-type': 'text/html' } }))
+    const err = await failure(refreshAccessToken('rt', json, fast))
     expect(err.code).toBe(OAUTH_INVALID_TOKEN_RESPONSE)
     expect(err.message).toContain('text/html')
   })
 
   it('refuses a response missing access_token, naming the field', async () => {
-    tokenEndpoint(DEFAULT_TOKEN_URL, () => HttpResponse.json({ token_type: 'Bearer', refresh_token: 'sk-ant-ort01-LEAK' }))
-    const err = await failure(refreshAccessToken('rt', undefined, fast))
+    tokenEndpoint(json.tokenUrl, () => HttpResponse.json({ token_type: 'Bearer', refresh_token: 'sk-ant-ort01-LEAK' }))
+    const err = await failure(refreshAccessToken('rt', json, fast))
     expect(err.code).toBe(OAUTH_INVALID_TOKEN_RESPONSE)
     expect(err.message).toContain('access_token')
     expect(inspect(err, { depth: 10 })).not.toContain('LEAK')
   })
 
   it('refuses a response larger than the cap', async () => {
-    tokenEndpoint(DEFAULT_TOKEN_URL, () => HttpResponse.json({ ...good, padding: 'x'.repeat(200_000) }))
-    const err = await failure(refreshAccessToken('rt', undefined, { ...fast, maxResponseBytes: 100_000 }))
+    tokenEndpoint(json.tokenUrl, () => HttpResponse.json({ ...good, padding: 'x'.repeat(200_000) }))
+    const err = await failure(refreshAccessToken('rt', json, { ...fast, maxResponseBytes: 100_000 }))
     expect(err.code).toBe(OAUTH_INVALID_TOKEN_RESPONSE)
     expect(err.message).toContain('100000 bytes')
   })
 
   it('refuses a streamed response without Content-Length once it passes the cap', async () => {
-    tokenEndpoint(DEFAULT_TOKEN_URL, () => {
+    tokenEndpoint(json.tokenUrl, () => {
       const chunk = new TextEncoder().encode('x'.repeat(10_000))
       let sent = 0
       const body = new ReadableStream<Uint8Array>({
@@ -268,13 +277,13 @@ describe('refreshAccessToken', () => {
       })
       return new HttpResponse(body, { status: 200, headers: { 'content-type': 'application/json' } })
     })
-    const err = await failure(refreshAccessToken('rt', undefined, { ...fast, maxResponseBytes: 100_000 }))
+    const err = await failure(refreshAccessToken('rt', json, { ...fast, maxResponseBytes: 100_000 }))
     expect(err.code).toBe(OAUTH_INVALID_TOKEN_RESPONSE)
   })
 
   it('keeps tokens out of every error and its inspection', async () => {
-    tokenEndpoint(DEFAULT_TOKEN_URL, () => HttpResponse.json({ error: 'invalid_grant', access_token: 'sk-ant-oat01-LEAK' }, { status: 400 }))
-    const err = await failure(refreshAccessToken('sk-ant-ort01-SECRET', undefined, fast))
+    tokenEndpoint(json.tokenUrl, () => HttpResponse.json({ error: 'invalid_grant', access_token: 'sk-ant-oat01-LEAK' }, { status: 400 }))
+    const err = await failure(refreshAccessToken('sk-ant-ort01-SECRET', json, fast))
     const shown = `${err.message}\n${inspect(err, { depth: 10 })}\n${JSON.stringify(err)}`
     expect(shown).not.toContain('LEAK')
     expect(shown).not.toContain('SECRET')
@@ -282,7 +291,7 @@ describe('refreshAccessToken', () => {
 
   it('uses the spread preset with another token URL, keeping its JSON format', async () => {
     const seen = tokenEndpoint('http://127.0.0.1:5555/v1/oauth/token', () => HttpResponse.json(good))
-    await refreshAccessToken('rt', { ...ANTHROPIC_OAUTH_CONFIG, tokenUrl: 'http://127.0.0.1:5555/v1/oauth/token' }, fast)
+    await refreshAccessToken('rt', { ...json, tokenUrl: 'http://127.0.0.1:5555/v1/oauth/token' }, fast)
     expect(seen[0]!.contentType).toBe('application/json')
   })
 })

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util'
-import { DEFAULT_TOKEN_URL, OAUTH_INVALID_GRANT, OAUTH_NOT_LOGGED_IN, OAUTH_RATE_LIMITED, TOKEN_STORE_WRITE_FAILED, type OAuthTokens, type TokenStore } from '@oauth/core'
+import { OAUTH_INVALID_GRANT, OAUTH_NOT_LOGGED_IN, OAUTH_RATE_LIMITED, TOKEN_STORE_WRITE_FAILED, type OAuthConfig, type OAuthTokens, type TokenStore } from '@oauth/core'
 import { MemoryTokenStore } from '@oauth/storage-memory'
 import { delay, http, HttpResponse } from 'msw'
 import { setupServer } from 'msw/node'
@@ -14,6 +14,14 @@ afterAll(() => server.close())
 let clock = 1_800_000_000_000
 const now = () => clock
 const fast = { retry: { baseDelayMs: 1, maxDelayMs: 20 } }
+/** A server with a JSON token endpoint (as Anthropic's): the manager is the same for every server. */
+const SERVER: OAuthConfig = {
+  clientId: 'test-cli',
+  authorizeUrl: 'https://auth.example.com/authorize',
+  tokenUrl: 'https://auth.example.com/v1/oauth/token',
+  redirectUri: 'http://127.0.0.1/callback',
+  tokenRequestFormat: 'json',
+}
 
 function tokens(name: string, expiresInMs: number): OAuthTokens {
   return { accessToken: `at-${name}`, refreshToken: `rt-${name}`, expiresAt: clock + expiresInMs, tokenType: 'Bearer', scope: 'user:inference', account: { uuid: 'a', emailAddress: 'dev@example.com' } }
@@ -23,7 +31,7 @@ function tokens(name: string, expiresInMs: number): OAuthTokens {
 function rotatingEndpoint(options: { wait?: number } = {}) {
   const used: string[] = []
   server.use(
-    http.post(DEFAULT_TOKEN_URL, async ({ request }) => {
+    http.post(SERVER.tokenUrl, async ({ request }) => {
       const body = (await request.json()) as { refresh_token: string }
       used.push(body.refresh_token)
       if (options.wait) await delay(options.wait)
@@ -37,7 +45,7 @@ function rotatingEndpoint(options: { wait?: number } = {}) {
 describe('TokenManager', () => {
   it('serves a fresh token without any request', async () => {
     const used = rotatingEndpoint()
-    const manager = new TokenManager({ oauthTokens: tokens('fresh', 3_600_000), now })
+    const manager = new TokenManager({ oauthConfig: SERVER, oauthTokens: tokens('fresh', 3_600_000), now })
     expect(await manager.getAccessToken()).toBe('at-fresh')
     expect(used).toEqual([])
   })
@@ -45,7 +53,7 @@ describe('TokenManager', () => {
   it('refreshes once for 200 concurrent callers on an expired token', async () => {
     const used = rotatingEndpoint({ wait: 50 })
     const store = new MemoryTokenStore({ tokens: tokens('old', -1000) })
-    const manager = new TokenManager({ tokenStorage: store, now, oauthRequestOptions: fast })
+    const manager = new TokenManager({ oauthConfig: SERVER, tokenStorage: store, now, oauthRequestOptions: fast })
     const results = await Promise.all(Array.from({ length: 200 }, () => manager.getAccessToken()))
     expect(used).toEqual(['rt-old'])
     expect(new Set(results)).toEqual(new Set(['at-1']))
@@ -55,14 +63,14 @@ describe('TokenManager', () => {
   it('persists the refreshed tokens before handing them out, keeping account details', async () => {
     rotatingEndpoint()
     const store = new MemoryTokenStore({ tokens: tokens('old', -1000) })
-    const manager = new TokenManager({ tokenStorage: store, now, oauthRequestOptions: fast })
+    const manager = new TokenManager({ oauthConfig: SERVER, tokenStorage: store, now, oauthRequestOptions: fast })
     expect(await manager.getAccessToken()).toBe('at-1')
     expect(await store.load()).toMatchObject({ accessToken: 'at-1', refreshToken: 'rt-1', account: { emailAddress: 'dev@example.com' } })
   })
 
   it('serves a token still valid for more than 30 s at once, refreshing once in the background', async () => {
     const used = rotatingEndpoint({ wait: 30 })
-    const manager = new TokenManager({ oauthTokens: tokens('soon', 120_000), now, oauthRequestOptions: fast })
+    const manager = new TokenManager({ oauthConfig: SERVER, oauthTokens: tokens('soon', 120_000), now, oauthRequestOptions: fast })
     const first = await Promise.all(Array.from({ length: 20 }, () => manager.getAccessToken()))
     expect(new Set(first)).toEqual(new Set(['at-soon']))
     await expect.poll(() => manager.oauthTokens?.accessToken).toBe('at-1')
@@ -71,14 +79,14 @@ describe('TokenManager', () => {
 
   it('makes callers wait when the token has 30 s or less left', async () => {
     rotatingEndpoint()
-    const manager = new TokenManager({ oauthTokens: tokens('nearly', 20_000), now, oauthRequestOptions: fast })
+    const manager = new TokenManager({ oauthConfig: SERVER, oauthTokens: tokens('nearly', 20_000), now, oauthRequestOptions: fast })
     expect(await manager.getAccessToken()).toBe('at-1')
   })
 
   it('logout sticks: an empty store under the lock, after the login was read from it, is a logout; nothing is refreshed or saved', async () => {
     const used = rotatingEndpoint()
     const store = new MemoryTokenStore({ tokens: tokens('old', 120_000) })
-    const manager = new TokenManager({ tokenStorage: store, now, oauthRequestOptions: fast })
+    const manager = new TokenManager({ oauthConfig: SERVER, tokenStorage: store, now, oauthRequestOptions: fast })
     expect(await manager.getAccessToken()).toBe('at-old') // read from the store; a background refresh starts
     await manager.settle()
     await store.clear() // another process logs out
@@ -94,7 +102,7 @@ describe('TokenManager', () => {
   it('tokens given in memory for a store that never held them are saved at their first refresh (never saved is not logged out)', async () => {
     const used = rotatingEndpoint()
     const store = new MemoryTokenStore()
-    const manager = new TokenManager({ oauthTokens: tokens('given', -1000), tokenStorage: store, now, oauthRequestOptions: fast })
+    const manager = new TokenManager({ oauthConfig: SERVER, oauthTokens: tokens('given', -1000), tokenStorage: store, now, oauthRequestOptions: fast })
     expect(await manager.getAccessToken()).toBe('at-1')
     expect(used).toEqual(['rt-given'])
     expect(await store.load()).toMatchObject({ accessToken: 'at-1' })
@@ -103,7 +111,7 @@ describe('TokenManager', () => {
   it('settle() waits for a background refresh and its save', async () => {
     rotatingEndpoint({ wait: 50 })
     const store = new MemoryTokenStore({ tokens: tokens('soon', 120_000) })
-    const manager = new TokenManager({ tokenStorage: store, now, oauthRequestOptions: fast })
+    const manager = new TokenManager({ oauthConfig: SERVER, tokenStorage: store, now, oauthRequestOptions: fast })
     expect(await manager.getAccessToken()).toBe('at-soon')
     await manager.settle()
     expect(manager.oauthTokens?.accessToken).toBe('at-1')
@@ -112,7 +120,7 @@ describe('TokenManager', () => {
 
   it('wrong-shaped options are a TypeError naming the expected shape, for the manager and the memory store', () => {
     const store = new MemoryTokenStore()
-    expect(() => new TokenManager({ store, tokens: tokens('x', 1000), config: {} } as never)).toThrow(
+    expect(() => new TokenManager({ oauthConfig: SERVER, store, tokens: tokens('x', 1000), config: {} } as never)).toThrow(
       expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message: expect.stringMatching(/TokenManager takes \{ oauthTokens, tokenStorage, .*\}; has no option `store`, `tokens`, `config`/) }),
     )
     expect(() => new TokenManager('tokens' as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }))
@@ -122,7 +130,7 @@ describe('TokenManager', () => {
   it('uses a token another process already stored instead of refreshing', async () => {
     const used = rotatingEndpoint()
     const store = new MemoryTokenStore({ tokens: tokens('old', -1000) })
-    const manager = new TokenManager({ tokenStorage: store, now, oauthRequestOptions: fast })
+    const manager = new TokenManager({ oauthConfig: SERVER, tokenStorage: store, now, oauthRequestOptions: fast })
     await manager.getTokens().catch(() => undefined)
     used.length = 0
     // Another process refreshed meanwhile and stored its result.
@@ -134,10 +142,10 @@ describe('TokenManager', () => {
   })
 
   it('keeps the stored tokens when the refresh fails, and reports invalid_grant as "log in again"', async () => {
-    server.use(http.post(DEFAULT_TOKEN_URL, () => HttpResponse.json({ error: 'invalid_grant' }, { status: 400 })))
+    server.use(http.post(SERVER.tokenUrl, () => HttpResponse.json({ error: 'invalid_grant' }, { status: 400 })))
     const before = tokens('old', -1000)
     const store = new MemoryTokenStore({ tokens: before })
-    const manager = new TokenManager({ tokenStorage: store, now, oauthRequestOptions: fast })
+    const manager = new TokenManager({ oauthConfig: SERVER, tokenStorage: store, now, oauthRequestOptions: fast })
     await expect(manager.getAccessToken()).rejects.toMatchObject({ code: OAUTH_INVALID_GRANT, message: expect.stringMatching(/log in again/i) })
     expect(await store.load()).toEqual(before)
   })
@@ -145,33 +153,33 @@ describe('TokenManager', () => {
   it('adopts tokens another holder rotated while its own refresh was refused', async () => {
     const store = new MemoryTokenStore({ tokens: tokens('old', -1000) })
     server.use(
-      http.post(DEFAULT_TOKEN_URL, async () => {
+      http.post(SERVER.tokenUrl, async () => {
         // The other process wins the race: it stores rotated tokens, ours is refused.
         await store.save(tokens('winner', 3_600_000))
         return HttpResponse.json({ error: 'invalid_grant' }, { status: 400 })
       }),
     )
-    const manager = new TokenManager({ tokenStorage: { ...methodsOf(store), lock: undefined }, now, oauthRequestOptions: fast })
+    const manager = new TokenManager({ oauthConfig: SERVER, tokenStorage: { ...methodsOf(store), lock: undefined }, now, oauthRequestOptions: fast })
     expect(await manager.getAccessToken()).toBe('at-winner')
   })
 
   it('reports a rate-limited refresh as a rate limit, never as logged out, and keeps the tokens (with the cooldown beside them)', async () => {
-    server.use(http.post(DEFAULT_TOKEN_URL, () => HttpResponse.json({ error: { type: 'rate_limit_error', message: 'slow down' } }, { status: 429 })))
+    server.use(http.post(SERVER.tokenUrl, () => HttpResponse.json({ error: { type: 'rate_limit_error', message: 'slow down' } }, { status: 429 })))
     const before = tokens('old', -1000)
     const store = new MemoryTokenStore({ tokens: before })
-    const manager = new TokenManager({ tokenStorage: store, now, oauthRequestOptions: { retry: { retries: 1, baseDelayMs: 1 } } })
+    const manager = new TokenManager({ oauthConfig: SERVER, tokenStorage: store, now, oauthRequestOptions: { retry: { retries: 1, baseDelayMs: 1 } } })
     await expect(manager.getAccessToken()).rejects.toMatchObject({ code: OAUTH_RATE_LIMITED })
     // No Retry-After: a minute's cooldown is recorded; the login itself is untouched.
     expect(await store.load()).toEqual({ ...before, refreshNotBefore: clock + 60_000 })
   })
 
   it('says to log in when there are no tokens, naming the store', async () => {
-    const manager = new TokenManager({ tokenStorage: new MemoryTokenStore(), now })
+    const manager = new TokenManager({ oauthConfig: SERVER, tokenStorage: new MemoryTokenStore(), now })
     await expect(manager.getAccessToken()).rejects.toMatchObject({ code: OAUTH_NOT_LOGGED_IN, message: expect.stringContaining('memory') })
   })
 
   it('says to log in again when an expired token has no refresh token', async () => {
-    const manager = new TokenManager({ oauthTokens: { accessToken: 'at', tokenType: 'Bearer', scope: '', expiresAt: clock - 1 }, now })
+    const manager = new TokenManager({ oauthConfig: SERVER, oauthTokens: { accessToken: 'at', tokenType: 'Bearer', scope: '', expiresAt: clock - 1 }, now })
     await expect(manager.getAccessToken()).rejects.toMatchObject({ code: OAUTH_NOT_LOGGED_IN })
   })
 
@@ -184,14 +192,14 @@ describe('TokenManager', () => {
         throw new Error('disk full')
       },
     }
-    const manager = new TokenManager({ tokenStorage: broken, now, oauthRequestOptions: fast })
+    const manager = new TokenManager({ oauthConfig: SERVER, tokenStorage: broken, now, oauthRequestOptions: fast })
     await expect(manager.getAccessToken()).rejects.toMatchObject({ code: TOKEN_STORE_WRITE_FAILED })
     expect(manager.oauthTokens?.accessToken).toBe('at-1')
   })
 
   it('forced refresh replaces only the token that failed', async () => {
     const used = rotatingEndpoint()
-    const manager = new TokenManager({ oauthTokens: tokens('a', 3_600_000), now, oauthRequestOptions: fast })
+    const manager = new TokenManager({ oauthConfig: SERVER, oauthTokens: tokens('a', 3_600_000), now, oauthRequestOptions: fast })
     const replaced = await manager.refresh({ failedAccessToken: 'at-a' })
     expect(replaced.accessToken).toBe('at-1')
     // A late 401 for the same old token: already replaced, no second refresh.
@@ -201,7 +209,7 @@ describe('TokenManager', () => {
 
   it('gives the SDK provider shape, and forceRefresh once per failed token', async () => {
     const used = rotatingEndpoint()
-    const manager = new TokenManager({ oauthTokens: tokens('p', 3_600_000), now, oauthRequestOptions: fast })
+    const manager = new TokenManager({ oauthConfig: SERVER, oauthTokens: tokens('p', 3_600_000), now, oauthRequestOptions: fast })
     const provider = manager.provider
     // Reported 180 s early: the SDK's cache asks again 120 s before the end it is told, which is
     // then exactly when the manager's 300 s buffer counts the token as expiring.
@@ -212,7 +220,7 @@ describe('TokenManager', () => {
   })
 
   it('never shows tokens in JSON.stringify or util.inspect', async () => {
-    const manager = new TokenManager({ oauthTokens: tokens('SECRET', 3_600_000), tokenStorage: new MemoryTokenStore({ tokens: tokens('SECRET2', 1) }), now })
+    const manager = new TokenManager({ oauthConfig: SERVER, oauthTokens: tokens('SECRET', 3_600_000), tokenStorage: new MemoryTokenStore({ tokens: tokens('SECRET2', 1) }), now })
     await manager.getAccessToken()
     const shown = `${JSON.stringify(manager)}\n${inspect(manager, { depth: 10, showHidden: true })}\n${JSON.stringify({ manager })}`
     expect(shown).not.toContain('SECRET')
@@ -223,7 +231,7 @@ describe('TokenManager', () => {
 describe('TokenManager against logouts, logins and empty stores', () => {
   it('an empty manager keeps looking: a login stored after it started is picked up without a restart', async () => {
     const store = new MemoryTokenStore()
-    const manager = new TokenManager({ tokenStorage: store, now })
+    const manager = new TokenManager({ oauthConfig: SERVER, tokenStorage: store, now })
     await expect(manager.getAccessToken()).rejects.toMatchObject({ code: OAUTH_NOT_LOGGED_IN })
     await store.save(tokens('later', 3_600_000)) // `anthropic-oauth login` in another process
     expect(await manager.getAccessToken()).toBe('at-later')
@@ -231,7 +239,7 @@ describe('TokenManager against logouts, logins and empty stores', () => {
 
   it('clear() logs out at once: no later call returns the cleared token', async () => {
     const store = new MemoryTokenStore({ tokens: tokens('loaded', 3_600_000) })
-    const manager = new TokenManager({ tokenStorage: store, now })
+    const manager = new TokenManager({ oauthConfig: SERVER, tokenStorage: store, now })
     expect(await manager.getAccessToken()).toBe('at-loaded')
     await manager.clear()
     await expect(manager.getAccessToken()).rejects.toMatchObject({ code: OAUTH_NOT_LOGGED_IN })
@@ -241,7 +249,7 @@ describe('TokenManager against logouts, logins and empty stores', () => {
   it('a logout during a refresh in flight wins: the refresh result is dropped, never saved', async () => {
     const used = rotatingEndpoint({ wait: 100 })
     const store = new MemoryTokenStore({ tokens: tokens('old', -1000) })
-    const manager = new TokenManager({ tokenStorage: store, now, oauthRequestOptions: fast })
+    const manager = new TokenManager({ oauthConfig: SERVER, tokenStorage: store, now, oauthRequestOptions: fast })
     const refreshing = manager.getAccessToken()
     await delay(20) // the refresh request is on the wire
     await manager.clear()
@@ -254,7 +262,7 @@ describe('TokenManager against logouts, logins and empty stores', () => {
   it('a new login during a refresh in flight wins: the refresh result is dropped, the new login is kept', async () => {
     rotatingEndpoint({ wait: 100 })
     const store = new MemoryTokenStore({ tokens: tokens('old', -1000) })
-    const manager = new TokenManager({ tokenStorage: store, now, oauthRequestOptions: fast })
+    const manager = new TokenManager({ oauthConfig: SERVER, tokenStorage: store, now, oauthRequestOptions: fast })
     const refreshing = manager.getAccessToken()
     await delay(20)
     await manager.setTokens(tokens('new-login', 3_600_000))
@@ -265,7 +273,7 @@ describe('TokenManager against logouts, logins and empty stores', () => {
 
   it('hands out and takes in copies: mutating them changes nothing', async () => {
     const given = tokens('copy', 3_600_000)
-    const manager = new TokenManager({ oauthTokens: given, now })
+    const manager = new TokenManager({ oauthConfig: SERVER, oauthTokens: given, now })
     given.accessToken = 'mutated'
     const out = await manager.getTokens()
     out.accessToken = 'also-mutated'
@@ -275,36 +283,43 @@ describe('TokenManager against logouts, logins and empty stores', () => {
 })
 
 describe('createOAuthFetch', () => {
-  it('signs Anthropic API requests with the bearer token, betas, user agent and beta=true, and drops x-api-key', async () => {
+  it('signs requests with the bearer token and drops x-api-key; `prepare` adds to each request and `check` may refuse an answer without a refresh', async () => {
+    const used = rotatingEndpoint()
     const seen: Request[] = []
     server.use(
-      http.post('https://api.anthropic.com/v1/messages', ({ request }) => {
+      http.post('https://api.example.com/v1/messages', ({ request }) => {
         seen.push(request.clone())
-        return HttpResponse.json({ ok: true })
+        return seen.length === 1 ? HttpResponse.json({ ok: true }) : HttpResponse.json({ error: 'policy' }, { status: 400 })
       }),
     )
-    const manager = new TokenManager({ oauthTokens: tokens('api', 3_600_000), now })
-    const oauthFetch = createOAuthFetch(manager)
-    const res = await oauthFetch('https://api.anthropic.com/v1/messages?x=1', {
+    const manager = new TokenManager({ oauthConfig: SERVER, oauthTokens: tokens('api', 3_600_000), now })
+    const refused = new Error('refused by check')
+    const oauthFetch = createOAuthFetch(manager, {
+      prepare: (url, headers) => {
+        url.searchParams.set('beta', 'true')
+        headers.set('x-extra', headers.get('authorization')!)
+      },
+      check: (response) => {
+        if (response.status === 400) throw refused
+        return response
+      },
+    })
+    const res = await oauthFetch('https://api.example.com/v1/messages?x=1', {
       method: 'POST',
-      headers: { 'x-api-key': 'sk-ant-api-LEAK', 'anthropic-beta': 'files-api-2025-04-14', 'content-type': 'application/json' },
+      headers: { 'x-api-key': 'sk-ant-api-LEAK', 'content-type': 'application/json' },
       body: JSON.stringify({ hello: 'world' }),
     })
     expect(res.status).toBe(200)
     const req = seen[0]!
     expect(req.headers.get('authorization')).toBe('Bearer at-api')
+    expect(req.headers.get('x-extra')).toBe('Bearer at-api') // prepare runs after the token is set
     expect(req.headers.has('x-api-key')).toBe(false)
-    expect(req.headers.get('anthropic-beta')!.split(',')).toEqual([
-      'files-api-2025-04-14',
-      'oauth-2025-04-20',
-      'interleaved-thinking-2025-05-14',
-      'claude-code-20250219',
-      'fine-grained-tool-streaming-2025-05-14',
-    ])
-    expect(req.headers.get('user-agent')).toBe('claude-cli/2.1.2 (external, cli)')
     expect(new URL(req.url).searchParams.get('beta')).toBe('true')
     expect(new URL(req.url).searchParams.get('x')).toBe('1')
     expect(await req.json()).toEqual({ hello: 'world' })
+    await expect(oauthFetch('https://api.example.com/v1/messages', { method: 'POST', body: '{}' })).rejects.toBe(refused)
+    expect(seen).toHaveLength(2)
+    expect(used).toEqual([])
   })
 
   it('after a 401 refreshes once and retries once with the body intact', async () => {
@@ -312,14 +327,14 @@ describe('createOAuthFetch', () => {
     const auths: (string | null)[] = []
     const bodies: string[] = []
     server.use(
-      http.post('https://api.anthropic.com/v1/messages', async ({ request }) => {
+      http.post('https://api.example.com/v1/messages', async ({ request }) => {
         auths.push(request.headers.get('authorization'))
         bodies.push(await request.text())
         return auths.length === 1 ? HttpResponse.json({ error: 'expired' }, { status: 401 }) : HttpResponse.json({ ok: true })
       }),
     )
-    const oauthFetch = createOAuthFetch(new TokenManager({ oauthTokens: tokens('stale', 3_600_000), now, oauthRequestOptions: fast }))
-    const res = await oauthFetch('https://api.anthropic.com/v1/messages', { method: 'POST', body: '{"n":1}' })
+    const oauthFetch = createOAuthFetch(new TokenManager({ oauthConfig: SERVER, oauthTokens: tokens('stale', 3_600_000), now, oauthRequestOptions: fast }))
+    const res = await oauthFetch('https://api.example.com/v1/messages', { method: 'POST', body: '{"n":1}' })
     expect(res.status).toBe(200)
     expect(auths).toEqual(['Bearer at-stale', 'Bearer at-1'])
     expect(bodies).toEqual(['{"n":1}', '{"n":1}'])
@@ -330,13 +345,13 @@ describe('createOAuthFetch', () => {
     const used = rotatingEndpoint()
     let calls = 0
     server.use(
-      http.get('https://api.anthropic.com/v1/models', () => {
+      http.get('https://api.example.com/v1/models', () => {
         calls++
         return HttpResponse.json({ error: 'nope' }, { status: 401 })
       }),
     )
-    const oauthFetch = createOAuthFetch(new TokenManager({ oauthTokens: tokens('x', 3_600_000), now, oauthRequestOptions: fast }))
-    expect((await oauthFetch('https://api.anthropic.com/v1/models')).status).toBe(401)
+    const oauthFetch = createOAuthFetch(new TokenManager({ oauthConfig: SERVER, oauthTokens: tokens('x', 3_600_000), now, oauthRequestOptions: fast }))
+    expect((await oauthFetch('https://api.example.com/v1/models')).status).toBe(401)
     expect(calls).toBe(2)
     expect(used).toHaveLength(1)
   })
@@ -396,8 +411,8 @@ describe('TokenManager with a store that reports changes by other holders (subsc
     const used = rotatingEndpoint()
     const { backing, tab } = sharedStorage()
     await backing.save(tokens('old', 3_600_000))
-    const a = new TokenManager({ tokenStorage: tab(1), now })
-    const b = new TokenManager({ tokenStorage: tab(2), now })
+    const a = new TokenManager({ oauthConfig: SERVER, tokenStorage: tab(1), now })
+    const b = new TokenManager({ oauthConfig: SERVER, tokenStorage: tab(2), now })
     expect(await a.getAccessToken()).toBe('at-old')
     expect(await b.getAccessToken()).toBe('at-old')
     await b.refresh()
@@ -411,8 +426,8 @@ describe('TokenManager with a store that reports changes by other holders (subsc
     const { backing, tab } = sharedStorage()
     await backing.save(tokens('old', 1_000)) // expiring: a's next call refreshes
     const storeA = tab(1)
-    const a = new TokenManager({ tokenStorage: { ...storeA, lock: undefined }, now })
-    const b = new TokenManager({ tokenStorage: tab(2), now })
+    const a = new TokenManager({ oauthConfig: SERVER, tokenStorage: { ...storeA, lock: undefined }, now })
+    const b = new TokenManager({ oauthConfig: SERVER, tokenStorage: tab(2), now })
     const refreshing = a.getAccessToken()
     await new Promise((resolve) => setTimeout(resolve, 10))
     await b.clear()

@@ -1,7 +1,6 @@
 import { readFile, stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import {
-  ANTHROPIC_OAUTH_CONFIG,
   assertOptions,
   ERR_INVALID_ARG_VALUE,
   INSPECT,
@@ -27,12 +26,16 @@ import { SdkProfileTokenStore } from './sdk-profile.js'
 export type AccountStoreKind = 'file' | 'keychain' | 'profile'
 
 /**
- * The server a login belongs to, recorded at login: `{ preset: 'anthropic' }` for the Anthropic
- * preset (its current values are used, so a login follows the preset when the service moves), or
- * the config it was made with, endpoints discovered included and secrets left out. `configFile`
- * is where a confidential client's secret is read again (never copied into the list).
+ * The server a login belongs to, recorded at login: a preset by name (`{ preset: 'anthropic' }`:
+ * its current values are used, so a login follows the preset when the service moves; what the
+ * name means is given by {@link AccountsOptions.presets}), or the config it was made with,
+ * endpoints discovered included and secrets left out. `configFile` is where a confidential
+ * client's secret is read again (never copied into the list).
  */
-export type AccountServer = { preset: 'anthropic' } | { config: AccountServerConfig; configFile?: string }
+export type AccountServer = { preset: string } | { config: AccountServerConfig; configFile?: string }
+
+/** What the presets an account may name are: their client, and their token endpoint or issuer. */
+export type AccountPresets = Readonly<Record<string, Pick<OAuthConfig, 'clientId' | 'tokenUrl' | 'issuer'>>>
 
 /** A recorded server config: an `OAuthConfig` without its secrets, and the API it is for (`baseUrl`). */
 export type AccountServerConfig = Omit<OAuthConfig, 'clientSecret' | 'clientPrivateKey'> & { baseUrl?: string }
@@ -47,14 +50,15 @@ export interface Account {
   server?: AccountServer
 }
 
-/** The config of a recorded server: the preset's, or the one recorded (without its secrets). */
-export function serverConfig(server: AccountServer): AccountServerConfig {
-  return 'preset' in server ? ANTHROPIC_OAUTH_CONFIG : server.config
+/** The config of a recorded server: the preset's (`undefined` for a preset not in `presets`), or the one recorded (without its secrets). */
+export function serverConfig(server: AccountServer, presets: AccountPresets = {}): Pick<OAuthConfig, 'clientId' | 'tokenUrl' | 'issuer'> | undefined {
+  return 'preset' in server ? (Object.hasOwn(presets, server.preset) ? presets[server.preset] : undefined) : server.config
 }
 
-/** The server in words, for messages: its issuer or token endpoint's origin, and the client. */
-export function describeServer(config: Pick<OAuthConfig, 'clientId' | 'issuer'> & { tokenUrl?: string }): string {
-  if (config.clientId === ANTHROPIC_OAUTH_CONFIG.clientId && config.tokenUrl === ANTHROPIC_OAUTH_CONFIG.tokenUrl) return 'the Anthropic preset'
+/** The server in words, for messages: a preset by name, or its issuer or token endpoint's origin, and the client. */
+export function describeServer(config: Pick<OAuthConfig, 'clientId' | 'issuer'> & { tokenUrl?: string }, presets: AccountPresets = {}): string {
+  const preset = Object.entries(presets).find(([, p]) => p.clientId === config.clientId && p.tokenUrl === config.tokenUrl)?.[0]
+  if (preset) return `the ${preset} preset`
   const where = config.issuer ?? (config.tokenUrl ? safeOrigin(config.tokenUrl) : 'an unnamed server')
   return `${where} (client ${config.clientId})`
 }
@@ -64,16 +68,21 @@ const safeOrigin = (url: string) => URL.canParse(url) ? new URL(url).origin : ur
 /**
  * Whether `config` names the server an account's tokens belong to: the same client at the same
  * token endpoint (or, for a config not yet discovered, the same issuer). Returns the reason
- * when not, `undefined` when it does or when the account recorded no server.
+ * when not, `undefined` when it does or when the account recorded no server. An account of a
+ * preset that `presets` does not define never matches.
  */
-export function serverMismatch(account: Pick<Account, 'name' | 'server'>, config: Pick<OAuthConfig, 'clientId' | 'issuer'> & { tokenUrl?: string }): string | undefined {
+export function serverMismatch(account: Pick<Account, 'name' | 'server'>, config: Pick<OAuthConfig, 'clientId' | 'issuer'> & { tokenUrl?: string }, presets: AccountPresets = {}): string | undefined {
   if (!account.server) return undefined
-  const recorded = serverConfig(account.server)
+  const recorded = serverConfig(account.server, presets)
+  if (!recorded) {
+    const name = (account.server as { preset: string }).preset
+    return `Account "${account.name}" belongs to the ${name} preset, which this program does not define (Accounts option \`presets\`): its tokens are never sent to a server it cannot check.`
+  }
   const same =
     recorded.clientId === config.clientId &&
     (config.tokenUrl !== undefined ? recorded.tokenUrl === config.tokenUrl : recorded.issuer !== undefined && recorded.issuer === config.issuer)
   if (same) return undefined
-  return `Account "${account.name}" belongs to ${describeServer(recorded)}, not ${describeServer(config)}: its tokens are never sent to another server. Leave the other server out (the account's own is used), or log in to the account again at the new one.`
+  return `Account "${account.name}" belongs to ${describeServer(recorded, presets)}, not ${describeServer(config, presets)}: its tokens are never sent to another server. Leave the other server out (the account's own is used), or log in to the account again at the new one.`
 }
 
 /** Makes the keychain store of an account; pass `KeychainTokenStore` from `@oauth/storage-keychain` as `(o) => new KeychainTokenStore(o)`. */
@@ -89,6 +98,13 @@ export interface AccountsOptions {
   profile?: { configDir?: string; clientId?: string; baseUrl?: string }
   /** The lock of every account's store, and of the account list. */
   lock?: StoreLockOptions
+  /**
+   * What the presets an account may record mean (`{ preset: 'anthropic' }`), to check that its
+   * tokens go only to its server: `{ anthropic: ANTHROPIC_OAUTH_CONFIG }` (`@oauth/anthropic`),
+   * as `AnthropicOAuth` and the CLI pass. Default none: an account of a preset is then refused by
+   * {@link Accounts.store} when a `server` is given.
+   */
+  presets?: AccountPresets
 }
 
 interface Registry {
@@ -101,6 +117,7 @@ interface Registry {
 export const DEFAULT_ACCOUNT = 'default'
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
 const KINDS: readonly AccountStoreKind[] = ['file', 'keychain', 'profile']
+const PRESET_NAME = /^[a-z][a-z0-9-]{0,31}$/
 
 /** Throws a `TypeError` unless `name` can name an account (and so a file, a keychain item and a profile). */
 export function assertAccountName(name: unknown): asserts name is string {
@@ -137,7 +154,7 @@ export class Accounts {
   readonly #options: AccountsOptions
 
   constructor(options: AccountsOptions = {}) {
-    assertOptions(options, 'Accounts', ['dir', 'keychain', 'profile', 'lock'])
+    assertOptions(options, 'Accounts', ['dir', 'keychain', 'profile', 'lock', 'presets'])
     this.dir = resolve(options.dir ?? dirname(defaultTokenPath()))
     this.path = join(this.dir, 'accounts.json')
     this.#options = options
@@ -233,7 +250,7 @@ export class Accounts {
       if (kept && kept !== store) {
         throw invalidArgument(ERR_INVALID_ARG_VALUE, `Account "${name}" is kept in the ${kept} store, not the ${store} one. Log it out first to move it.`)
       }
-      if (server !== undefined && !validServer(server)) throw invalidArgument(ERR_INVALID_ARG_VALUE, 'The server of an account is { preset: "anthropic" } or { config } with a clientId and a tokenUrl.')
+      if (server !== undefined && !validServer(server)) throw invalidArgument(ERR_INVALID_ARG_VALUE, 'The server of an account is { preset: "<name>" } or { config } with a clientId and a tokenUrl.')
       registry.accounts[name] = server ? { store, server: withoutSecrets(server) } : { store }
       return { name, store, isDefault: (registry.default ?? DEFAULT_ACCOUNT) === name, ...(server ? { server: withoutSecrets(server) } : {}) }
     })
@@ -288,7 +305,7 @@ export class Accounts {
     return new AccountTokenStore(name, async () => {
       const { name: chosen, account } = await this.resolve(name, options.env)
       if (account) {
-        const mismatch = options.server && serverMismatch(account, options.server)
+        const mismatch = options.server && serverMismatch(account, options.server, this.#options.presets)
         if (mismatch) throw invalidArgument(ERR_INVALID_ARG_VALUE, mismatch)
         return this.open(account)
       }
@@ -316,14 +333,14 @@ export class Accounts {
 function validServer(server: unknown): boolean {
   if (server === undefined) return true
   if (typeof server !== 'object' || server === null) return false
-  if ('preset' in server) return (server as { preset: unknown }).preset === 'anthropic'
+  if ('preset' in server) return typeof server.preset === 'string' && PRESET_NAME.test(server.preset)
   const { config, configFile } = server as { config?: { clientId?: unknown; tokenUrl?: unknown }; configFile?: unknown }
   return typeof config === 'object' && config !== null && typeof config.clientId === 'string' && typeof config.tokenUrl === 'string' && (configFile === undefined || typeof configFile === 'string')
 }
 
 /** A server as the list keeps it: never a client secret or private key, whatever was passed. */
 function withoutSecrets(server: AccountServer): AccountServer {
-  if ('preset' in server) return { preset: 'anthropic' }
+  if ('preset' in server) return { preset: server.preset }
   const { clientSecret: _s, clientPrivateKey: _k, ...config } = server.config as OAuthConfig
   return { config, ...(server.configFile ? { configFile: server.configFile } : {}) }
 }

@@ -8,6 +8,7 @@ export {
   serverConfig,
   serverMismatch,
   type Account,
+  type AccountPresets,
   type AccountServer,
   type AccountServerConfig,
   type AccountsOptions,

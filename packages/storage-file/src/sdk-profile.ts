@@ -1,7 +1,7 @@
 import { readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { assertOptions, DEFAULT_CLIENT_ID, ERR_INVALID_ARG_VALUE, invalidArgument, TOKEN_STORE_CORRUPT, TOKEN_STORE_WRITE_FAILED, TokenStorageError, type OAuthTokens, type StoreLockOptions } from '@oauth/core'
+import { assertOptions, ERR_INVALID_ARG_VALUE, invalidArgument, TOKEN_STORE_CORRUPT, TOKEN_STORE_WRITE_FAILED, TokenStorageError, type OAuthTokens, type StoreLockOptions } from '@oauth/core'
 import { ensureDirectory, writeFileAtomic } from './atomic-write.js'
 import { errno } from './errno.js'
 import { FileTokenStore } from './file-store.js'
@@ -12,7 +12,11 @@ export interface SdkProfileTokenStoreOptions {
   profile?: string
   /** Default: `ANTHROPIC_CONFIG_DIR`, else `$XDG_CONFIG_HOME/anthropic`, else `~/.config/anthropic` (as the SDK). */
   configDir?: string
-  /** The OAuth client the SDK refreshes with. Default: the Anthropic preset's. */
+  /**
+   * The OAuth client the SDK refreshes with, written to a new profile's config (`client_id`):
+   * `ANTHROPIC_CLI_CLIENT_ID` or the subscription preset's `DEFAULT_CLIENT_ID` (`@oauth/anthropic`).
+   * Without it the config names no client, and the SDK uses the token as it is, never refreshing it.
+   */
   clientId?: string
   /** The API base URL the profile points at, if not the default. */
   baseUrl?: string
@@ -59,7 +63,7 @@ export class SdkProfileTokenStore extends FileTokenStore {
     const configDir = sdkConfigDir(options.configDir)
     super({ path: join(configDir, 'credentials', `${profile}.json`), lock: options.lock })
     this.configPath = join(configDir, 'configs', `${profile}.json`)
-    const authentication = { type: 'user_oauth', client_id: options.clientId ?? DEFAULT_CLIENT_ID }
+    const authentication = { type: 'user_oauth', ...(options.clientId ? { client_id: options.clientId } : {}) }
     this.#config = { version: '1.0', authentication, ...(options.baseUrl ? { base_url: options.baseUrl } : {}) }
   }
 

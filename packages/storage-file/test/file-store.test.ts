@@ -249,12 +249,12 @@ describe('FileTokenStore on disk', () => {
 describe('SdkProfileTokenStore', () => {
   it("writes the Anthropic SDK's profile layout", async () => {
     const configDir = join(root, `sdk-${++n}`)
-    const store = new SdkProfileTokenStore({ profile: 'work', configDir })
+    const store = new SdkProfileTokenStore({ profile: 'work', configDir, clientId: 'the-client' })
     await store.save(sampleTokens(7))
     expect(store.path).toBe(join(configDir, 'credentials', 'work.json'))
     expect(JSON.parse(readFileSync(join(configDir, 'configs', 'work.json'), 'utf8'))).toEqual({
       version: '1.0',
-      authentication: { type: 'user_oauth', client_id: '9d1c250a-e61b-44d9-88ed-5944d1962f5e' },
+      authentication: { type: 'user_oauth', client_id: 'the-client' },
       // What the first login was bound to, as `ant auth login` writes it into a new profile.
       organization_id: sampleTokens(7).organization!.uuid,
     })
@@ -267,6 +267,12 @@ describe('SdkProfileTokenStore', () => {
     })
     expect(mode(store.path)).toBe(0o600)
     expect(await store.load()).toEqual(sampleTokens(7))
+  })
+
+  it('names no client when given none: the SDK then uses the token as it is, never refreshing it with a client it was not made by', async () => {
+    const configDir = join(root, `sdk-${++n}`)
+    await new SdkProfileTokenStore({ profile: 'static', configDir }).save(sampleTokens(8))
+    expect(JSON.parse(readFileSync(join(configDir, 'configs', 'static.json'), 'utf8')).authentication).toEqual({ type: 'user_oauth' })
   })
 
   it('refuses a profile name that could escape the directory', () => {

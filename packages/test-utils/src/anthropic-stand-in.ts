@@ -67,10 +67,10 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+// By path, not as a package dependency: @oauth/anthropic's own tests use this stand-in, and a
+// dependency back on it would be a cycle (pnpm and turbo both refuse to order one).
+import { ANTHROPIC_OAUTH_CONFIG, DEFAULT_SCOPES, LEGACY_ANTHROPIC_OAUTH_CONFIG } from '../../anthropic/src/preset.js'
 import {
-  ANTHROPIC_OAUTH_CONFIG,
-  DEFAULT_SCOPES,
-  LEGACY_ANTHROPIC_OAUTH_CONFIG,
   OAUTH_POLICY_CLAUDE_CODE_ONLY,
   OAUTH_POLICY_CLIENT_VERSION,
   OAUTH_POLICY_EXTRA_USAGE,

@@ -49,7 +49,7 @@ export async function apiKey(args: string[], io: CliIO): Promise<number> {
   const baseUrl = apiBaseUrl(io.env)
   // Before a key is created: it is never made where it cannot then be saved.
   if (values.profile) await checkApiKeyProfile({ profile: values.profile })
-  const { TokenManager, createAnthropicApiKey, OAuthHttpError } = await import('@oauth/http')
+  const [{ TokenManager, OAuthHttpError }, { createAnthropicApiKey }] = await Promise.all([import('@oauth/http'), import('@oauth/anthropic')])
   const request = await requestOptions(io.env)
   const manager = new TokenManager({ tokenStorage: store, oauthConfig: config, oauthRequestOptions: request })
   const tokens = await manager.getTokens()

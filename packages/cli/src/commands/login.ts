@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util'
 import { authorizeInteractive } from '@oauth/client'
-import { ANTHROPIC_OAUTH_CONFIG, type OAuthConfig, type OAuthTokens } from '@oauth/core'
+import type { OAuthConfig, OAuthTokens } from '@oauth/core'
 import { EXIT, shown, withSpinner, type CliIO } from '../io.js'
-import { anthropicCliConfig } from '@oauth/anthropic'
+import { anthropicCliConfig } from '@oauth/anthropic/presets'
 import { activeSdkProfile, setActiveSdkProfile } from '@oauth/storage-file'
 import { assertCanSave, loginFrom, requestOptions, serverRecord, STORE_HELP, STORE_OPTIONS, storeFrom, UsageError } from '../options.js'
 
@@ -43,20 +43,19 @@ ${STORE_HELP}`
 /**
  * The Console's authorization page: Claude Code's production config sends Console logins to
  * `CONSOLE_AUTHORIZE_URL`, https://platform.claude.com/oauth/authorize, and subscription logins to
- * claude.com/cai (mangowhoiscloud/geode#1232, 2026-05-17; ANTHROPIC_CONSOLE_AUTHORIZE_URL in core).
+ * claude.com/cai (mangowhoiscloud/geode#1232, 2026-05-17; ANTHROPIC_CONSOLE_AUTHORIZE_URL in @oauth/anthropic).
  * That is /oauth/authorize on the token endpoint's host, so it is derived from the token URL: a
  * config pointing the preset elsewhere (a test stand-in) keeps working.
  */
-function consoleConfig(config: OAuthConfig | undefined): OAuthConfig {
-  const base = config ?? ANTHROPIC_OAUTH_CONFIG
-  return { ...base, authorizeUrl: new URL('/oauth/authorize', base.tokenUrl).href }
+function consoleConfig(config: OAuthConfig): OAuthConfig {
+  return { ...config, authorizeUrl: new URL('/oauth/authorize', config.tokenUrl).href }
 }
 
 /** The device grant: the page and the code on stderr, then a spinner while the user approves elsewhere. */
-async function deviceLogin(config: OAuthConfig | undefined, io: CliIO): Promise<OAuthTokens> {
+async function deviceLogin(config: OAuthConfig, io: CliIO): Promise<OAuthTokens> {
   const { authorizeDevice } = await import('@oauth/http')
   let waiting: ((value: void) => void) | undefined
-  const approved = authorizeDevice(config ?? ANTHROPIC_OAUTH_CONFIG, {
+  const approved = authorizeDevice(config, {
     ...(await requestOptions(io.env)),
     onUserCode: ({ userCode, verificationUri, verificationUriComplete, expiresAt }) => {
       const minutes = Math.max(1, Math.round((expiresAt - Date.now()) / 60_000))

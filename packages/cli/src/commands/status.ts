@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
 import { isExpired, OAuthError, type OAuthConfig, type OAuthTokens, type TokenStore } from '@oauth/core'
-import type { AnthropicProfile, AnthropicUsage } from '@oauth/http'
+import type { AnthropicProfile, AnthropicUsage } from '@oauth/anthropic'
 import { EXIT, inWords, jsonOut, shown, usageBar, withSpinner, type CliIO } from '../io.js'
 import { apiBaseUrl, isAnthropic, loginFrom, requestOptions, STORE_HELP, STORE_OPTIONS } from '../options.js'
 
@@ -34,8 +34,8 @@ const explain = (err: unknown): { code: string; message: string } => ({
 })
 
 /** The plan and the usage windows, from the account endpoints, with a token renewed if need be. */
-async function fetchLive(store: TokenStore, tokens: OAuthTokens, config: OAuthConfig | undefined, io: CliIO): Promise<Live> {
-  const http = await import('@oauth/http')
+async function fetchLive(store: TokenStore, tokens: OAuthTokens, config: OAuthConfig, io: CliIO): Promise<Live> {
+  const [http, anthropic] = await Promise.all([import('@oauth/http'), import('@oauth/anthropic')])
   const request = await requestOptions(io.env)
   return withSpinner(io, 'Fetching the plan and usage', async () => {
     let accessToken = tokens.accessToken
@@ -50,7 +50,7 @@ async function fetchLive(store: TokenStore, tokens: OAuthTokens, config: OAuthCo
       return { renewed, profile: null, usage: null, unavailable: explain(err) }
     }
     const options = { baseUrl: apiBaseUrl(io.env), ...request }
-    const [profile, usage] = await Promise.allSettled([http.fetchAnthropicProfile(accessToken, options), http.fetchAnthropicUsage(accessToken, options)])
+    const [profile, usage] = await Promise.allSettled([anthropic.fetchAnthropicProfile(accessToken, options), anthropic.fetchAnthropicUsage(accessToken, options)])
     const failed = [profile, usage].find((r): r is PromiseRejectedResult => r.status === 'rejected')
     return {
       renewed,

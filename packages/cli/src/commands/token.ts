@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util'
+import { anthropicPresetFromEnv } from '@oauth/anthropic/presets'
 import { isExpired, OAuthError } from '@oauth/core'
 import { EXIT, TEMPORARY, withSpinner, type CliIO } from '../io.js'
-import { configFrom, presetFrom, requestOptions, serverFor, STORE_HELP, STORE_OPTIONS, storeFrom } from '../options.js'
+import { configFrom, requestOptions, serverFor, STORE_HELP, STORE_OPTIONS, storeFrom } from '../options.js'
 
 export const TOKEN_HELP = `Usage: anthropic-oauth token [options]
 
@@ -36,7 +37,7 @@ export async function token(args: string[], io: CliIO): Promise<number> {
   }
   const { TokenManager } = await import('@oauth/http')
   // The config is read only now: the fast path above needs none.
-  const config = (named && !named.tokenUrl ? await configFrom(values, io.env) : recorded) ?? presetFrom(io.env).config
+  const config = (named && !named.tokenUrl ? await configFrom(values, io.env) : recorded) ?? anthropicPresetFromEnv(io.env).config
   const manager = new TokenManager({ tokenStorage: store, oauthConfig: config, oauthRequestOptions: await requestOptions(io.env) })
   const tokens = await manager.getTokens()
   // A long-lived token (no refresh token) is printed until it ends; it is never refreshed.

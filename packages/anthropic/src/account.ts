@@ -3,8 +3,6 @@
 // Console login) a new API key. None is documented by Anthropic; each shape below is what
 // public sources show the service answering in 2026, cited where it is read.
 import {
-  ANTHROPIC_OAUTH_BETA,
-  DEFAULT_USER_AGENT,
   INSPECT,
   OAUTH_API_ERROR,
   OAUTH_NETWORK_ERROR,
@@ -17,8 +15,8 @@ import {
   OAuthError,
   sanitizeText,
 } from '@oauth/core'
-import { OAuthHttpError } from './errors.js'
-import { readCapped, retryAfter } from './token-endpoint.js'
+import { OAuthHttpError, readCapped, retryAfter } from '@oauth/http'
+import { ANTHROPIC_OAUTH_BETA, DEFAULT_USER_AGENT } from './preset.js'
 
 /** Options for the Anthropic account calls. */
 export interface AnthropicApiOptions {
@@ -181,7 +179,7 @@ async function call(method: 'GET' | 'POST', path: string, accessToken: string, o
  *
  * @example
  * ```ts
- * import { fetchAnthropicProfile } from '@oauth/http'
+ * import { fetchAnthropicProfile } from '@oauth/anthropic'
  * const accessToken = 'sk-ant-oat01-…' // from a TokenManager: await manager.getAccessToken()
  * const profile = await fetchAnthropicProfile(accessToken)
  * console.log(profile.email, profile.organization?.name, profile.subscription)
@@ -226,7 +224,7 @@ function labelOf(id: string): string {
  *
  * @example
  * ```ts
- * import { fetchAnthropicUsage } from '@oauth/http'
+ * import { fetchAnthropicUsage } from '@oauth/anthropic'
  * const accessToken = 'sk-ant-oat01-…' // from a TokenManager: await manager.getAccessToken()
  * const usage = await fetchAnthropicUsage(accessToken)
  * for (const w of usage.windows) console.log(w.label, `${w.utilization}%`, w.resetsAt)
@@ -265,7 +263,7 @@ export async function fetchAnthropicUsage(accessToken: string, options: Anthropi
  *
  * @example
  * ```ts
- * import { createAnthropicApiKey } from '@oauth/http'
+ * import { createAnthropicApiKey } from '@oauth/anthropic'
  * const accessToken = 'sk-ant-oat01-…' // a Console login's, from a TokenManager
  * const key = await createAnthropicApiKey(accessToken)
  * console.log(key) // AnthropicApiKey {"apiKey":"[redacted]"}; the key is key.value

@@ -48,7 +48,7 @@ const RULES: { status: number; test: (message: string, errorCode: unknown) => bo
  *
  * @example
  * ```ts
- * import { anthropicPolicyError } from '@oauth/http'
+ * import { anthropicPolicyError } from '@oauth/anthropic'
  * const body = '{"type":"error","error":{"type":"invalid_request_error","message":"Error"}}'
  * anthropicPolicyError(400, body)?.code // 'OAUTH_POLICY_REFUSED'
  * ```
@@ -77,7 +77,7 @@ export function anthropicPolicyError(status: number, body: string): OAuthPolicyE
  *
  * @example
  * ```ts
- * import { rejectPolicyRefusal } from '@oauth/http'
+ * import { rejectPolicyRefusal } from '@oauth/anthropic'
  * const response = await rejectPolicyRefusal(await fetch('https://api.anthropic.com/v1/models'))
  * ```
  */

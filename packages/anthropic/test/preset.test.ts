@@ -5,7 +5,8 @@ import { buildAuthorizationUrl, OAUTH_INVALID_GRANT, OAUTH_NETWORK_ERROR, OAUTH_
 import { freePort, startAnthropicStandIn, type AnthropicStandIn } from '@oauth/test-utils'
 import { EXPECTED_POLICY_CODES, POLICY_ANSWERS } from '@oauth/test-utils/anthropic-stand-in'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { anthropicPolicyError, createOAuthFetch, exchangeCodeForTokens, OAuthHttpError, refreshAccessToken, TokenManager } from '../src/index.js'
+import { createOAuthFetch, exchangeCodeForTokens, OAuthHttpError, refreshAccessToken, TokenManager } from '@oauth/http'
+import { anthropicPolicyError, createAnthropicFetch, DEFAULT_OAUTH_BETAS, DEFAULT_USER_AGENT } from '../src/index.js'
 
 let standIn: AnthropicStandIn
 beforeAll(async () => {
@@ -150,9 +151,9 @@ describe('policy refusals of subscription tokens', () => {
   // What the message tells the user to do, where the answer has its own advice.
   const advice: Partial<Record<(typeof modes)[number], string>> = { 'out-of-extra-usage': 'add more at claude.ai/settings/usage', 'version-too-old': 'Choose another model' }
 
-  it.each(modes)('createOAuthFetch: %s is a typed OAuthPolicyError, with no refresh and no retry', async (mode) => {
+  it.each(modes)('createAnthropicFetch: %s is a typed OAuthPolicyError, with no refresh and no retry', async (mode) => {
     const manager = new TokenManager({ oauthTokens: await signIn(), oauthConfig: standIn.config })
-    const oauthFetch = createOAuthFetch(manager)
+    const oauthFetch = createAnthropicFetch(manager)
     const [apiBefore, tokenBefore] = [standIn.apiRequests.length, standIn.tokenRequests.length]
     standIn.policy = mode
     try {
@@ -190,6 +191,35 @@ describe('network text', () => {
   })
 })
 
+describe('createAnthropicFetch', () => {
+  it('signs API requests with the bearer token, the betas, the preset\'s User-Agent and beta=true, and drops x-api-key', async () => {
+    const manager = new TokenManager({ oauthTokens: await signIn(), oauthConfig: standIn.config })
+    const before = standIn.apiRequests.length
+    const res = await createAnthropicFetch(manager)(`${standIn.url}/v1/messages?x=1`, {
+      method: 'POST',
+      headers: { 'x-api-key': 'sk-ant-api-LEAK', 'anthropic-beta': 'files-api-2025-04-14', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
+    })
+    expect(res.status).toBe(200)
+    const req = standIn.apiRequests[before]!
+    expect(req.headers.authorization).toBe(`Bearer ${manager.oauthTokens!.accessToken}`)
+    expect(req.headers['x-api-key']).toBeUndefined()
+    expect(String(req.headers['anthropic-beta']).split(',')).toEqual(['files-api-2025-04-14', ...DEFAULT_OAUTH_BETAS])
+    expect(req.headers['user-agent']).toBe(DEFAULT_USER_AGENT)
+    expect(req.query).toMatchObject({ x: '1', beta: 'true' })
+  })
+
+  it('runs the caller\'s own prepare and check after its own', async () => {
+    const manager = new TokenManager({ oauthTokens: await signIn(), oauthConfig: standIn.config })
+    const before = standIn.apiRequests.length
+    const checked: number[] = []
+    const res = await createAnthropicFetch(manager, { betas: [], prepare: (_url, headers) => headers.set('anthropic-beta', 'mine'), check: (r) => (checked.push(r.status), r) })(`${standIn.url}/v1/models`)
+    expect(res.status).toBe(200)
+    expect(checked).toEqual([200])
+    expect(standIn.apiRequests[before]!.headers['anthropic-beta']).toBe('mine')
+  })
+})
+
 describe('createOAuthFetch and redirects', () => {
   it('replays the request body across a same-origin 307, and again on the retry after a 401', async () => {
     const { createServer } = await import('node:http')
@@ -212,7 +242,7 @@ describe('createOAuthFetch and redirects', () => {
     try {
       const { port } = server.address() as { port: number }
       const tokens = await signIn()
-      const oauthFetch = createOAuthFetch(new TokenManager({ oauthTokens: tokens, oauthConfig: standIn.config }), { anthropic: false })
+      const oauthFetch = createOAuthFetch(new TokenManager({ oauthTokens: tokens, oauthConfig: standIn.config }))
       const res = await oauthFetch(`http://127.0.0.1:${port}/old`, { method: 'POST', body: '{"hello":"world"}' })
       expect(res.status).toBe(200)
       expect(await res.text()).toBe('{"hello":"world"}')

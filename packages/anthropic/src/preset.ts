@@ -1,4 +1,4 @@
-import type { ResolvedOAuthConfig } from '../config.js'
+import type { ResolvedOAuthConfig } from '@oauth/core'
 
 // The Anthropic preset: the public client that Claude's first-party CLI uses, with the
 // endpoints the service answers on today (checked 2026-11). Anthropic's terms restrict

@@ -15,7 +15,8 @@ import {
 } from '@oauth/core'
 import { startAnthropicStandIn, type AnthropicStandIn } from '@oauth/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createAnthropicApiKey, exchangeCodeForTokens, fetchAnthropicProfile, fetchAnthropicUsage, OAuthHttpError } from '../src/index.js'
+import { exchangeCodeForTokens, OAuthHttpError } from '@oauth/http'
+import { createAnthropicApiKey, fetchAnthropicProfile, fetchAnthropicUsage } from '../src/index.js'
 
 let standIn: AnthropicStandIn
 let odd: Server
