@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { startAnthropicStandIn, type AnthropicStandIn } from '@oauth/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { buildAuthorizationUrl, exchangeCodeForTokens } from '../src/index.js'
+import { buildAuthorizationUrl, DEFAULT_AUTHORIZE_URL, DEFAULT_CLIENT_ID, exchangeCodeForTokens } from '../src/index.js'
 
 const run = promisify(execFile)
 const packageDir = fileURLToPath(new URL('..', import.meta.url))
@@ -46,3 +46,17 @@ it.each([
   expect(req!.headers['user-agent']).toBe('claude-cli/2.1.2 (external, cli)')
   expect(String(req!.headers['anthropic-beta'])).toContain('claude-code-20250219')
 }, 30_000)
+
+// esbuild's CJS output copies the star re-exports after the package's own exports: the client's
+// buildAuthorizationUrl (with the preset) must win over core's (without one) in both builds.
+const noConfig = (load: string) => `${load}\nbuildAuthorizationUrl().then((r) => console.log(r.url), (err) => { console.error(err); process.exit(1) })`
+
+it.each([
+  ['ESM', ['--input-type=module', '-e', noConfig(`import { buildAuthorizationUrl } from ${JSON.stringify(join(packageDir, 'dist/index.js'))}`)]],
+  ['CJS', ['-e', noConfig(`const { buildAuthorizationUrl } = require(${JSON.stringify(join(packageDir, 'dist/index.cjs'))})`)]],
+])('the %s build starts a subscription login without a config, as the plan does', async (_, args) => {
+  const { stdout } = await run(process.execPath, args as string[], { cwd: packageDir })
+  const url = new URL(stdout.trim())
+  expect(url.origin + url.pathname).toBe(DEFAULT_AUTHORIZE_URL)
+  expect(url.searchParams.get('client_id')).toBe(DEFAULT_CLIENT_ID)
+})
