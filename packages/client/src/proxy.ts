@@ -1,4 +1,10 @@
-import { EnvHttpProxyAgent, Pool, fetch as undiciFetch } from 'undici'
+import type { Dispatcher, Pool } from 'undici'
+
+// undici is loaded only when a proxy variable is set: importing it costs about 150 ms, which
+// every program that imports @oauth/client paid at startup, proxy or not (#27).
+type Undici = typeof import('undici')
+let undici: Promise<Undici> | undefined
+const loadUndici = (): Promise<Undici> => (undici ??= import('undici'))
 
 const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'] as const
 
@@ -16,8 +22,8 @@ const globalFetch: typeof fetch = (input, init) => globalThis.fetch(input, init)
  * wraps it in `UND_ERR_PRX_CONN`; it shipped in undici 8, which needs Node 22.19. This does the
  * same here, until Node 20 support ends and undici 8 can be used.
  */
-function tunnelFailsOnce(origin: URL, options: object): Pool {
-  const pool = new Pool(origin, options)
+function tunnelFailsOnce(PoolClass: Undici['Pool'], origin: URL, options: object): Pool {
+  const pool = new PoolClass(origin, options)
   const connect = pool.connect.bind(pool) as (params: unknown) => Promise<unknown>
   ;(pool as { connect: unknown }).connect = async (params: unknown) => {
     try {
@@ -60,9 +66,17 @@ export function proxyFetch(env: NodeJS.ProcessEnv = process.env): typeof fetch {
   let cached = cache.get(key)
   if (!cached) {
     // Explicit values, so that the env passed in (not only process.env) decides.
-    const agent = new EnvHttpProxyAgent({ httpProxy: httpProxy ?? '', httpsProxy: httpsProxy ?? httpProxy ?? '', noProxy: noProxy ?? '', clientFactory: tunnelFailsOnce } as never)
-    cached = ((input: Parameters<typeof fetch>[0], init?: RequestInit) =>
-      undiciFetch(input as never, { ...(init as object), dispatcher: agent } as never)) as unknown as typeof fetch
+    let agent: Dispatcher | undefined
+    cached = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+      const { EnvHttpProxyAgent, Pool, fetch: undiciFetch } = await loadUndici()
+      agent ??= new EnvHttpProxyAgent({
+        httpProxy: httpProxy ?? '',
+        httpsProxy: httpsProxy ?? httpProxy ?? '',
+        noProxy: noProxy ?? '',
+        clientFactory: (origin: URL, options: object) => tunnelFailsOnce(Pool, origin, options),
+      } as never)
+      return undiciFetch(input as never, { ...(init as object), dispatcher: agent } as never)
+    }) as unknown as typeof fetch
     cache.set(key, cached)
   }
   return cached
