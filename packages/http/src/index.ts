@@ -1,22 +1,10 @@
 export { OAuthHttpError } from './errors.js'
-export {
-  DEFAULT_HTTP_USER_AGENT,
-  exchangeCodeForTokens,
-  readCapped,
-  refreshAccessToken,
-  retryAfter,
-  type ExchangeOptions,
-  type RetryPolicy,
-  type TokenRequestOptions,
-} from './token-endpoint.js'
-export {
-  authorizeDevice,
-  discoverOAuthConfig,
-  revokeToken,
-  type DeviceAuthorizationOptions,
-  type DeviceUserCode,
-  type DiscoveryOptions,
-  type RevokeOptions,
-} from './server-endpoints.js'
+export { DEFAULT_HTTP_USER_AGENT, readCapped, type RetryPolicy, type TokenRequestOptions } from './transport.js'
+export { processTokenResponse, retryAfter } from './response.js'
+export { exchangeCodeForTokens, type ExchangeOptions } from './authorization-code.js'
+export { refreshAccessToken } from './refresh.js'
+export { revokeToken, type RevokeOptions } from './revocation.js'
+export { authorizeDevice, type DeviceAuthorizationOptions, type DeviceUserCode } from './device.js'
+export { discoverOAuthConfig, type DiscoveryOptions } from './discovery.js'
 export { TokenManager, type AccessTokenProvider, type TokenManagerOptions } from './token-manager.js'
 export { createOAuthFetch, type AccessTokenSource, type OAuthFetchOptions } from './oauth-fetch.js'

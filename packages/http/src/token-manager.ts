@@ -24,8 +24,9 @@ import {
   type TokenStore,
 } from '@oauth/core'
 import { OAuthHttpError } from './errors.js'
-import { revokeToken } from './server-endpoints.js'
-import { refreshAccessToken, type TokenRequestOptions } from './token-endpoint.js'
+import { revokeToken } from './revocation.js'
+import { refreshAccessToken } from './refresh.js'
+import type { TokenRequestOptions } from './transport.js'
 
 /** The Anthropic SDK's credentials hook: `new Anthropic({ credentials })`. `expiresAt` is epoch seconds. */
 export type AccessTokenProvider = (opts?: { forceRefresh?: boolean }) => Promise<{ token: string; expiresAt: number | null }>
