@@ -3,33 +3,27 @@ import {
   INSPECT,
   inspectSummary,
   EXPIRY_BUFFER_SECONDS,
-  expiryBufferMs,
   isExpired,
-  OAUTH_INVALID_GRANT,
   OAUTH_NOT_LOGGED_IN,
   OAUTH_RATE_LIMITED,
-  OAUTH_TOKEN_ENDPOINT_ERROR,
   OAUTH_UNSUPPORTED,
   OAuthError,
   OAuthFlowError,
   resolveConfig,
-  TOKEN_STORE_LOCK_LOST,
-  TOKEN_STORE_READ_ONLY,
-  TOKEN_STORE_WRITE_FAILED,
-  TokenStorageError,
   type LockLease,
   type OAuthConfig,
   type OAuthTokens,
   type ResolvedOAuthConfig,
   type TokenStore,
 } from '@oauth/core'
-import { OAuthHttpError } from './errors.js'
+import { decide, type TimingPolicy } from './decide.js'
+import { refreshUnderLock, SUPERSEDED, type RefreshContext } from './refresh-protocol.js'
+import { coolingDown } from './refusals.js'
 import { revokeToken } from './revocation.js'
-import { refreshAccessToken } from './refresh.js'
+import { sdkProvider, type AccessTokenProvider } from './sdk-provider.js'
 import type { TokenRequestOptions } from './transport.js'
 
-/** The Anthropic SDK's credentials hook: `new Anthropic({ credentials })`. `expiresAt` is epoch seconds. */
-export type AccessTokenProvider = (opts?: { forceRefresh?: boolean }) => Promise<{ token: string; expiresAt: number | null }>
+export type { AccessTokenProvider } from './sdk-provider.js'
 
 /** Options for {@link TokenManager}. */
 export interface TokenManagerOptions {
@@ -61,14 +55,6 @@ export interface TokenManagerOptions {
 }
 
 const BACKGROUND_BACKOFF_MS = 5_000
-/** A 429 without `Retry-After`: no refresh is sent for this long. */
-const DEFAULT_COOLDOWN_MS = 60_000
-/**
- * The Anthropic SDK's `TokenCache` asks its credentials provider again only once this little
- * validity is left (`ADVISORY_REFRESH_THRESHOLD_IN_SECONDS`, 120 s, in `@anthropic-ai/sdk`
- * 1.12 `lib/credentials/types`); before that it serves its cached token without asking.
- */
-const SDK_ADVISORY_MS = 120_000
 
 /** Objects handed in or out are copies: a caller mutating one cannot change the login. */
 function copy(tokens: OAuthTokens): OAuthTokens {
@@ -103,7 +89,7 @@ export class TokenManager {
   readonly #config: ResolvedOAuthConfig
   readonly #request: TokenRequestOptions
   readonly #bufferSeconds: number
-  readonly #minValidityMs: number
+  readonly #timing: TimingPolicy
   readonly #now: () => number
   readonly #onBackgroundError: ((error: unknown) => void) | undefined
   readonly #warn: (message: string) => void
@@ -129,7 +115,7 @@ export class TokenManager {
     this.#store = options.tokenStorage
     this.#config = resolveConfig(options.oauthConfig)
     this.#bufferSeconds = options.expiryBufferSeconds ?? EXPIRY_BUFFER_SECONDS
-    this.#minValidityMs = (options.minValiditySeconds ?? 30) * 1000
+    this.#timing = { bufferSeconds: this.#bufferSeconds, minValidityMs: (options.minValiditySeconds ?? 30) * 1000 }
     this.#now = options.now ?? Date.now
     // One clock for computing expiresAt and for comparing against it.
     this.#request = { now: this.#now, ...options.oauthRequestOptions }
@@ -190,18 +176,15 @@ export class TokenManager {
   async getTokens(): Promise<OAuthTokens> {
     const tokens = await this.#current()
     const now = this.#now()
-    if (!isExpired(tokens, now, this.#bufferSeconds)) return copy(tokens)
-    const valid = tokens.expiresAt! > now
-    // Without a refresh token (a long-lived login) a token is used until it ends, never refreshed.
-    if (!tokens.refreshToken && valid) return copy(tokens)
-    // The token endpoint asked for a pause (429): nothing is sent before it ends; a valid token is served.
-    if (tokens.refreshNotBefore !== undefined && tokens.refreshNotBefore > now) {
-      if (valid) return copy(tokens)
-      throw coolingDown(tokens.refreshNotBefore - now)
-    }
-    if (tokens.expiresAt! - now > this.#mustRefreshMs(tokens)) {
-      this.#refreshInBackground(tokens.accessToken)
-      return copy(tokens)
+    switch (decide(tokens, now, this.#timing)) {
+      case 'fresh':
+        return copy(tokens)
+      case 'cooldown':
+        throw coolingDown(tokens.refreshNotBefore! - now)
+      case 'background':
+        this.#refreshInBackground(tokens.accessToken)
+        return copy(tokens)
+      case 'wait':
     }
     try {
       return copy(await this.#refresh(tokens.accessToken))
@@ -211,12 +194,6 @@ export class TokenManager {
       if (err instanceof OAuthError && err.code === OAUTH_RATE_LIMITED && current && current.expiresAt! > this.#now()) return copy(current)
       throw err
     }
-  }
-
-  /** Below this much validity callers wait for a refresh: `minValiditySeconds`, or a tenth of a shorter lifetime. */
-  #mustRefreshMs(tokens: OAuthTokens): number {
-    const lifetime = tokens.issuedAt === undefined ? Infinity : tokens.expiresAt! - tokens.issuedAt
-    return Math.min(this.#minValidityMs, lifetime / 10)
   }
 
   /**
@@ -316,14 +293,7 @@ export class TokenManager {
    * short-lived tokens, the SDK asks sooner and the manager answers from memory.)
    */
   get provider(): AccessTokenProvider {
-    let served: string | undefined
-    return async (opts) => {
-      const tokens = opts?.forceRefresh ? await this.refresh({ failedAccessToken: served }) : await this.getTokens()
-      served = tokens.accessToken
-      if (tokens.expiresAt === undefined) return { token: tokens.accessToken, expiresAt: null }
-      const earlier = Math.max(0, expiryBufferMs(tokens, this.#bufferSeconds) - SDK_ADVISORY_MS)
-      return { token: tokens.accessToken, expiresAt: Math.floor((tokens.expiresAt - earlier) / 1000) }
-    }
+    return sdkProvider(this, this.#bufferSeconds)
   }
 
   toJSON(): Record<string, unknown> {
@@ -389,150 +359,50 @@ export class TokenManager {
   }
 
   async #runRefresh(replacing: string): Promise<OAuthTokens> {
-    const store = this.#store
-    const generation = this.#generation
-    // A logout or a new login came after this refresh was asked for: it wins, and this
-    // refresh sends nothing more and saves nothing. Its callers get what that change left.
-    const SUPERSEDED = null
-    const work = async (lease?: LockLease): Promise<OAuthTokens | typeof SUPERSEDED> => {
-      if (generation !== this.#generation) return SUPERSEDED
-      let base = this.#tokens
-      if (store) {
-        // Two processes refreshing one rotating token: re-read under the lock, and use what
-        // the other one stored instead of spending the refresh token it already spent.
-        const stored = await store.load()
-        if (!stored && this.#inStore) {
-          // Logged out elsewhere (`anthropic-oauth logout`, another process's clear()): an empty
-          // store under the lock is final. Refreshing from the copy in memory would bring the login back.
-          this.#tokens = null
-          this.#loading = undefined
-          throw new OAuthFlowError(OAUTH_NOT_LOGGED_IN, `The login in ${store.name} was removed (logged out elsewhere); nothing was refreshed. Log in again (\`anthropic-oauth login\`).`)
-        }
-        if (stored) this.#inStore = true
-        if (stored && stored.accessToken !== replacing && !isExpired(stored, this.#now(), this.#bufferSeconds)) {
-          this.#tokens = stored
-          return stored
-        }
-        if (stored && (!base || (stored.expiresAt ?? 0) >= (base.expiresAt ?? 0))) base = stored
-      }
-      if (!base?.refreshToken) {
-        // A long-lived login (`setup-token`) has no refresh token: it is never refreshed, and says so when it ends.
-        const expiresAt = base?.expiresAt
-        const what =
-          expiresAt === undefined ? 'The access token was refused' : expiresAt > this.#now() ? 'The server refused the access token' : `The access token expired on ${new Date(expiresAt).toISOString().slice(0, 10)}`
-        throw new OAuthFlowError(
-          OAUTH_NOT_LOGGED_IN,
-          `${what}, and there is no refresh token to renew it (a long-lived login cannot be renewed). Log in again (\`anthropic-oauth login\`, or \`login --long-lived\` for another long-lived token).`,
-        )
-      }
-      // A cooldown another process recorded after a 429: nothing is sent before it ends.
-      const now = this.#now()
-      if (base.refreshNotBefore !== undefined && base.refreshNotBefore > now) {
-        this.#tokens = base
-        throw coolingDown(base.refreshNotBefore - now)
-      }
-      // A holder whose lock lapsed while it was paused sends nothing: another may be refreshing.
-      await lease?.confirm()
-      let fresh: OAuthTokens
-      try {
-        this.#refreshCount++
-        const signal = lease && (this.#request.signal ? AbortSignal.any([this.#request.signal, lease.signal]) : lease.signal)
-        fresh = await refreshAccessToken(base.refreshToken, this.#config, {
-          ...this.#request,
-          signal,
-          retry: this.#request.retry === false ? false : { ...this.#request.retry, rateLimited: false },
-        })
-      } catch (err) {
-        if (lease?.signal.aborted) throw lease.signal.reason // the lock was lost mid-request
-        if (generation !== this.#generation) return SUPERSEDED
-        if (err instanceof OAuthHttpError && err.code === OAUTH_RATE_LIMITED) {
-          // Shared through the store, so no process sharing it (nor the next CLI call) sends
-          // another refresh before the server's Retry-After; the valid token is served meanwhile.
-          const cooled = { ...base, refreshNotBefore: this.#now() + (err.retryAfterMs ?? DEFAULT_COOLDOWN_MS) }
-          this.#tokens = cooled
-          if (store) await store.save(cooled).catch(() => undefined)
-          throw err
-        }
-        const spent = looksSpent(err)
-        if (store && ((err instanceof OAuthError && err.code === OAUTH_INVALID_GRANT) || spent)) {
-          // Another holder may have rotated the token between our read and our request.
-          const again = await store.load().catch(() => null)
-          if (again?.refreshToken && again.refreshToken !== base.refreshToken) {
-            this.#tokens = again
-            return again
-          }
-        }
-        // No other holder renewed it: a non-standard refusal of this refresh token means what
-        // `invalid_grant` means. The store is left as it was either way.
-        if (spent) throw spentAsInvalidGrant(spent)
-        throw err
-      }
-      const merged: OAuthTokens = { ...fresh }
-      if (!merged.organization && base.organization) merged.organization = base.organization
-      if (!merged.account && base.account) merged.account = base.account
-      // Dropped, never saved over a logout or a login that came while it was in flight.
-      if (generation !== this.#generation) return SUPERSEDED
-      if (store) {
-        try {
-          await store.save(merged)
-          this.#inStore = true
-        } catch (err) {
-          // Keep the new tokens for this process: the old refresh token may already be dead.
-          this.#tokens = merged
-          if (err instanceof TokenStorageError && err.code === TOKEN_STORE_READ_ONLY) {
-            // A read-only mount refreshes in memory, as the environment store does, and says so once.
-            if (!this.#warnedReadOnly) this.#warn(`${store.name} is read-only: refreshed tokens are kept in this process's memory only. ${err.message}`)
-            this.#warnedReadOnly = true
-            return merged
-          }
-          if (err instanceof TokenStorageError && err.code === TOKEN_STORE_LOCK_LOST) throw err
-          throw new TokenStorageError(
-            TOKEN_STORE_WRITE_FAILED,
-            `Tokens were refreshed but could not be saved to ${store.name}; this process keeps using them, other processes will have to log in again. Fix the store.`,
-            { cause: err },
-          )
-        }
-      }
-      this.#tokens = merged
-      return merged
-    }
-    const result = await this.#underLock(work)
+    // The generation now, before waiting for the lock: a logout or login while it waits supersedes this refresh.
+    const context = this.#context(this.#generation)
+    const result = await this.#underLock((lease) => refreshUnderLock(context, replacing, lease))
     if (result !== SUPERSEDED) return result
     await this.#change
     if (this.#tokens) return this.#tokens
     throw this.#notLoggedIn()
   }
-}
 
-/**
- * Refusals that only the refresh token can explain, from servers that do not answer
- * `invalid_grant` as RFC 6749 §5.2 says: a 400 or 403 whose error, if any, is not one of the
- * standard codes that blame the request or the client (`invalid_client`, `invalid_request`,
- * `unauthorized_client`, `unsupported_grant_type`, `invalid_scope`). Glewlwyd 2.7 answers a
- * reused rotated refresh token with a 400 and an empty body, and a replayed code with 403
- * `invalid_code`. A 401 is client authentication (RFC 6749 §5.2), never this.
- */
-const BLAMES_CLIENT = new Set(['invalid_client', 'invalid_request', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope'])
-
-function looksSpent(err: unknown): OAuthHttpError | undefined {
-  if (!(err instanceof OAuthHttpError) || err.code !== OAUTH_TOKEN_ENDPOINT_ERROR) return undefined
-  if (err.status !== 400 && err.status !== 403) return undefined
-  return err.error !== undefined && BLAMES_CLIENT.has(err.error) ? undefined : err
-}
-
-function spentAsInvalidGrant(err: OAuthHttpError): OAuthHttpError {
-  const said = err.error ? `${err.error}${err.description ? `: ${err.description}` : ''}` : 'no OAuth error in the answer'
-  return new OAuthHttpError(
-    OAUTH_INVALID_GRANT,
-    `The authorization server refused the refresh token (HTTP ${err.status}, ${said}), and no other process had renewed it: it was spent or revoked, so log in again. (Read as invalid_grant although the server did not say so; if the client secret or key changed, check that first.)`,
-    { status: err.status, error: err.error, description: err.description, retryable: false, cause: err },
-  )
-}
-
-function coolingDown(waitMs: number): OAuthHttpError {
-  return new OAuthHttpError(
-    OAUTH_RATE_LIMITED,
-    `The token endpoint asked for a pause (HTTP 429); no refresh is sent for another ${Math.ceil(waitMs / 1000)} s. The login is fine; try again then.`,
-    { status: 429, retryable: true, retryAfterMs: waitMs },
-  )
+  /** This manager as the refresh protocol sees it, for a refresh asked for at `generation`. */
+  #context(generation: number): RefreshContext {
+    const manager = this // the accessors below read private fields
+    return {
+      store: this.#store,
+      config: this.#config,
+      request: this.#request,
+      bufferSeconds: this.#bufferSeconds,
+      now: this.#now,
+      // A logout or a new login came after this refresh was asked for: it wins, and this
+      // refresh sends nothing more and saves nothing. Its callers get what that change left.
+      superseded: () => generation !== this.#generation,
+      get tokens() {
+        return manager.#tokens
+      },
+      set tokens(tokens) {
+        manager.#tokens = tokens
+      },
+      get inStore() {
+        return manager.#inStore
+      },
+      set inStore(inStore) {
+        manager.#inStore = inStore
+      },
+      loggedOutElsewhere: () => {
+        this.#tokens = null
+        this.#loading = undefined
+      },
+      sending: () => {
+        this.#refreshCount++
+      },
+      readOnly: (err) => {
+        if (!this.#warnedReadOnly) this.#warn(`${this.#store!.name} is read-only: refreshed tokens are kept in this process's memory only. ${err.message}`)
+        this.#warnedReadOnly = true
+      },
+    }
+  }
 }
