@@ -143,6 +143,14 @@ function assertClient(config: OAuthConfig): void {
       throw invalidArgument(typeof value === 'string' ? ERR_INVALID_ARG_VALUE : ERR_INVALID_ARG_TYPE, `OAuth config \`${key}\` must be an absolute URL.`)
     }
   }
+  // The automatic login listens where this says: refused here, not later as Node's ERR_INVALID_URL.
+  const loopback = config.loopbackRedirectUri
+  if (loopback !== undefined && (typeof loopback !== 'string' || !URL.canParse(loopback) || new URL(loopback).protocol !== 'http:' || !isLoopbackUrl(new URL(loopback)))) {
+    throw invalidArgument(
+      typeof loopback === 'string' ? ERR_INVALID_ARG_VALUE : ERR_INVALID_ARG_TYPE,
+      'OAuth config `loopbackRedirectUri` must be an http:// URL on this machine (127.0.0.1, [::1] or localhost).',
+    )
+  }
   const method = config.clientAuthMethod
   if (method !== undefined && !AUTH_METHODS.includes(method)) {
     throw invalidArgument(ERR_INVALID_ARG_VALUE, `OAuth config \`clientAuthMethod\` must be one of ${AUTH_METHODS.join(', ')}.`)

@@ -50,6 +50,17 @@ export const OAUTH_RATE_LIMITED = 'OAUTH_RATE_LIMITED'
 export const OAUTH_SERVER_ERROR = 'OAUTH_SERVER_ERROR'
 /** Another refusal from the token endpoint (4xx such as `invalid_client`, or a redirect). Carried by `OAuthHttpError`. */
 export const OAUTH_TOKEN_ENDPOINT_ERROR = 'OAUTH_TOKEN_ENDPOINT_ERROR'
+/**
+ * Discovery failed: the issuer publishes no metadata, a document that is not JSON, one for another
+ * issuer (RFC 8414 §3.3), one without the endpoints a code login needs, or its server refused
+ * the request. Nothing was sent to any token endpoint. Carried by `OAuthHttpError`.
+ */
+export const OAUTH_DISCOVERY_ERROR = 'OAUTH_DISCOVERY_ERROR'
+/**
+ * The device authorization endpoint (RFC 8628 §3.1) refused the request, or answered without a
+ * device code, a user code and an http(s) page; nothing was shown to the user. Carried by `OAuthHttpError`.
+ */
+export const OAUTH_DEVICE_AUTHORIZATION_ERROR = 'OAUTH_DEVICE_AUTHORIZATION_ERROR'
 /** Could not connect: the request was never sent, so it was retried. Carried by `OAuthHttpError`. */
 export const OAUTH_NETWORK_ERROR = 'OAUTH_NETWORK_ERROR'
 /** The connection failed after the request may have been sent; not re-sent, as reuse can revoke the login. Carried by `OAuthHttpError`. */

@@ -13,6 +13,10 @@ describe('confidential clients', () => {
   const base = { clientId: 'app', authorizeUrl: 'https://id.example/auth', tokenUrl: 'https://id.example/token', redirectUri: 'https://app.example/cb' }
   const secret = 's3cret-value-that-must-not-leak'
 
+  it('takes a loopback redirect on any loopback host and port', () => {
+    for (const uri of ['http://localhost/callback', 'http://127.0.0.1:8976/callback', 'http://[::1]/cb']) expect(resolveConfig({ ...base, loopbackRedirectUri: uri }).loopbackRedirectUri).toBe(uri)
+  })
+
   it('picks the authentication method from what is given: a key, a secret, or none', () => {
     expect(resolveConfig(base).clientAuthMethod).toBe('none')
     expect(resolveConfig({ ...base, clientSecret: secret }).clientAuthMethod).toBe('client_secret_basic')
@@ -28,6 +32,11 @@ describe('confidential clients', () => {
       { ...base, clientAuthMethod: 'tls_client_auth' as never },
       { ...base, clientSecret: '' },
       { ...base, revocationUrl: 'not a url' },
+      // The automatic login's listener: refused up front, not later as Node's ERR_INVALID_URL.
+      { ...base, loopbackRedirectUri: 'not a url' },
+      { ...base, loopbackRedirectUri: 'https://127.0.0.1/callback' },
+      { ...base, loopbackRedirectUri: 'http://app.example/callback' },
+      { ...base, loopbackRedirectUri: 8976 as never },
     ]) {
       expect(() => resolveConfig(bad)).toThrow(expect.objectContaining({ name: 'TypeError', code: expect.stringMatching(/^ERR_INVALID_ARG_/) }))
     }

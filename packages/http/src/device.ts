@@ -4,12 +4,11 @@ import {
   invalidArgument,
   OAUTH_AUTHORIZATION_DENIED,
   OAUTH_LOGIN_TIMEOUT,
-  OAUTH_TOKEN_ENDPOINT_ERROR,
+  OAUTH_DEVICE_AUTHORIZATION_ERROR,
   OAUTH_UNSUPPORTED,
   OAuthFlowError,
   resolveConfig,
   sanitizeText,
-  sleep,
   type OAuthConfig,
   type OAuthTokens,
 } from '@oauth/core'
@@ -17,7 +16,7 @@ import { clientAuthentication, sentForms } from './client-auth.js'
 import { OAuthHttpError } from './errors.js'
 import { errorFromResponse } from './response.js'
 import { tokenRequest } from './token-request.js'
-import { endpoint, transport, type TokenRequestOptions } from './transport.js'
+import { endpoint, type TokenRequestOptions, transport, waitBetween } from './transport.js'
 
 /** What the user needs to approve a device login: where to go and the code to type there. */
 export interface DeviceUserCode {
@@ -93,7 +92,7 @@ export async function authorizeDevice(config: OAuthConfig, options: DeviceAuthor
   const isPage = (value: unknown): value is string => typeof value === 'string' && URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)
   if (typeof deviceCode !== 'string' || !deviceCode || typeof userCode !== 'string' || !userCode || !isPage(page) || !(expiresIn > 0)) {
     throw new OAuthHttpError(
-      OAUTH_TOKEN_ENDPOINT_ERROR,
+      OAUTH_DEVICE_AUTHORIZATION_ERROR,
       `The device authorization endpoint ${origin} answered 200 without a device_code, a user_code and an http(s) verification_uri (RFC 8628 §3.2). Check the URL.`,
       { status: 200, retryable: false },
     )
@@ -113,7 +112,7 @@ export async function authorizeDevice(config: OAuthConfig, options: DeviceAuthor
   for (;;) {
     const left = expiresAt - now()
     if (left <= 0) break
-    await sleep(Math.min(intervalMs, left), options.signal)
+    await waitBetween(Math.min(intervalMs, left), options.signal, c.tokenUrl, 'token endpoint')
     if (now() >= expiresAt) break
     try {
       return await tokenRequest(c, options, [deviceCode], (o, server, client, auth, opts) => o.deviceCodeGrantRequest(server, client, auth, deviceCode, opts))

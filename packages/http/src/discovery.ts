@@ -5,7 +5,7 @@ import {
   invalidArgument,
   isLoopbackUrl,
   OAUTH_INSECURE_ENDPOINT,
-  OAUTH_TOKEN_ENDPOINT_ERROR,
+  OAUTH_DISCOVERY_ERROR,
   OAuthFlowError,
   resolveConfig,
   sanitizeText,
@@ -85,11 +85,11 @@ export async function discoverOAuthConfig(issuer: string, options: DiscoveryOpti
     } catch {
       // reported below
     }
-    if (!metadata) throw new OAuthHttpError(OAUTH_TOKEN_ENDPOINT_ERROR, `The discovery document ${url} is not a JSON object. Check the issuer URL.`, { status: 200, retryable: false })
+    if (!metadata) throw new OAuthHttpError(OAUTH_DISCOVERY_ERROR, `The discovery document ${url} is not a JSON object. Check the issuer URL.`, { status: 200, retryable: false })
     break
   }
   if (!metadata) {
-    throw new OAuthHttpError(OAUTH_TOKEN_ENDPOINT_ERROR, `${base.href} publishes no metadata (404 at ${candidates.join(' and ')}). Check the issuer URL, or write the OAuthConfig by hand.`, {
+    throw new OAuthHttpError(OAUTH_DISCOVERY_ERROR, `${base.href} publishes no metadata (404 at ${candidates.join(' and ')}). Check the issuer URL, or write the OAuthConfig by hand.`, {
       status: 404,
       retryable: false,
     })
@@ -101,7 +101,7 @@ export async function discoverOAuthConfig(issuer: string, options: DiscoveryOpti
   // RFC 8414 §3.3: a document that describes another issuer is refused (a mix-up attack).
   if (metadata.issuer !== issuer && metadata.issuer !== issuer.replace(/\/$/, '')) {
     throw new OAuthHttpError(
-      OAUTH_TOKEN_ENDPOINT_ERROR,
+      OAUTH_DISCOVERY_ERROR,
       `The discovery document ${tried} describes the issuer ${sanitizeText(String(metadata.issuer ?? 'none'), 200)}, not ${issuer} (RFC 8414 §3.3). Use the issuer exactly as the server names it.`,
       { status: 200, retryable: false },
     )
@@ -109,7 +109,7 @@ export async function discoverOAuthConfig(issuer: string, options: DiscoveryOpti
   const tokenUrl = said('token_endpoint')
   const authorizeUrl = said('authorization_endpoint')
   if (!tokenUrl || !authorizeUrl) {
-    throw new OAuthHttpError(OAUTH_TOKEN_ENDPOINT_ERROR, `The discovery document ${tried} has no ${tokenUrl ? 'authorization_endpoint' : 'token_endpoint'}: this server cannot sign a user in with a code.`, {
+    throw new OAuthHttpError(OAUTH_DISCOVERY_ERROR, `The discovery document ${tried} has no ${tokenUrl ? 'authorization_endpoint' : 'token_endpoint'}: this server cannot sign a user in with a code.`, {
       status: 200,
       retryable: false,
     })

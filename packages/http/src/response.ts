@@ -5,6 +5,8 @@ import {
   OAUTH_INVALID_TOKEN_RESPONSE,
   OAUTH_RATE_LIMITED,
   OAUTH_SERVER_ERROR,
+  OAUTH_DEVICE_AUTHORIZATION_ERROR,
+  OAUTH_DISCOVERY_ERROR,
   OAUTH_TOKEN_ENDPOINT_ERROR,
   OAuthFlowError,
   sanitizeText,
@@ -53,9 +55,11 @@ export function errorFromResponse(response: Response, text: string, origin: stri
   const contentType = response.headers.get('content-type')?.split(';')[0] ?? 'no content type'
   const said = error ? `${error}${description ? `: ${description}` : ''}` : text.trim() === '' ? 'an empty body' : `a ${contentType} body without an OAuth error`
   const retryAfterMs = retryAfter(response.headers.get('retry-after'), now)
+  // A refusal is the endpoint's own: discovery and the device grant have their codes.
+  const refused = what === 'discovery document' ? OAUTH_DISCOVERY_ERROR : what === 'device authorization endpoint' ? OAUTH_DEVICE_AUTHORIZATION_ERROR : OAUTH_TOKEN_ENDPOINT_ERROR
   if (status >= 300 && status < 400) {
     return new OAuthHttpError(
-      OAUTH_TOKEN_ENDPOINT_ERROR,
+      refused,
       `The ${what} ${origin} answered with a redirect (HTTP ${status}); it must not redirect, so it was not followed. Check the URL.`,
       { status, retryable: false },
     )
@@ -82,7 +86,7 @@ export function errorFromResponse(response: Response, text: string, origin: stri
     )
   }
   return new OAuthHttpError(
-    OAUTH_TOKEN_ENDPOINT_ERROR,
+    refused,
     `The ${what} ${origin} refused the request (HTTP ${status}, ${said}). ${error === 'invalid_client' || status === 401 ? 'Check the client ID, the client secret or key, and `clientAuthMethod`.' : 'Check the client ID, redirect URI and URL.'}`,
     { status, error, description, retryable: false },
   )

@@ -2,7 +2,6 @@
 import {
   OAUTH_NETWORK_ERROR,
   OAUTH_RATE_LIMITED,
-  sleep,
   type OAuthTokens,
   type ResolvedOAuthConfig,
 } from '@oauth/core'
@@ -10,7 +9,7 @@ import type * as oauth from 'oauth4webapi'
 import { clientAuthentication, sentForms } from './client-auth.js'
 import { OAuthHttpError } from './errors.js'
 import { processTokenResponse } from './response.js'
-import { endpoint, transport, type RetryPolicy, type TokenRequestOptions } from './transport.js'
+import { endpoint, transport, waitBetween, type RetryPolicy, type TokenRequestOptions } from './transport.js'
 
 /**
  * Which endpoint of a fallback list answered last, per list, for the rest of the process:
@@ -79,7 +78,7 @@ export async function tokenRequest(
       if (err.code === OAUTH_RATE_LIMITED && policy.rateLimited === false) throw err
       const delay = err.retryAfterMs ?? Math.random() * Math.min(max, base * 2 ** attempt)
       if (delay > max) throw err
-      await sleep(delay, options.signal)
+      await waitBetween(delay, options.signal, config.tokenUrl, 'token endpoint')
     }
   }
 }

@@ -13,6 +13,7 @@ import {
   OAuthError,
   OAuthFlowError,
   type ResolvedOAuthConfig,
+  sleep,
 } from '@oauth/core'
 import type * as oauth from 'oauth4webapi'
 import { version } from '../package.json'
@@ -243,4 +244,16 @@ export async function readCapped(response: Response, limit: number): Promise<str
 
 function tooLarge(limit: number): OAuthError {
   return new OAuthFlowError(OAUTH_INVALID_TOKEN_RESPONSE, `The server answered with more than ${limit} bytes; an OAuth response is never that large. Check the URL.`)
+}
+
+/**
+ * Waits `ms` between attempts or polls. The caller's abort during the wait is the same error as
+ * during a request (`OAUTH_RESPONSE_LOST`, "aborted by the caller"): one meaning, never a raw `AbortError`.
+ */
+export async function waitBetween(ms: number, signal: AbortSignal | undefined, url: string, what: EndpointName): Promise<void> {
+  try {
+    await sleep(ms, signal)
+  } catch (err) {
+    throw transportError(err, url, signal, what)
+  }
 }

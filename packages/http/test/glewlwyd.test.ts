@@ -2,7 +2,7 @@
 // started by the test. Public and confidential clients, discovery, rotation, revocation and the
 // device grant, with what it really answers (see packages/test-utils/src/glewlwyd-server.ts).
 import { inspect } from 'node:util'
-import { buildAuthorizationUrl, OAUTH_AUTHORIZATION_FAILED, OAUTH_INVALID_GRANT, OAUTH_TOKEN_ENDPOINT_ERROR, parseAuthCode, type OAuthConfig, type OAuthTokens } from '@oauth/core'
+import { buildAuthorizationUrl, OAUTH_AUTHORIZATION_FAILED, OAUTH_DISCOVERY_ERROR, OAUTH_INVALID_GRANT, OAUTH_TOKEN_ENDPOINT_ERROR, parseAuthCode, type OAuthConfig, type OAuthTokens } from '@oauth/core'
 import { MemoryTokenStore } from '@oauth/storage-memory'
 import { startGlewlwyd, type GlewlwydClient, type GlewlwydServer } from '@oauth/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -94,7 +94,7 @@ describe('Glewlwyd: discovery', () => {
     const err = await discoverOAuthConfig(`${server.issuer}/`, { clientId: 'x' }).then(
       () => discoverOAuthConfig(server.issuer.replace('/oidc', '/oidc2'), { clientId: 'x' }),
     ).catch((e: unknown) => e)
-    expect(err).toMatchObject({ code: OAUTH_TOKEN_ENDPOINT_ERROR })
+    expect(err).toMatchObject({ code: OAUTH_DISCOVERY_ERROR })
     expect((err as Error).message).toMatch(/publishes no metadata|describes the issuer/)
   })
 

@@ -5,9 +5,12 @@ import { getEventListeners } from 'node:events'
 import { inspect } from 'node:util'
 import {
   OAUTH_AUTHORIZATION_DENIED,
+  OAUTH_DEVICE_AUTHORIZATION_ERROR,
+  OAUTH_DISCOVERY_ERROR,
   OAUTH_INSECURE_ENDPOINT,
   OAUTH_INVALID_GRANT,
   OAUTH_LOGIN_TIMEOUT,
+  OAUTH_RESPONSE_LOST,
   OAUTH_SERVER_ERROR,
   OAUTH_TOKEN_ENDPOINT_ERROR,
   OAUTH_UNSUPPORTED,
@@ -18,7 +21,7 @@ import { MemoryTokenStore } from '@oauth/storage-memory'
 import { http, HttpResponse } from 'msw'
 import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { authorizeDevice, discoverOAuthConfig, refreshAccessToken, revokeToken, TokenManager } from '../src/index.js'
+import { authorizeDevice, discoverOAuthConfig, OAuthHttpError, refreshAccessToken, revokeToken, TokenManager } from '../src/index.js'
 
 const server = setupServer()
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
@@ -283,6 +286,22 @@ describe('authorizeDevice', () => {
     expect(shown[0]!.expiresAt).toBeLessThanOrEqual(Date.now() + 3_600_000)
   })
 
+  it('a refusal of the device request has its own code, not the token endpoint\'s', async () => {
+    record(base.deviceAuthorizationUrl!, () => HttpResponse.json({ error: 'unauthorized_client' }, { status: 400 }))
+    await expect(authorizeDevice(base, { onUserCode: () => {} })).rejects.toMatchObject({ code: OAUTH_DEVICE_AUTHORIZATION_ERROR, status: 400, error: 'unauthorized_client' })
+  })
+
+  it('the caller\'s abort while it waits between polls is the typed error an abort during a request is, never a raw AbortError', async () => {
+    record(base.deviceAuthorizationUrl!, device({ interval: 5 }))
+    const polls = record(base.tokenUrl, () => HttpResponse.json(good))
+    const caller = new AbortController()
+    setTimeout(() => caller.abort(), 200)
+    const err = await authorizeDevice(base, { onUserCode: () => {}, signal: caller.signal }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(OAuthHttpError)
+    expect(err).toMatchObject({ code: OAUTH_RESPONSE_LOST, message: expect.stringContaining('aborted by the caller') })
+    expect(polls).toHaveLength(0)
+  })
+
   it('polling adds no abort listener per poll to the caller\'s signal', async () => {
     record(base.deviceAuthorizationUrl!, device())
     record(base.tokenUrl, (n) => (n < 4 ? HttpResponse.json({ error: 'authorization_pending' }, { status: 400 }) : HttpResponse.json(good)))
@@ -298,7 +317,7 @@ describe('authorizeDevice', () => {
   it('an answer without a user code or an http(s) page is refused before anything is shown', async () => {
     record(base.deviceAuthorizationUrl!, device({ verification_uri: 'javascript:alert(1)' }))
     const shown: unknown[] = []
-    await expect(authorizeDevice(base, { onUserCode: (c) => void shown.push(c) })).rejects.toMatchObject({ code: OAUTH_TOKEN_ENDPOINT_ERROR })
+    await expect(authorizeDevice(base, { onUserCode: (c) => void shown.push(c) })).rejects.toMatchObject({ code: OAUTH_DEVICE_AUTHORIZATION_ERROR })
     expect(shown).toEqual([])
   })
 
@@ -327,6 +346,18 @@ describe('discoverOAuthConfig', () => {
     expect(config.deviceAuthorizationUrl).toBeUndefined()
   })
 
+  it('a server without metadata, or with a document that is not JSON, is a discovery error (nothing was sent to a token endpoint)', async () => {
+    server.use(
+      http.get(`${ISSUER}/.well-known/oauth-authorization-server`, () => new HttpResponse(null, { status: 404 })),
+      http.get(`${ISSUER}/.well-known/openid-configuration`, () => new HttpResponse(null, { status: 404 })),
+    )
+    await expect(discoverOAuthConfig(ISSUER, { clientId: 'app' })).rejects.toMatchObject({ code: OAUTH_DISCOVERY_ERROR, status: 404 })
+    server.use(http.get(`${ISSUER}/.well-known/oauth-authorization-server`, () => new HttpResponse('<html>', { status: 200, headers: { 'content-type': 'text/html' } })))
+    await expect(discoverOAuthConfig(ISSUER, { clientId: 'app' })).rejects.toMatchObject({ code: OAUTH_DISCOVERY_ERROR })
+    server.use(http.get(`${ISSUER}/.well-known/oauth-authorization-server`, () => new HttpResponse(null, { status: 403 })))
+    await expect(discoverOAuthConfig(ISSUER, { clientId: 'app' })).rejects.toMatchObject({ code: OAUTH_DISCOVERY_ERROR, status: 403 })
+  })
+
   it('puts the well-known segment before an issuer\'s path (RFC 8414 §3.1)', async () => {
     server.use(http.get(`${ISSUER}/.well-known/oauth-authorization-server/tenant-1`, () => HttpResponse.json({ ...metadata, issuer: `${ISSUER}/tenant-1` })))
     expect((await discoverOAuthConfig(`${ISSUER}/tenant-1`, { clientId: 'app' })).issuer).toBe(`${ISSUER}/tenant-1`)
@@ -334,7 +365,7 @@ describe('discoverOAuthConfig', () => {
 
   it('refuses metadata for another issuer, and plain http off loopback', async () => {
     server.use(http.get(`${ISSUER}/.well-known/oauth-authorization-server`, () => HttpResponse.json({ ...metadata, issuer: 'https://evil.example' })))
-    await expect(discoverOAuthConfig(ISSUER, { clientId: 'app' })).rejects.toThrow(/describes the issuer https:\/\/evil.example/)
+    await expect(discoverOAuthConfig(ISSUER, { clientId: 'app' })).rejects.toMatchObject({ code: OAUTH_DISCOVERY_ERROR, message: expect.stringMatching(/describes the issuer https:\/\/evil.example/) })
     await expect(discoverOAuthConfig('http://id.example.com', { clientId: 'app' })).rejects.toMatchObject({ code: OAUTH_INSECURE_ENDPOINT })
   })
 

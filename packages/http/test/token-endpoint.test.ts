@@ -4,6 +4,7 @@ import {
   OAUTH_INVALID_GRANT,
   OAUTH_INVALID_TOKEN_RESPONSE,
   OAUTH_RATE_LIMITED,
+  OAUTH_RESPONSE_LOST,
   OAUTH_SERVER_ERROR,
   OAUTH_STATE_MISMATCH,
   OAUTH_TIMEOUT,
@@ -293,5 +294,18 @@ describe('refreshAccessToken', () => {
     const seen = tokenEndpoint('http://127.0.0.1:5555/v1/oauth/token', () => HttpResponse.json(good))
     await refreshAccessToken('rt', { ...json, tokenUrl: 'http://127.0.0.1:5555/v1/oauth/token' }, fast)
     expect(seen[0]!.contentType).toBe('application/json')
+  })
+})
+
+describe('an abort while waiting to retry', () => {
+  it('is the typed error an abort during the request is (OAUTH_RESPONSE_LOST, "aborted by the caller"), never a raw AbortError', async () => {
+    // Retry-After: 5 makes the wait 5 s exactly; the caller gives up 100 ms into it.
+    const seen = tokenEndpoint(json.tokenUrl, () => new HttpResponse('busy', { status: 503, headers: { 'retry-after': '5' } }))
+    const caller = new AbortController()
+    setTimeout(() => caller.abort(), 100)
+    const err = await failure(refreshAccessToken('rt', json, { signal: caller.signal }))
+    expect(err).toBeInstanceOf(OAuthHttpError)
+    expect(err).toMatchObject({ code: OAUTH_RESPONSE_LOST, message: expect.stringContaining('aborted by the caller') })
+    expect(seen).toHaveLength(1)
   })
 })

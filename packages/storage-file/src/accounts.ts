@@ -386,7 +386,7 @@ class AccountTokenStore implements TokenStore {
   }
   async lock<T>(fn: (lease: LockLease) => Promise<T>): Promise<T> {
     const store = await this.#get()
-    if (!store.lock) throw new TypeError(`The store of ${this.name} has no lock.`)
+    if (!store.lock) throw invalidArgument(ERR_INVALID_ARG_VALUE, `The store of ${this.name} has no lock: an account's store (the keychain factory's, say) must lock, or processes sharing it refresh at once.`)
     return store.lock(fn)
   }
   toJSON(): Record<string, unknown> {
