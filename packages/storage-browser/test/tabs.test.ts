@@ -135,7 +135,9 @@ it('a tab closed while it holds the lock in the middle of a refresh does not sto
   console.log(`closed tab: ${server.events.refreshGrants - grantsBefore} refreshes in the 6 s after the close; first after ${server.events.refreshedAt.find((t) => t > closedAt)! - closedAt} ms`)
   expect(server.events.errors).toEqual([])
   expect(server.events.refreshGrants - grantsBefore).toBeGreaterThanOrEqual(3)
-  expect(server.events.refreshedAt.find((t) => t > closedAt)! - closedAt).toBeLessThan(1_000)
+  // The close frees the lock at once, not after a lease (10 s) or lock.timeoutMs (30 s) ran out.
+  // A bound, not a speed measure: on a loaded 2-CPU machine the first refresh came 1.3 s after.
+  expect(server.events.refreshedAt.find((t) => t > closedAt)! - closedAt).toBeLessThan(4_000)
   for (const report of reports) {
     expect(report.errors).toEqual({})
     expect(report.lastOkAt).toBeGreaterThan(closedAt + 4_000)
