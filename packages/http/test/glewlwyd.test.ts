@@ -2,7 +2,7 @@
 // started by the test. Public and confidential clients, discovery, rotation, revocation and the
 // device grant, with what it really answers (see packages/test-utils/src/glewlwyd-server.ts).
 import { inspect } from 'node:util'
-import { buildAuthorizationUrl, OAUTH_AUTHORIZATION_FAILED, OAUTH_DISCOVERY_ERROR, OAUTH_INVALID_GRANT, OAUTH_TOKEN_ENDPOINT_ERROR, parseAuthCode, type OAuthConfig, type OAuthTokens } from '@oauth/core'
+import { buildAuthorizationUrl, OAUTH_AUTHORIZATION_FAILED, OAUTH_DISCOVERY_ERROR, OAUTH_INVALID_GRANT, OAUTH_TOKEN_ENDPOINT_ERROR, parseAuthCode, type OAuthConfig, type OAuthTokens, sleep } from '@oauth/core'
 import { MemoryTokenStore } from '@oauth/storage-memory'
 import { startGlewlwyd, type GlewlwydClient, type GlewlwydServer } from '@oauth/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -20,7 +20,6 @@ async function login(config: OAuthConfig): Promise<OAuthTokens> {
   return exchangeCodeForTokens(code, state, oauthState, config)
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe.each(['public', 'basic', 'post'] as const)('Glewlwyd, %s client', (kind: GlewlwydClient) => {
   it('logs in with PKCE, and the manager refreshes a rotating token as it expires, saving each one', async () => {

@@ -2,7 +2,7 @@
 // tokens, short-lived access tokens) and the Anthropic stand-in (429 with Retry-After, error
 // descriptions that echo what was sent).
 import { inspect } from 'node:util'
-import { buildAuthorizationUrl, OAUTH_RATE_LIMITED, parseAuthCode, type OAuthTokens } from '@oauth/core'
+import { buildAuthorizationUrl, OAUTH_RATE_LIMITED, parseAuthCode, type OAuthTokens, sleep } from '@oauth/core'
 import { MemoryTokenStore } from '@oauth/storage-memory'
 import { startAnthropicStandIn, startAuthorizationServer, type AnthropicStandIn, type AuthorizationServer } from '@oauth/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -19,7 +19,6 @@ afterAll(async () => {
   await standIn.close()
 })
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 async function oidcLogin(): Promise<OAuthTokens> {
   const { url, oauthState } = await buildAuthorizationUrl(oidc.config)

@@ -1,7 +1,7 @@
 // Against a real authorization server (oidc-provider) on 127.0.0.1: PKCE required,
 // refresh tokens rotated, access tokens living 2 seconds. It revokes the whole grant
 // when a rotated refresh token is reused, so a careless client fails here.
-import { buildAuthorizationUrl, OAUTH_INVALID_GRANT, parseAuthCode, type OAuthTokens } from '@oauth/core'
+import { buildAuthorizationUrl, OAUTH_INVALID_GRANT, parseAuthCode, type OAuthTokens, sleep } from '@oauth/core'
 import { MemoryTokenStore } from '@oauth/storage-memory'
 import { startAuthorizationServer, type AuthorizationServer } from '@oauth/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -21,7 +21,6 @@ async function login(): Promise<OAuthTokens> {
   return exchangeCodeForTokens(code, state, oauthState, server.config)
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe('against oidc-provider', () => {
   it('logs in with PKCE and gets rotating tokens', async () => {

@@ -5,14 +5,13 @@
 // and are logged out (the control, so this test can fail). A tab closed in the middle of a
 // refresh, holding the lock, does not stop the others: the browser frees its lock.
 import { fileURLToPath } from 'node:url'
-import { buildAuthorizationUrl, parseAuthCode, type OAuthConfig } from '@oauth/core'
+import { buildAuthorizationUrl, parseAuthCode, type OAuthConfig, sleep } from '@oauth/core'
 import { exchangeCodeForTokens } from '@oauth/http'
 import { bundleForBrowser, launchChromium, serveFiles, startAuthorizationServer, type AuthorizationServer } from '@oauth/test-utils'
 import type { Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 
 const TABS = 8
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 let chromium: Awaited<ReturnType<typeof launchChromium>>
 let site: Awaited<ReturnType<typeof serveFiles>>
 let oidc: AuthorizationServer | undefined

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { buildAuthorizationUrl, OAUTH_NOT_LOGGED_IN, OAUTH_RATE_LIMITED, parseAuthCode, type OAuthTokens } from '@oauth/core'
+import { buildAuthorizationUrl, OAUTH_NOT_LOGGED_IN, OAUTH_RATE_LIMITED, parseAuthCode, type OAuthTokens, sleep } from '@oauth/core'
 import { exchangeCodeForTokens } from '@oauth/http'
 import { startAuthorizationServer, type AuthorizationServer } from '@oauth/test-utils'
 import { build } from 'esbuild'
@@ -16,7 +16,6 @@ import { buildTestBundle } from '../../core/runtimes/build-bundle.js'
 import type { RunResult } from '../../core/runtimes/vitest-shim.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'oauth-storage-do-'))
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 let oidc: AuthorizationServer
 let mf: Miniflare
 let base: string

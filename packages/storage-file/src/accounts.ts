@@ -10,35 +10,20 @@ import {
   OAuthFlowError,
   TOKEN_STORE_CORRUPT,
   TokenStorageError,
-  type LockLease,
   type OAuthConfig,
-  type OAuthTokens,
   type StoreLockOptions,
   type TokenStore,
 } from '@oauth/core'
 import { ensureDirectory, writeFileAtomic } from './atomic-write.js'
 import { errno } from './errno.js'
 import { defaultTokenPath, FileTokenStore } from './file-store.js'
+import { serverMismatch, validServer, withoutSecrets, type AccountPresets, type AccountServer } from './account-servers.js'
+import { AccountTokenStore } from './account-store.js'
 import { withFileLock } from './lock.js'
 import { SdkProfileTokenStore } from './sdk-profile.js'
 
 /** Where an account's login lives: a token file, the system keychain, or an Anthropic SDK profile of the account's name. */
 export type AccountStoreKind = 'file' | 'keychain' | 'profile'
-
-/**
- * The server a login belongs to, recorded at login: a preset by name (`{ preset: 'anthropic' }`:
- * its current values are used, so a login follows the preset when the service moves; what the
- * name means is given by {@link AccountsOptions.presets}), or the config it was made with,
- * endpoints discovered included and secrets left out. `configFile` is where a confidential
- * client's secret is read again (never copied into the list).
- */
-export type AccountServer = { preset: string } | { config: AccountServerConfig; configFile?: string }
-
-/** What the presets an account may name are: their client, and their token endpoint or issuer. */
-export type AccountPresets = Readonly<Record<string, Pick<OAuthConfig, 'clientId' | 'tokenUrl' | 'issuer'>>>
-
-/** A recorded server config: an `OAuthConfig` without its secrets, and the API it is for (`baseUrl`). */
-export type AccountServerConfig = Omit<OAuthConfig, 'clientSecret' | 'clientPrivateKey'> & { baseUrl?: string }
 
 /** One named login. */
 export interface Account {
@@ -48,41 +33,6 @@ export interface Account {
   isDefault: boolean
   /** The server its tokens belong to; absent for a login made before servers were recorded. */
   server?: AccountServer
-}
-
-/** The config of a recorded server: the preset's (`undefined` for a preset not in `presets`), or the one recorded (without its secrets). */
-export function serverConfig(server: AccountServer, presets: AccountPresets = {}): Pick<OAuthConfig, 'clientId' | 'tokenUrl' | 'issuer'> | undefined {
-  return 'preset' in server ? (Object.hasOwn(presets, server.preset) ? presets[server.preset] : undefined) : server.config
-}
-
-/** The server in words, for messages: a preset by name, or its issuer or token endpoint's origin, and the client. */
-export function describeServer(config: Pick<OAuthConfig, 'clientId' | 'issuer'> & { tokenUrl?: string }, presets: AccountPresets = {}): string {
-  const preset = Object.entries(presets).find(([, p]) => p.clientId === config.clientId && p.tokenUrl === config.tokenUrl)?.[0]
-  if (preset) return `the ${preset} preset`
-  const where = config.issuer ?? (config.tokenUrl ? safeOrigin(config.tokenUrl) : 'an unnamed server')
-  return `${where} (client ${config.clientId})`
-}
-
-const safeOrigin = (url: string) => URL.canParse(url) ? new URL(url).origin : url
-
-/**
- * Whether `config` names the server an account's tokens belong to: the same client at the same
- * token endpoint (or, for a config not yet discovered, the same issuer). Returns the reason
- * when not, `undefined` when it does or when the account recorded no server. An account of a
- * preset that `presets` does not define never matches.
- */
-export function serverMismatch(account: Pick<Account, 'name' | 'server'>, config: Pick<OAuthConfig, 'clientId' | 'issuer'> & { tokenUrl?: string }, presets: AccountPresets = {}): string | undefined {
-  if (!account.server) return undefined
-  const recorded = serverConfig(account.server, presets)
-  if (!recorded) {
-    const name = (account.server as { preset: string }).preset
-    return `Account "${account.name}" belongs to the ${name} preset, which this program does not define (Accounts option \`presets\`): its tokens are never sent to a server it cannot check.`
-  }
-  const same =
-    recorded.clientId === config.clientId &&
-    (config.tokenUrl !== undefined ? recorded.tokenUrl === config.tokenUrl : recorded.issuer !== undefined && recorded.issuer === config.issuer)
-  if (same) return undefined
-  return `Account "${account.name}" belongs to ${describeServer(recorded, presets)}, not ${describeServer(config, presets)}: its tokens are never sent to another server. Leave the other server out (the account's own is used), or log in to the account again at the new one.`
 }
 
 /** Makes the keychain store of an account; pass `KeychainTokenStore` from `@oauth/storage-keychain` as `(o) => new KeychainTokenStore(o)`. */
@@ -117,7 +67,6 @@ interface Registry {
 export const DEFAULT_ACCOUNT = 'default'
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
 const KINDS: readonly AccountStoreKind[] = ['file', 'keychain', 'profile']
-const PRESET_NAME = /^[a-z][a-z0-9-]{0,31}$/
 
 /** Throws a `TypeError` unless `name` can name an account (and so a file, a keychain item and a profile). */
 export function assertAccountName(name: unknown): asserts name is string {
@@ -330,67 +279,9 @@ export class Accounts {
   readonly [INSPECT] = inspectSummary
 }
 
-function validServer(server: unknown): boolean {
-  if (server === undefined) return true
-  if (typeof server !== 'object' || server === null) return false
-  if ('preset' in server) return typeof server.preset === 'string' && PRESET_NAME.test(server.preset)
-  const { config, configFile } = server as { config?: { clientId?: unknown; tokenUrl?: unknown }; configFile?: unknown }
-  return typeof config === 'object' && config !== null && typeof config.clientId === 'string' && typeof config.tokenUrl === 'string' && (configFile === undefined || typeof configFile === 'string')
-}
-
-/** A server as the list keeps it: never a client secret or private key, whatever was passed. */
-function withoutSecrets(server: AccountServer): AccountServer {
-  if ('preset' in server) return { preset: server.preset }
-  const { clientSecret: _s, clientPrivateKey: _k, ...config } = server.config as OAuthConfig
-  return { config, ...(server.configFile ? { configFile: server.configFile } : {}) }
-}
-
 async function isFile(path: string): Promise<boolean> {
   return stat(path).then(
     (s) => s.isFile(),
     () => false,
   )
-}
-
-/** A store that finds its account's store on first use. */
-class AccountTokenStore implements TokenStore {
-  readonly name: string
-  readonly #resolve: () => Promise<TokenStore>
-  #store: Promise<TokenStore> | undefined
-
-  constructor(account: string | undefined, resolveStore: () => Promise<TokenStore>) {
-    this.name = `account ${account ?? '(default)'}`
-    this.#resolve = resolveStore
-  }
-
-  #get(): Promise<TokenStore> {
-    // A failed lookup is not kept: the account may be logged in to meanwhile.
-    this.#store ??= this.#resolve().catch((err) => {
-      this.#store = undefined
-      throw err
-    })
-    return this.#store
-  }
-
-  async load(): Promise<OAuthTokens | null> {
-    return (await this.#get()).load()
-  }
-  async save(tokens: OAuthTokens): Promise<void> {
-    return (await this.#get()).save(tokens)
-  }
-  async clear(): Promise<void> {
-    return (await this.#get()).clear()
-  }
-  async exists(): Promise<boolean> {
-    return (await this.#get()).exists()
-  }
-  async lock<T>(fn: (lease: LockLease) => Promise<T>): Promise<T> {
-    const store = await this.#get()
-    if (!store.lock) throw invalidArgument(ERR_INVALID_ARG_VALUE, `The store of ${this.name} has no lock: an account's store (the keychain factory's, say) must lock, or processes sharing it refresh at once.`)
-    return store.lock(fn)
-  }
-  toJSON(): Record<string, unknown> {
-    return { store: this.name }
-  }
-  readonly [INSPECT] = inspectSummary
 }

@@ -17,6 +17,7 @@ import {
   TOKEN_STORE_LOCK_TIMEOUT,
   TOKEN_STORE_WRITE_FAILED,
   type LockLease,
+  sleep,
 } from '@oauth/core'
 import { exchangeCodeForTokens, TokenManager } from '@oauth/http'
 import { bundleNodeScript, sampleTokens, settledCode, startAuthorizationServer, startNodeScript, type AuthorizationServer } from '@oauth/test-utils'
@@ -27,7 +28,6 @@ const packageDir = fileURLToPath(new URL('..', import.meta.url))
 const root = mkdtempSync(join(tmpdir(), 'oauth-file-lock-'))
 let n = 0
 const freshPath = () => join(root, `case-${++n}`, 'oauth_tokens.json')
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 let holdLock: string
 let server: AuthorizationServer
 

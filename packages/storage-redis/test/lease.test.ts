@@ -15,6 +15,7 @@ import {
   type LockLease,
   type OAuthTokens,
   type TokenStore,
+  sleep,
 } from '@oauth/core'
 import { exchangeCodeForTokens, TokenManager } from '@oauth/http'
 import { bundleNodeScript, sampleTokens, settledCode, startAuthorizationServer, startNodeScript, startRedisServer, type AuthorizationServer, type RedisServer } from '@oauth/test-utils'
@@ -28,7 +29,6 @@ let server: AuthorizationServer
 let holdLock: string
 const clients: Redis[] = []
 let n = 0
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 /** Blocks this whole process (timers, sockets, everything) as SIGSTOP or a debugger would. */
 const pauseProcess = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 
