@@ -32,7 +32,9 @@ export function buildAuthorizationUrl(config: OAuthConfig = ANTHROPIC_OAUTH_CONF
  *
  * @example
  * ```ts
- * import { exchangeCodeForTokens, parseAuthCode } from '@oauth/client'
+ * import { buildAuthorizationUrl, exchangeCodeForTokens, parseAuthCode } from '@oauth/client'
+ * const { url, oauthState } = await buildAuthorizationUrl()
+ * console.log(`Open ${url}`)
  * const { code, state } = parseAuthCode(pastedByTheUser)
  * const tokens = await exchangeCodeForTokens(code, state, oauthState)
  * ```

@@ -130,7 +130,7 @@ function authorizationError(error: string, description: string | null): OAuthFlo
  * @example
  * ```ts
  * import { assertStateMatches, buildAuthorizationUrl, parseAuthCode } from '@oauth/core'
- * const { oauthState } = await buildAuthorizationUrl()
+ * const { oauthState } = await buildAuthorizationUrl(config)
  * const { code, state } = parseAuthCode(`abc#${oauthState.state}`)
  * assertStateMatches(oauthState, state) // passes
  * ```

@@ -10,9 +10,10 @@ import { OAuthError } from '@oauth/core'
  *
  * @example
  * ```ts
- * import { OAUTH_INVALID_GRANT, OAuthHttpError, refreshAccessToken } from '@oauth/http'
+ * import { OAUTH_INVALID_GRANT } from '@oauth/core'
+ * import { OAuthHttpError, refreshAccessToken } from '@oauth/http'
  * try {
- *   await refreshAccessToken('a-refresh-token')
+ *   await refreshAccessToken('a-refresh-token', config)
  * } catch (err) {
  *   if (err instanceof OAuthHttpError && err.code === OAUTH_INVALID_GRANT) console.log('log in again')
  *   else if (err instanceof OAuthHttpError && err.retryable) console.log('try again later')

@@ -81,7 +81,7 @@ function read<T>(request: IDBRequest<T>): Promise<T> {
  * ```ts
  * import { TokenManager } from '@oauth/http'
  * import { BrowserTokenStore } from '@oauth/storage-browser'
- * const manager = new TokenManager({ tokenStorage: new BrowserTokenStore({ key: 'my-app' }), oauthConfig })
+ * const manager = new TokenManager({ tokenStorage: new BrowserTokenStore({ key: 'my-app' }), oauthConfig: config })
  * const accessToken = await manager.getAccessToken() // one refresh across all tabs
  * ```
  */

@@ -114,7 +114,7 @@ function rebuild(error: WireError): OAuthError {
  * import { TokenSessionObject } from '@oauth/storage-durable-object'
  * export class OAuthSession extends TokenSessionObject<{ OAUTH_CLIENT_ID: string; OAUTH_TOKEN_URL: string }> {
  *   createManager(store: TokenStore, env: { OAUTH_CLIENT_ID: string; OAUTH_TOKEN_URL: string }) {
- *     const oauthConfig = { clientId: env.OAUTH_CLIENT_ID, authorizeUrl: '', tokenUrl: env.OAUTH_TOKEN_URL, redirectUri: '', scopes: '' }
+ *     const oauthConfig = { clientId: env.OAUTH_CLIENT_ID, authorizeUrl: 'https://id.example.com/authorize', tokenUrl: env.OAUTH_TOKEN_URL, redirectUri: 'https://app.example/callback' }
  *     return new TokenManager({ tokenStorage: store, oauthConfig })
  *   }
  * }
