@@ -17,6 +17,7 @@ import {
   type TokenStore,
   type TokenStoreChange,
 } from '@oauth/core'
+import { done, LEASES, randomId, TOKENS, type Lease } from './idb.js'
 
 /** Options for {@link BrowserTokenStore}. */
 export interface BrowserTokenStoreOptions {
@@ -30,32 +31,6 @@ export interface BrowserTokenStoreOptions {
    * it (default 10 s). With Web Locks the browser itself frees the lock of a closed tab.
    */
   lock?: StoreLockOptions
-}
-
-const TOKENS = 'tokens'
-const LEASES = 'leases'
-interface Lease {
-  owner: string
-  expires: number
-}
-
-function randomId(): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('')
-}
-
-/** Settles with the transaction: the writes are on disk (`strict`) when it resolves. */
-function done(tx: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve()
-    tx.onabort = tx.onerror = () => reject(tx.error ?? new Error('the transaction was aborted'))
-  })
-}
-
-function read<T>(request: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result)
-    request.onerror = () => reject(request.error)
-  })
 }
 
 /**
@@ -234,7 +209,7 @@ export class BrowserTokenStore implements TokenStore {
 
   lock<T>(fn: (lease: LockLease) => Promise<T>): Promise<T> {
     const locks = globalThis.navigator?.locks
-    if (locks) return this.#webLock(locks, fn)
+    if (locks) return webLock(locks, `oauth-tokens:${this.#database}:${this.#key}`, this.#timeoutMs, fn, () => this.#timeout())
     const deadline = performance.now() + this.#timeoutMs
     return this.#exclusive(() => this.#leaseLock(fn, deadline), { timeoutMs: this.#timeoutMs, error: () => this.#timeout() })
   }
@@ -244,23 +219,6 @@ export class BrowserTokenStore implements TokenStore {
       TOKEN_STORE_LOCK_TIMEOUT,
       `Waited ${this.#timeoutMs} ms for the lock on ${this.name}: another tab is refreshing or stuck. Taking the lock again from inside the section it guards also ends here (a browser cannot tell that call apart); inside lock(), use the store's load and save directly.`,
     )
-  }
-
-  /** Granted to one tab at a time; released by the browser when that tab closes or crashes. */
-  async #webLock<T>(locks: LockManager, fn: (lease: LockLease) => Promise<T>): Promise<T> {
-    const signal = AbortSignal.timeout(this.#timeoutMs)
-    let granted = false
-    // Nobody can take a Web Lock from its holder (this store never `steal`s), so the lease is never lost.
-    const lease: LockLease = { signal: new AbortController().signal, confirm: async () => {} }
-    try {
-      return await locks.request(`oauth-tokens:${this.#database}:${this.#key}`, { signal }, () => {
-        granted = true
-        return fn(lease)
-      })
-    } catch (err) {
-      if (!granted && signal.aborted) throw this.#timeout()
-      throw err
-    }
   }
 
   /** The fallback where Web Locks is missing: a lease in IndexedDB, as the Redis store's `SET NX PX`. */
@@ -330,4 +288,21 @@ export class BrowserTokenStore implements TokenStore {
   }
 
   readonly [INSPECT] = inspectSummary
+}
+
+/** Granted to one tab at a time; released by the browser when that tab closes or crashes. */
+async function webLock<T>(locks: LockManager, name: string, timeoutMs: number, fn: (lease: LockLease) => Promise<T>, timedOut: () => Error): Promise<T> {
+  const signal = AbortSignal.timeout(timeoutMs)
+  let granted = false
+  // Nobody can take a Web Lock from its holder (this store never `steal`s), so the lease is never lost.
+  const lease: LockLease = { signal: new AbortController().signal, confirm: async () => {} }
+  try {
+    return await locks.request(name, { signal }, () => {
+      granted = true
+      return fn(lease)
+    })
+  } catch (err) {
+    if (!granted && signal.aborted) throw timedOut()
+    throw err
+  }
 }
