@@ -86,6 +86,15 @@ describe.each(packages.map((p) => [p.name, p] as const))('%s', (name, pkg) => {
     expect(JSON.parse(cjs)).toEqual(JSON.parse(esm))
   })
 
+  it('has a README in the one template: Install, Example (one or more), Options, Errors, Limits, in that order', () => {
+    const readme = readFileSync(join(pkg.dir, 'README.md'), 'utf8')
+    const TEMPLATE = ['Install', 'Example', 'Options', 'Errors', 'Limits']
+    // Other sections may come between; these five come in this order, Example perhaps more than once.
+    const sections = [...readme.matchAll(/^## (\w+)/gm)].map((m) => m[1]!).filter((h) => TEMPLATE.includes(h))
+    expect([...new Set(sections)]).toEqual(TEMPLATE)
+    expect(sections.join(' ')).toMatch(/^Install (Example )+Options Errors Limits$/)
+  })
+
   it('has a README that starts with what it is for and shows a runnable example', () => {
     const readme = readFileSync(join(pkg.dir, 'README.md'), 'utf8')
     expect(readme.startsWith(`# ${name}`)).toBe(true)
