@@ -15,7 +15,7 @@ import {
   OAuthError,
   sanitizeText,
 } from '@oauth/core'
-import { OAuthHttpError, readCapped, retryAfter } from '@oauth/http'
+import { OAuthHttpError, readCapped, requestSignal, retryAfter } from '@oauth/http'
 import { ANTHROPIC_OAUTH_BETA, DEFAULT_USER_AGENT } from './preset.js'
 
 /** Options for the Anthropic account calls. */
@@ -114,8 +114,7 @@ async function call(method: 'GET' | 'POST', path: string, accessToken: string, o
     'user-agent': options.userAgent ?? DEFAULT_USER_AGENT,
   }
   if (body !== undefined) headers['content-type'] = 'application/json'
-  const timeout = AbortSignal.timeout(options.timeoutMs ?? 15_000)
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout
+  const signal = requestSignal(options.timeoutMs ?? 15_000, options.signal)
   let response: Response
   let answer: string
   try {

@@ -13,7 +13,7 @@ import {
 } from '@oauth/core'
 import { OAuthHttpError } from './errors.js'
 import { errorFromResponse } from './response.js'
-import { MAX_RESPONSE_BYTES, readCapped, setUserAgent, transportError, type TokenRequestOptions } from './transport.js'
+import { MAX_RESPONSE_BYTES, readCapped, requestSignal, setUserAgent, transportError, type TokenRequestOptions } from './transport.js'
 
 /** Options for {@link discoverOAuthConfig}: the client's own settings, which no server metadata holds. */
 export interface DiscoveryOptions
@@ -64,13 +64,12 @@ export async function discoverOAuthConfig(issuer: string, options: DiscoveryOpti
   let metadata: Record<string, unknown> | undefined
   let tried = ''
   for (const url of candidates) {
-    const timeout = AbortSignal.timeout(timeoutMs)
     let response: Response
     let text: string
     try {
       const headers = new Headers({ accept: 'application/json' })
       setUserAgent(headers, settings.userAgent)
-      response = await doFetch(url, { headers, redirect: 'manual', signal: signal ? AbortSignal.any([signal, timeout]) : timeout })
+      response = await doFetch(url, { headers, redirect: 'manual', signal: requestSignal(timeoutMs, signal) })
       text = await readCapped(response, maxResponseBytes)
     } catch (err) {
       if (err instanceof OAuthHttpError || err instanceof OAuthFlowError) throw err

@@ -1,5 +1,5 @@
 export { OAuthHttpError } from './errors.js'
-export { DEFAULT_HTTP_USER_AGENT, readCapped, type RetryPolicy, type TokenRequestOptions } from './transport.js'
+export { DEFAULT_HTTP_USER_AGENT, readCapped, requestSignal, type RetryPolicy, type TokenRequestOptions } from './transport.js'
 export { processTokenResponse, retryAfter } from './response.js'
 export { exchangeCodeForTokens, type ExchangeOptions } from './authorization-code.js'
 export { refreshAccessToken } from './refresh.js'

@@ -129,8 +129,7 @@ export function transport(config: ResolvedOAuthConfig, options: TokenRequestOpti
     }
     for (const [name, value] of Object.entries((refresh && config.refreshRequestHeaders) || config.tokenRequestHeaders)) headers.set(name, value)
     setUserAgent(headers, config.userAgent)
-    const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000)
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout
+    const signal = requestSignal(options.timeoutMs ?? 30_000, options.signal)
     const doFetch = options.fetch ?? globalThis.fetch
     let response: Response
     try {
@@ -256,4 +255,19 @@ export async function waitBetween(ms: number, signal: AbortSignal | undefined, u
   } catch (err) {
     throw transportError(err, url, signal, what)
   }
+}
+
+/**
+ * The signal of one request: the caller's, if any, and a timeout of `timeoutMs`, whichever
+ * ends first. A `TimeoutError` is the timeout's; an `AbortError` the caller's.
+ *
+ * @example
+ * ```ts
+ * import { requestSignal } from '@oauth/http'
+ * const response = await fetch('https://api.example.com/me', { signal: requestSignal(15_000) })
+ * ```
+ */
+export function requestSignal(timeoutMs: number, signal?: AbortSignal): AbortSignal {
+  const timeout = AbortSignal.timeout(timeoutMs)
+  return signal ? AbortSignal.any([signal, timeout]) : timeout
 }
