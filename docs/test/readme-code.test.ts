@@ -15,6 +15,24 @@ function readmes(): string[] {
   return [join(root, 'README.md'), ...workspaceDirs().map((dir) => join(root, dir, 'README.md')).filter((readme) => existsSync(readme))]
 }
 
+/** Compiles every `.ts` module in `dir` against the real packages; returns the compiler's errors ('' for none). */
+function compileModules(dir: string): string {
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      extends: '../../../tsconfig.base.json',
+      compilerOptions: { types: ['node'], lib: ['ES2022', 'DOM', 'DOM.Iterable'], noUnusedLocals: false, module: 'ESNext', target: 'ES2022' },
+      include: ['*.ts'],
+    }),
+  )
+  try {
+    execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(dir, 'tsconfig.json')], { cwd: docsDir, encoding: 'utf8' })
+    return ''
+  } catch (err) {
+    return (err as { stdout: string }).stdout
+  }
+}
+
 it('compiles every TypeScript block of every README', () => {
   rmSync(out, { recursive: true, force: true })
   mkdirSync(out, { recursive: true })
@@ -29,23 +47,9 @@ it('compiles every TypeScript block of every README', () => {
       blocks.push({ file: name, source: relative(root, readme) })
     }
   }
-  writeFileSync(
-    join(out, 'tsconfig.json'),
-    JSON.stringify({
-      extends: '../../../tsconfig.base.json',
-      compilerOptions: { types: ['node'], lib: ['ES2022', 'DOM', 'DOM.Iterable'], noUnusedLocals: false, module: 'ESNext', target: 'ES2022' },
-      include: ['*.ts'],
-    }),
-  )
   expect(blocks.length).toBeGreaterThanOrEqual(13)
   expect(new Set(blocks.map((b) => b.source)).size).toBeGreaterThanOrEqual(9)
-  let errors = ''
-  try {
-    execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(out, 'tsconfig.json')], { cwd: docsDir, encoding: 'utf8' })
-  } catch (err) {
-    errors = (err as { stdout: string }).stdout
-  }
-  expect(errors).toBe('')
+  expect(compileModules(out)).toBe('')
 }, 120_000)
 
 /**
@@ -93,20 +97,6 @@ it('compiles every TSDoc @example in the sources', () => {
       }
     }
   }
-  writeFileSync(
-    join(exampleOut, 'tsconfig.json'),
-    JSON.stringify({
-      extends: '../../../tsconfig.base.json',
-      compilerOptions: { types: ['node'], lib: ['ES2022', 'DOM', 'DOM.Iterable'], noUnusedLocals: false, module: 'ESNext', target: 'ES2022' },
-      include: ['*.ts'],
-    }),
-  )
   expect(count).toBeGreaterThanOrEqual(60)
-  let errors = ''
-  try {
-    execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(exampleOut, 'tsconfig.json')], { cwd: docsDir, encoding: 'utf8' })
-  } catch (err) {
-    errors = (err as { stdout: string }).stdout
-  }
-  expect(errors).toBe('')
+  expect(compileModules(exampleOut)).toBe('')
 }, 120_000)

@@ -138,3 +138,9 @@ export const LEGACY_ANTHROPIC_OAUTH_CONFIG: ResolvedOAuthConfig = {
   authorizeParams: { code: 'true' },
   userAgent: DEFAULT_USER_AGENT,
 }
+
+/**
+ * What an account's recorded `{ preset: 'anthropic' }` means, for `Accounts`' `presets` option
+ * (`@oauth/storage-file`): the name a login records, tied to the preset in one place.
+ */
+export const ANTHROPIC_ACCOUNT_PRESETS: Readonly<Record<'anthropic', ResolvedOAuthConfig>> = { anthropic: ANTHROPIC_OAUTH_CONFIG }

@@ -3,6 +3,7 @@
 // `@oauth/http`). For programs that only need the values: the CLI's `token` fast path, a
 // browser's login page.
 export {
+  ANTHROPIC_ACCOUNT_PRESETS,
   ANTHROPIC_OAUTH_CONFIG,
   DEFAULT_AUTHORIZE_URL,
   ANTHROPIC_CONSOLE_AUTHORIZE_URL,

@@ -1,7 +1,7 @@
 import { constants, readFileSync } from 'node:fs'
 import { access, stat } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import { ANTHROPIC_CLI_CLIENT_ID, ANTHROPIC_OAUTH_CONFIG, anthropicCliConfig, anthropicPresetFromEnv, DEFAULT_CLIENT_ID, type AnthropicOverride } from '@oauth/anthropic/presets'
+import { ANTHROPIC_ACCOUNT_PRESETS, ANTHROPIC_CLI_CLIENT_ID, ANTHROPIC_OAUTH_CONFIG, anthropicCliConfig, anthropicPresetFromEnv, DEFAULT_CLIENT_ID, type AnthropicOverride } from '@oauth/anthropic/presets'
 import { TOKEN_STORE_WRITE_FAILED, TokenStorageError, type OAuthConfig, type OAuthTokens, type TokenStore } from '@oauth/core'
 import {
   Accounts,
@@ -69,8 +69,6 @@ export interface Target {
 }
 
 const KINDS = ['file', 'keychain', 'profile']
-/** What an account's `{ preset: 'anthropic' }` means (`Accounts` checks its tokens go only to its server). */
-const PRESETS = { anthropic: ANTHROPIC_OAUTH_CONFIG }
 
 // The keychain is loaded only when asked for: a native binding that cannot load must not
 // break the file store. It keeps the tokens; a file store's lock keeps processes from
@@ -103,7 +101,7 @@ export async function storeFrom(values: StoreValues, env: NodeJS.ProcessEnv, opt
   const named = values.account ?? (kind === 'profile' ? values.profile : undefined) ?? (env.ANTHROPIC_OAUTH_ACCOUNT || undefined)
   const profile = profileClient(options.config, env)
   if (named !== undefined) assertAccountName(named)
-  const lookup = new Accounts({ profile, presets: PRESETS })
+  const lookup = new Accounts({ profile, presets: ANTHROPIC_ACCOUNT_PRESETS })
   // The one order the client follows too (Accounts.resolve): the name, ANTHROPIC_OAUTH_ACCOUNT, the default account.
   const { name: chosen, account: found } = await lookup.resolve(named, env)
   if (found && kind && found.store !== kind) {
@@ -116,7 +114,7 @@ export async function storeFrom(values: StoreValues, env: NodeJS.ProcessEnv, opt
     return { store: lookup.store(name), account: undefined, accounts: lookup }
   }
   const account = { name, store: found?.store ?? kind ?? 'file', ...(found?.server ? { server: found.server } : {}) }
-  const accounts = account.store === 'keychain' ? new Accounts({ profile, presets: PRESETS, keychain: await keychainFactory() }) : lookup
+  const accounts = account.store === 'keychain' ? new Accounts({ profile, presets: ANTHROPIC_ACCOUNT_PRESETS, keychain: await keychainFactory() }) : lookup
   return { store: accounts.open(account), account, accounts }
 }
 
@@ -249,7 +247,7 @@ export async function loginFrom(values: StoreValues & { config?: string; issuer?
 export async function serverFor(target: Target, explicit: CliConfig | undefined, options: { forLogin?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<CliConfig | undefined> {
   const recorded = target.account?.server
   if (explicit) {
-    const mismatch = !options.forLogin && target.account && serverMismatch(target.account, explicit, PRESETS)
+    const mismatch = !options.forLogin && target.account && serverMismatch(target.account, explicit, ANTHROPIC_ACCOUNT_PRESETS)
     if (mismatch) throw new UsageError(mismatch)
     return explicit
   }

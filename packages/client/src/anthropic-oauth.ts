@@ -1,5 +1,6 @@
 import { Anthropic, type ClientOptions, type Middleware } from '@anthropic-ai/sdk'
 import {
+  ANTHROPIC_ACCOUNT_PRESETS,
   ANTHROPIC_OAUTH_CONFIG,
   anthropicPresetFromEnv,
   DEFAULT_OAUTH_BETAS,
@@ -34,8 +35,6 @@ export interface AnthropicOAuthOptions extends Omit<ClientOptions, 'apiKey' | 'a
 }
 
 const FOREIGN_CREDENTIALS = ['apiKey', 'authToken', 'config', 'profile'] as const
-/** What an account's `{ preset: 'anthropic' }` means, to check its tokens go only to its server. */
-const PRESETS = { anthropic: ANTHROPIC_OAUTH_CONFIG }
 
 /** The subscription preset as the environment moves it (`anthropicPresetFromEnv`): the preset itself when nothing does. */
 function presetFromEnv(): OAuthConfig {
@@ -131,10 +130,10 @@ export class AnthropicOAuth extends Anthropic {
     // The server the tokens will be sent to: an account made at another one is refused.
     const server = options.tokenManager?.oauthConfig ?? options.oauthConfig ?? ANTHROPIC_OAUTH_CONFIG
     if (from === undefined) {
-      store = new Accounts({ presets: PRESETS }).store(undefined, { server })
+      store = new Accounts({ presets: ANTHROPIC_ACCOUNT_PRESETS }).store(undefined, { server })
     } else if (typeof from === 'object' && from !== null && 'account' in from && typeof (from as Partial<TokenStore>).load !== 'function') {
       const { account, ...accountsOptions } = from
-      store = new Accounts({ presets: PRESETS, ...accountsOptions }).store(account, { server })
+      store = new Accounts({ presets: ANTHROPIC_ACCOUNT_PRESETS, ...accountsOptions }).store(account, { server })
     } else {
       store = typeof from === 'object' && from !== null ? (from as TokenStore) : new FileTokenStore({ path: from })
     }
