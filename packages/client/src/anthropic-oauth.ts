@@ -34,6 +34,16 @@ export interface AnthropicOAuthOptions extends Omit<ClientOptions, 'apiKey' | 'a
   tokenManager?: TokenManager
 }
 
+/** The SDK's per-request auth state (private in its types; the same shape from 1.0.0 to 1.17.0). */
+interface AuthFlags {
+  usedTokenCache: boolean
+  didRefreshFor401: boolean
+}
+
+function authFlags(client: Anthropic, options: object): AuthFlags {
+  return (client as unknown as { _authFlags(options: object): AuthFlags })._authFlags(options)
+}
+
 const FOREIGN_CREDENTIALS = ['apiKey', 'authToken', 'config', 'profile'] as const
 
 /** The subscription preset as the environment moves it (`anthropicPresetFromEnv`): the preset itself when nothing does. */
@@ -62,6 +72,8 @@ function presetFromEnv(): OAuthConfig {
 export class AnthropicOAuth extends Anthropic {
   readonly #manager: TokenManager
   readonly #extras: AnthropicExtras
+  /** Per request (the SDK's options object, kept across its retries): the token sent, and whether the 401 refresh was spent. */
+  readonly #attempts = new WeakMap<object, { token: string; refreshed: boolean }>()
 
   constructor(options: AnthropicOAuthOptions = {}) {
     const { oauthTokens, oauthConfig, tokenStorage, betas, userAgent, oauthRequestOptions, tokenManager, ...clientOptions } = options
@@ -83,6 +95,8 @@ export class AnthropicOAuth extends Anthropic {
       ...clientOptions,
       apiKey: null,
       authToken: null,
+      // Only so the SDK keeps its 401 retry on (it needs a token cache); the token itself comes
+      // from the manager in prepareRequest, and the SDK's cache is never asked (authHeaders).
       credentials: manager.provider,
       tokenManager: manager,
       betas: resolvedBetas,
@@ -184,30 +198,51 @@ export class AnthropicOAuth extends Anthropic {
     return { ...super.defaultQuery(), beta: 'true' }
   }
 
-  protected override getUserAgent(): string {
-    return this.#extras.userAgent!
-  }
-
   protected override _shouldResolveDefaultCredentials(): boolean {
     return false // never pick up a profile or an environment key behind the OAuth login
   }
 
   /**
-   * Signs the request, once, in the one place `createOAuthFetch` uses too (`signRequest`).
-   * The SDK's own `prepareRequest` is not called: for a client built with `credentials`, all it
-   * does is append `oauth-2025-04-20` to `anthropic-beta` and copy the auth state's
-   * `extraHeaders`, which are empty unless a profile config supplied them (client.js
-   * `prepareRequest` and the constructor's `case 'credentials'`, @anthropic-ai/sdk 1.12.0), and
-   * profile configs are refused here. `signRequest` sets the merged beta list itself.
+   * The SDK asks for the credential here on every attempt (`buildRequest`, before the request is
+   * sent, so a failure to get a token is thrown as it is, not as a connection error). The token
+   * comes from the manager, the only cache: the SDK's `TokenCache` (built from `credentials`) is
+   * never asked. On the SDK's retry after a 401 it is the token that replaced the one refused
+   * (one refresh under the store's lock, however many requests were refused). The request is
+   * marked as token-authenticated so the SDK's own reactive refresh fires: on a 401 it sets
+   * `didRefreshFor401` and retries once (`shouldRetry`; `_authFlags` and `authHeaders` in
+   * client.js of @anthropic-ai/sdk 1.0.0 and 1.17.0, read 2026-12-06).
    */
-  protected override async prepareRequest(request: RequestInit): Promise<void> {
+  protected override async authHeaders(options: object): Promise<undefined> {
+    const flags = authFlags(this, options)
+    const attempt = this.#attempts.get(options)
+    if (flags.didRefreshFor401 && attempt && !attempt.refreshed) {
+      attempt.refreshed = true
+      attempt.token = (await this.#manager.refresh({ failedAccessToken: attempt.token })).accessToken
+    } else {
+      this.#attempts.set(options, { token: await this.#manager.getAccessToken(), refreshed: flags.didRefreshFor401 })
+    }
+    flags.usedTokenCache = true
+    return undefined // the header is set in prepareRequest, after every other header source
+  }
+
+  /**
+   * Signs the request with the attempt's token, in the one place `createOAuthFetch` uses too
+   * (`signRequest`). The SDK's own `prepareRequest` is not called: for a client built with
+   * `credentials`, all it does is append `oauth-2025-04-20` to `anthropic-beta` and copy the auth
+   * state's `extraHeaders`, which are empty unless a profile config supplied them (client.js
+   * `prepareRequest` and the constructor's `case 'credentials'`, @anthropic-ai/sdk 1.12.0), and
+   * profile configs are refused here. `signRequest` sets the merged beta list itself. The SDK may
+   * run this more than once per attempt (middleware calling `next()` again): it overwrites.
+   */
+  protected override async prepareRequest(request: RequestInit, { options }: { options: object }): Promise<void> {
+    const token = this.#attempts.get(options)?.token
+    if (token === undefined) throw new OAuthFlowError(OAUTH_NOT_LOGGED_IN, 'No token was chosen for this request.') // unreachable: authHeaders runs first
     // Usually already a Headers instance (the SDK normalises it); copy only when it is not.
     const headers = request.headers instanceof Headers ? request.headers : new Headers(request.headers)
     // Our bearer token always wins over an Authorization header from ANTHROPIC_CUSTOM_HEADERS,
-    // defaultHeaders or the request (with one, the SDK skips its token cache): that header
-    // would be refused with a 401, which would then spend a refresh for nothing. The manager
-    // answers from memory; it is the same token the SDK's cache got from it.
-    signRequest(headers, await this.#manager.getAccessToken(), this.#extras)
+    // defaultHeaders or the request: that header would be refused with a 401, which would then
+    // spend a refresh for nothing.
+    signRequest(headers, token, this.#extras)
     request.headers = headers
   }
 }

@@ -161,6 +161,38 @@ describe('AnthropicOAuth', () => {
     expect(c.oauthTokens!.accessToken).not.toBe(tokens.accessToken)
   })
 
+  it("one path for the token: one read of the manager per attempt, and the SDK's own token cache is never asked", async () => {
+    const tokens = await login()
+    const manager = new TokenManager({ oauthTokens: tokens, oauthConfig: standIn.config })
+    const asked: string[] = []
+    const getAccessToken = manager.getAccessToken.bind(manager)
+    const provider = manager.provider
+    manager.getAccessToken = (...args) => (asked.push('getAccessToken'), getAccessToken(...args))
+    // What the SDK's TokenCache would call to fill itself.
+    Object.defineProperty(manager, 'provider', { get: () => (opts?: { forceRefresh?: boolean }) => (asked.push('provider'), provider(opts)) })
+    const c = client(tokens, { tokenManager: manager, maxRetries: 2 })
+    await c.models.list()
+    expect(asked).toEqual(['getAccessToken'])
+    // A token the manager got elsewhere (another client's refresh) is sent by the next request.
+    await manager.refresh({ failedAccessToken: tokens.accessToken })
+    await c.models.list()
+    expect(standIn.apiRequests[1]!.headers.authorization).toBe(`Bearer ${manager.oauthTokens!.accessToken}`)
+    expect(asked).toEqual(['getAccessToken', 'getAccessToken'])
+  })
+
+  it('a request options object used twice gets its own refresh after a 401 each time', async () => {
+    const tokens = await login()
+    const c = client(tokens, { maxRetries: 2 })
+    const options = { method: 'get' as const, path: '/v1/models' }
+    standIn.rejectNext(1)
+    await c.request(options)
+    expect(refreshes()).toHaveLength(1)
+    standIn.rejectNext(1)
+    await c.request(options)
+    expect(refreshes()).toHaveLength(2)
+    expect(standIn.apiRequests.at(-1)!.headers.authorization).toBe(`Bearer ${c.oauthTokens!.accessToken}`)
+  })
+
   it('answers a second 401 with the error, after exactly one refresh', async () => {
     const tokens = await login()
     standIn.rejectNext(5)

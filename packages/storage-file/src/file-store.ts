@@ -190,7 +190,8 @@ export class FileTokenStore implements TokenStore {
         kept = null
       }
     }
-    await ensureDirectory(dirname(this.path))
+    // Under the lock, lock() has already made the folder.
+    if (!held) await ensureDirectory(dirname(this.path))
     await assertSafeFolder(this.path, TOKEN_STORE_WRITE_FAILED)
     await this.prepareSave(tokens)
     const keep = { ...kept, ...this.writtenFields(tokens) }
