@@ -1,6 +1,5 @@
 import { ERR_INVALID_ARG_VALUE, invalidArgument, TOKEN_STORE_UNAVAILABLE, TokenStorageError } from './errors.js'
 import type { TokenStore } from './token-store.js'
-import type { OAuthTokens } from './tokens.js'
 
 const unavailable = (err: unknown) => err instanceof TokenStorageError && err.code === TOKEN_STORE_UNAVAILABLE
 

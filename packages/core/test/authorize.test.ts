@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest'
 import {
   assertStateMatches,
   buildAuthorizationUrl,
-  computeCodeChallenge,
   OAUTH_AUTHORIZATION_DENIED,
   OAUTH_AUTHORIZATION_FAILED,
   OAUTH_INVALID_AUTH_CODE,
