@@ -4,9 +4,12 @@ import {
   ERR_INVALID_ARG_VALUE,
   invalidArgument,
   OAUTH_UNSUPPORTED,
+  OAuthError,
   OAuthFlowError,
   resolveConfig,
   type OAuthConfig,
+  type OAuthTokens,
+  type ResolvedOAuthConfig,
 } from '@oauth/core'
 import { clientAuthentication, sentForms } from './client-auth.js'
 import { errorFromResponse } from './response.js'
@@ -50,4 +53,22 @@ export async function revokeToken(token: string, config: OAuthConfig, options: R
   const text = await response.text()
   // RFC 7009 §2.2: 200 for a revoked token, and also for one the server no longer knows.
   if (response.status !== 200) throw errorFromResponse(response, text, new URL(c.revocationUrl).origin, (options.now ?? Date.now)(), sentForms(c, [token]), 'revocation endpoint')
+}
+
+/**
+ * Revokes a login's refresh token (or, without one, its access token), best effort: the
+ * result says whether it was revoked, and why not. Only a programming error is thrown.
+ */
+export async function revokeLogin(tokens: OAuthTokens, config: ResolvedOAuthConfig, options: TokenRequestOptions): Promise<{ revoked: boolean; revocationError?: OAuthError }> {
+  if (!config.revocationUrl) {
+    return { revoked: false, revocationError: new OAuthFlowError(OAUTH_UNSUPPORTED, 'The server has no revocation endpoint: the tokens stay valid there until they expire.') }
+  }
+  try {
+    const [token, hint] = tokens.refreshToken ? [tokens.refreshToken, 'refresh_token' as const] : [tokens.accessToken, 'access_token' as const]
+    await revokeToken(token, config, { ...options, tokenTypeHint: hint })
+    return { revoked: true }
+  } catch (err) {
+    if (err instanceof OAuthError) return { revoked: false, revocationError: err }
+    throw err
+  }
 }

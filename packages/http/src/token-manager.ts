@@ -4,22 +4,19 @@ import {
   inspectSummary,
   EXPIRY_BUFFER_SECONDS,
   isExpired,
-  OAUTH_NOT_LOGGED_IN,
   OAUTH_RATE_LIMITED,
-  OAUTH_UNSUPPORTED,
   OAuthError,
-  OAuthFlowError,
   resolveConfig,
-  type LockLease,
   type OAuthConfig,
   type OAuthTokens,
   type ResolvedOAuthConfig,
   type TokenStore,
 } from '@oauth/core'
 import { decide, type TimingPolicy } from './decide.js'
+import { copy, Login } from './login.js'
 import { refreshUnderLock, SUPERSEDED, type RefreshContext } from './refresh-protocol.js'
 import { coolingDown } from './refusals.js'
-import { revokeToken } from './revocation.js'
+import { revokeLogin } from './revocation.js'
 import { sdkProvider, type AccessTokenProvider } from './sdk-provider.js'
 import type { TokenRequestOptions } from './transport.js'
 
@@ -56,14 +53,6 @@ export interface TokenManagerOptions {
 
 const BACKGROUND_BACKOFF_MS = 5_000
 
-/** Objects handed in or out are copies: a caller mutating one cannot change the login. */
-function copy(tokens: OAuthTokens): OAuthTokens {
-  const c = { ...tokens }
-  if (tokens.account) c.account = { ...tokens.account }
-  if (tokens.organization) c.organization = { ...tokens.organization }
-  return c
-}
-
 /**
  * Holds one login's tokens and keeps them fresh, following the rules users were burnt by elsewhere:
  *
@@ -84,8 +73,7 @@ function copy(tokens: OAuthTokens): OAuthTokens {
  * ```
  */
 export class TokenManager {
-  #tokens: OAuthTokens | null
-  readonly #store: TokenStore | undefined
+  readonly #login: Login
   readonly #config: ResolvedOAuthConfig
   readonly #request: TokenRequestOptions
   readonly #bufferSeconds: number
@@ -95,24 +83,12 @@ export class TokenManager {
   readonly #warn: (message: string) => void
   #warnedReadOnly = false
   #inflight: Promise<OAuthTokens> | undefined
-  #loading: Promise<OAuthTokens | null> | undefined
   #lastBackgroundFailure = -Infinity
   #refreshCount = 0
-  /**
-   * True once the login was read from the store or saved to it by this manager. From then on an
-   * empty store means someone logged out, never "not saved yet": nothing is refreshed or saved
-   * over it. Tokens given in memory for a store that never held them are saved at their first refresh.
-   */
-  #inStore = false
-  /** Bumped by every logout and new login: a refresh started before one of them is dropped. */
-  #generation = 0
-  #change: Promise<void> | undefined
-
   constructor(options: TokenManagerOptions) {
     // `{ store, tokens, config }` once made a manager with no store, no tokens and the Anthropic preset.
     assertOptions(options, 'TokenManager', ['oauthTokens', 'tokenStorage', 'oauthConfig', 'oauthRequestOptions', 'expiryBufferSeconds', 'minValiditySeconds', 'onBackgroundRefreshError', 'onWarning', 'now'])
-    this.#tokens = options.oauthTokens ? copy(options.oauthTokens) : null
-    this.#store = options.tokenStorage
+    this.#login = new Login(options.tokenStorage, options.oauthTokens ? copy(options.oauthTokens) : null)
     this.#config = resolveConfig(options.oauthConfig)
     this.#bufferSeconds = options.expiryBufferSeconds ?? EXPIRY_BUFFER_SECONDS
     this.#timing = { bufferSeconds: this.#bufferSeconds, minValidityMs: (options.minValiditySeconds ?? 30) * 1000 }
@@ -121,13 +97,6 @@ export class TokenManager {
     this.#request = { now: this.#now, ...options.oauthRequestOptions }
     this.#onBackgroundError = options.onBackgroundRefreshError
     this.#warn = options.onWarning ?? ((message) => console.warn(message))
-    // Another tab saved or cleared the login: forget the copy in memory, so a rotated token is
-    // not used again and a logout anywhere signs this holder out too (a refresh in flight is dropped).
-    this.#store?.subscribe?.((change) => {
-      if (change === 'cleared') this.#generation++
-      this.#tokens = null
-      this.#loading = undefined
-    })
   }
 
   /** The resolved server config. */
@@ -137,12 +106,13 @@ export class TokenManager {
 
   /** The store, if any. */
   get tokenStorage(): TokenStore | undefined {
-    return this.#store
+    return this.#login.store
   }
 
   /** A copy of the tokens held in memory now (no loading, no refresh); `null` before the first load. */
   get oauthTokens(): OAuthTokens | null {
-    return this.#tokens && copy(this.#tokens)
+    const tokens = this.#login.tokens
+    return tokens && copy(tokens)
   }
 
   /**
@@ -174,7 +144,7 @@ export class TokenManager {
 
   /** The current tokens, loaded from the store on first use and refreshed when expiring ({@link isExpired}). */
   async getTokens(): Promise<OAuthTokens> {
-    const tokens = await this.#current()
+    const tokens = await this.#login.current()
     const now = this.#now()
     switch (decide(tokens, now, this.#timing)) {
       case 'fresh':
@@ -190,7 +160,7 @@ export class TokenManager {
       return copy(await this.#refresh(tokens.accessToken))
     } catch (err) {
       // Rate limited while the token still works (another process recorded the cooldown): keep serving it.
-      const current = this.#tokens
+      const current = this.#login.tokens
       if (err instanceof OAuthError && err.code === OAUTH_RATE_LIMITED && current && current.expiresAt! > this.#now()) return copy(current)
       throw err
     }
@@ -202,7 +172,7 @@ export class TokenManager {
    * another refresh.
    */
   async refresh(options: { failedAccessToken?: string } = {}): Promise<OAuthTokens> {
-    const current = await this.#current()
+    const current = await this.#login.current()
     const failed = options.failedAccessToken ?? current.accessToken
     if (current.accessToken !== failed && !isExpired(current, this.#now(), this.#bufferSeconds)) return copy(current)
     return copy(await this.#refresh(failed))
@@ -213,14 +183,7 @@ export class TokenManager {
    * used. It beats any refresh in flight: that refresh's result is dropped, never saved over it.
    */
   async setTokens(tokens: OAuthTokens): Promise<void> {
-    const login = copy(tokens)
-    this.#generation++
-    await this.#changeUnderLock(async () => {
-      this.#generation++
-      if (this.#store) await this.#store.save(login)
-      this.#inStore = this.#store !== undefined
-      this.#tokens = login
-    })
+    await this.#login.set(tokens)
   }
 
   /**
@@ -228,14 +191,7 @@ export class TokenManager {
    * beats any refresh in flight: that refresh's result is dropped, never saved over the logout.
    */
   async clear(): Promise<void> {
-    this.#generation++
-    this.#tokens = null
-    this.#loading = undefined
-    await this.#changeUnderLock(async () => {
-      this.#generation++
-      this.#tokens = null
-      if (this.#store) await this.#store.clear()
-    })
+    await this.#login.clear()
   }
 
   /**
@@ -252,45 +208,18 @@ export class TokenManager {
    * ```
    */
   async logout(): Promise<{ removed: boolean; revoked: boolean; revocationError?: OAuthError }> {
-    const tokens = await this.#current().catch(() => null)
-    const removed = tokens !== null || (await this.#store?.exists().catch(() => false)) === true
+    const tokens = await this.#login.current().catch(() => null)
+    const removed = tokens !== null || (await this.#login.store?.exists().catch(() => false)) === true
     await this.clear()
     if (!tokens) return { removed, revoked: false }
-    if (!this.#config.revocationUrl) {
-      return { removed, revoked: false, revocationError: new OAuthFlowError(OAUTH_UNSUPPORTED, 'The server has no revocation endpoint: the tokens stay valid there until they expire.') }
-    }
-    try {
-      const [token, hint] = tokens.refreshToken ? [tokens.refreshToken, 'refresh_token' as const] : [tokens.accessToken, 'access_token' as const]
-      await revokeToken(token, this.#config, { ...this.#request, tokenTypeHint: hint })
-      return { removed, revoked: true }
-    } catch (err) {
-      if (err instanceof OAuthError) return { removed, revoked: false, revocationError: err }
-      throw err
-    }
-  }
-
-  /** A logout or login, under the store's lock; a refresh it supersedes waits for it to finish. */
-  #changeUnderLock(work: () => Promise<void>): Promise<void> {
-    const change = this.#underLock(work)
-    this.#change = change.catch(() => undefined)
-    return change
-  }
-
-  #underLock<T>(work: (lease?: LockLease) => Promise<T>): Promise<T> {
-    return this.#store?.lock ? this.#store.lock(work) : work()
+    return { removed, ...(await revokeLogin(tokens, this.#config, this.#request)) }
   }
 
   /**
    * A new credentials provider for one Anthropic SDK client:
-   * `new Anthropic({ credentials: manager.provider })`. Each access makes a new one, which
-   * remembers the token it handed out, so the SDK's `forceRefresh` after a 401 replaces
-   * exactly that token, once, however many requests failed with it.
-   *
-   * One rule decides when a token is expiring, this manager's ({@link isExpired}). The SDK's
-   * cache would otherwise keep a token until 120 s before its end and only then ask; so the
-   * provider reports an `expiresAt` moved earlier by the difference, and the SDK asks exactly
-   * when the manager counts the token as expiring. (For a buffer under 120 s, as with
-   * short-lived tokens, the SDK asks sooner and the manager answers from memory.)
+   * `new Anthropic({ credentials: manager.provider })`. The SDK's forced refresh after a 401
+   * replaces exactly the token it was handed, once; its cache asks again exactly when this
+   * manager counts the token as expiring (see `sdkProvider`).
    */
   get provider(): AccessTokenProvider {
     return sdkProvider(this, this.#bufferSeconds)
@@ -298,49 +227,13 @@ export class TokenManager {
 
   toJSON(): Record<string, unknown> {
     return {
-      store: this.#store?.name ?? null,
-      loggedIn: this.#tokens !== null,
-      expiresAt: this.#tokens?.expiresAt === undefined ? null : new Date(this.#tokens.expiresAt).toISOString(),
+      store: this.#login.store?.name ?? null,
+      loggedIn: this.#login.tokens !== null,
+      expiresAt: this.#login.tokens?.expiresAt === undefined ? null : new Date(this.#login.tokens.expiresAt).toISOString(),
     }
   }
 
   readonly [INSPECT] = inspectSummary
-
-  #notLoggedIn(): OAuthError {
-    return new OAuthFlowError(
-      OAUTH_NOT_LOGGED_IN,
-      this.#store ? `No tokens in ${this.#store.name}. Log in first (\`anthropic-oauth login\`).` : 'No tokens were given and no store is configured. Log in first.',
-    )
-  }
-
-  /** The tokens in memory, else those in the store; no tokens at all is `OAUTH_NOT_LOGGED_IN`. */
-  async #current(): Promise<OAuthTokens> {
-    const tokens = this.#tokens ?? (await this.#load())
-    if (!tokens) throw this.#notLoggedIn()
-    return tokens
-  }
-
-  /**
-   * One read of the store for all callers waiting at once. A store with no login is read again
-   * on the next call: a service started before `anthropic-oauth login` picks the login up.
-   */
-  #load(): Promise<OAuthTokens | null> {
-    if (!this.#store) return Promise.resolve(null)
-    const generation = this.#generation
-    this.#loading ??= this.#store.load().then(
-      (stored) => {
-        this.#loading = undefined
-        if (generation === this.#generation) this.#tokens ??= stored
-        if (stored) this.#inStore = true
-        return this.#tokens
-      },
-      (err) => {
-        this.#loading = undefined
-        throw err
-      },
-    )
-    return this.#loading
-  }
 
   #refreshInBackground(replacing: string): void {
     if (this.#inflight || this.#now() - this.#lastBackgroundFailure < BACKGROUND_BACKOFF_MS) return
@@ -360,47 +253,41 @@ export class TokenManager {
 
   async #runRefresh(replacing: string): Promise<OAuthTokens> {
     // The generation now, before waiting for the lock: a logout or login while it waits supersedes this refresh.
-    const context = this.#context(this.#generation)
-    const result = await this.#underLock((lease) => refreshUnderLock(context, replacing, lease))
-    if (result !== SUPERSEDED) return result
-    await this.#change
-    if (this.#tokens) return this.#tokens
-    throw this.#notLoggedIn()
+    const context = this.#context(this.#login.generation)
+    const result = await this.#login.underLock((lease) => refreshUnderLock(context, replacing, lease))
+    return result !== SUPERSEDED ? result : this.#login.afterChange()
   }
 
   /** This manager as the refresh protocol sees it, for a refresh asked for at `generation`. */
   #context(generation: number): RefreshContext {
-    const manager = this // the accessors below read private fields
+    const login = this.#login
     return {
-      store: this.#store,
+      store: login.store,
       config: this.#config,
       request: this.#request,
       bufferSeconds: this.#bufferSeconds,
       now: this.#now,
       // A logout or a new login came after this refresh was asked for: it wins, and this
       // refresh sends nothing more and saves nothing. Its callers get what that change left.
-      superseded: () => generation !== this.#generation,
+      superseded: () => generation !== login.generation,
       get tokens() {
-        return manager.#tokens
+        return login.tokens
       },
       set tokens(tokens) {
-        manager.#tokens = tokens
+        login.tokens = tokens
       },
       get inStore() {
-        return manager.#inStore
+        return login.inStore
       },
       set inStore(inStore) {
-        manager.#inStore = inStore
+        login.inStore = inStore
       },
-      loggedOutElsewhere: () => {
-        this.#tokens = null
-        this.#loading = undefined
-      },
+      loggedOutElsewhere: () => login.forget(),
       sending: () => {
         this.#refreshCount++
       },
       readOnly: (err) => {
-        if (!this.#warnedReadOnly) this.#warn(`${this.#store!.name} is read-only: refreshed tokens are kept in this process's memory only. ${err.message}`)
+        if (!this.#warnedReadOnly) this.#warn(`${login.store!.name} is read-only: refreshed tokens are kept in this process's memory only. ${err.message}`)
         this.#warnedReadOnly = true
       },
     }

@@ -17,7 +17,7 @@ import {
   type TokenStore,
   type TokenStoreChange,
 } from '@oauth/core'
-import { done, LEASES, randomId, TOKENS, type Lease } from './idb.js'
+import { done, LEASES, randomId, TOKENS, webLock, type Lease } from './idb.js'
 
 /** Options for {@link BrowserTokenStore}. */
 export interface BrowserTokenStoreOptions {
@@ -288,21 +288,4 @@ export class BrowserTokenStore implements TokenStore {
   }
 
   readonly [INSPECT] = inspectSummary
-}
-
-/** Granted to one tab at a time; released by the browser when that tab closes or crashes. */
-async function webLock<T>(locks: LockManager, name: string, timeoutMs: number, fn: (lease: LockLease) => Promise<T>, timedOut: () => Error): Promise<T> {
-  const signal = AbortSignal.timeout(timeoutMs)
-  let granted = false
-  // Nobody can take a Web Lock from its holder (this store never `steal`s), so the lease is never lost.
-  const lease: LockLease = { signal: new AbortController().signal, confirm: async () => {} }
-  try {
-    return await locks.request(name, { signal }, () => {
-      granted = true
-      return fn(lease)
-    })
-  } catch (err) {
-    if (!granted && signal.aborted) throw timedOut()
-    throw err
-  }
 }

@@ -1,4 +1,5 @@
-// IndexedDB as promises, and the records this store keeps in it.
+// IndexedDB as promises, the records this store keeps in it, and the Web Lock used where the browser has one.
+import type { LockLease } from '@oauth/core'
 
 /** The object stores: the tokens, and the leases of the lock where Web Locks is missing. */
 export const TOKENS = 'tokens'
@@ -21,4 +22,21 @@ export function done(tx: IDBTransaction): Promise<void> {
     tx.oncomplete = () => resolve()
     tx.onabort = tx.onerror = () => reject(tx.error ?? new Error('the transaction was aborted'))
   })
+}
+
+/** Granted to one tab at a time; released by the browser when that tab closes or crashes. */
+export async function webLock<T>(locks: LockManager, name: string, timeoutMs: number, fn: (lease: LockLease) => Promise<T>, timedOut: () => Error): Promise<T> {
+  const signal = AbortSignal.timeout(timeoutMs)
+  let granted = false
+  // Nobody can take a Web Lock from its holder (this store never `steal`s), so the lease is never lost.
+  const lease: LockLease = { signal: new AbortController().signal, confirm: async () => {} }
+  try {
+    return await locks.request(name, { signal }, () => {
+      granted = true
+      return fn(lease)
+    })
+  } catch (err) {
+    if (!granted && signal.aborted) throw timedOut()
+    throw err
+  }
 }
