@@ -2,11 +2,11 @@
 // started by the test. Public and confidential clients, discovery, rotation, revocation and the
 // device grant, with what it really answers (see packages/test-utils/src/glewlwyd-server.ts).
 import { inspect } from 'node:util'
-import { buildAuthorizationUrl, OAUTH_AUTHORIZATION_FAILED, OAUTH_DISCOVERY_ERROR, OAUTH_INVALID_GRANT, OAUTH_TOKEN_ENDPOINT_ERROR, parseAuthCode, type OAuthConfig, type OAuthTokens, sleep } from '@oauth/core'
+import { buildAuthorizationUrl, OAUTH_AUTHORIZATION_FAILED, OAUTH_DISCOVERY_ERROR, OAUTH_INVALID_GRANT, OAUTH_TOKEN_ENDPOINT_ERROR, parseAuthCode, type OAuthConfig, sleep } from '@oauth/core'
 import { MemoryTokenStore } from '@oauth/storage-memory'
-import { startGlewlwyd, type GlewlwydClient, type GlewlwydServer } from '@oauth/test-utils'
+import { loginAt, startGlewlwyd, type GlewlwydClient, type GlewlwydServer } from '@oauth/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { authorizeDevice, discoverOAuthConfig, exchangeCodeForTokens, OAuthHttpError, refreshAccessToken, revokeToken, TokenManager } from '../src/index.js'
+import { authorizeDevice, discoverOAuthConfig, OAuthHttpError, refreshAccessToken, revokeToken, TokenManager } from '../src/index.js'
 
 let server: GlewlwydServer
 beforeAll(async () => {
@@ -14,11 +14,7 @@ beforeAll(async () => {
 }, 30_000)
 afterAll(() => server?.stop())
 
-async function login(config: OAuthConfig): Promise<OAuthTokens> {
-  const { url, oauthState } = await buildAuthorizationUrl(config)
-  const { code, state } = parseAuthCode(await server.authorize(url))
-  return exchangeCodeForTokens(code, state, oauthState, config)
-}
+const login = (config: OAuthConfig) => loginAt(config, (url) => server.authorize(url))
 
 
 describe.each(['public', 'basic', 'post'] as const)('Glewlwyd, %s client', (kind: GlewlwydClient) => {

@@ -1,9 +1,9 @@
 // Against a real authorization server (oidc-provider) on 127.0.0.1: PKCE required,
 // refresh tokens rotated, access tokens living 2 seconds. It revokes the whole grant
 // when a rotated refresh token is reused, so a careless client fails here.
-import { buildAuthorizationUrl, OAUTH_INVALID_GRANT, parseAuthCode, type OAuthTokens, sleep } from '@oauth/core'
+import { buildAuthorizationUrl, OAUTH_INVALID_GRANT, parseAuthCode, sleep } from '@oauth/core'
 import { MemoryTokenStore } from '@oauth/storage-memory'
-import { startAuthorizationServer, type AuthorizationServer } from '@oauth/test-utils'
+import { loginAt, startAuthorizationServer, type AuthorizationServer } from '@oauth/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createServer } from 'node:net'
 import { exchangeCodeForTokens, refreshAccessToken, TokenManager } from '../src/index.js'
@@ -15,11 +15,7 @@ beforeAll(async () => {
 afterAll(() => server.close())
 
 /** The whole authorization-code flow, with the test answering login and consent. */
-async function login(): Promise<OAuthTokens> {
-  const { url, oauthState } = await buildAuthorizationUrl(server.config)
-  const { code, state } = parseAuthCode(await server.authorize(url))
-  return exchangeCodeForTokens(code, state, oauthState, server.config)
-}
+const login = () => loginAt(server.config, (url) => server.authorize(url))
 
 
 describe('against oidc-provider', () => {

@@ -9,8 +9,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import {
-  buildAuthorizationUrl,
-  parseAuthCode,
   TOKEN_STORE_CORRUPT,
   TOKEN_STORE_LOCK_LOST,
   TOKEN_STORE_LOCK_REENTERED,
@@ -19,8 +17,8 @@ import {
   type LockLease,
   sleep,
 } from '@oauth/core'
-import { exchangeCodeForTokens, TokenManager } from '@oauth/http'
-import { bundleNodeScript, sampleTokens, settledCode, startAuthorizationServer, startNodeScript, type AuthorizationServer } from '@oauth/test-utils'
+import { TokenManager } from '@oauth/http'
+import { bundleNodeScript, loginAt, sampleTokens, settledCode, startAuthorizationServer, startNodeScript, type AuthorizationServer } from '@oauth/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FileTokenStore } from '../src/index.js'
 
@@ -40,11 +38,7 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true })
 })
 
-async function login() {
-  const { url, oauthState } = await buildAuthorizationUrl(server.config)
-  const { code, state } = parseAuthCode(await server.authorize(url))
-  return exchangeCodeForTokens(code, state, oauthState, server.config)
-}
+const login = () => loginAt(server.config, (url) => server.authorize(url))
 
 /** A holder in another process; resolves once it holds the lock. */
 async function holderProcess(path: string, staleLockMs: number): Promise<ChildProcess> {

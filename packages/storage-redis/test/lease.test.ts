@@ -6,19 +6,16 @@ import { inspect } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import {
-  buildAuthorizationUrl,
-  parseAuthCode,
   TOKEN_STORE_LOCK_LOST,
   TOKEN_STORE_LOCK_REENTERED,
   TOKEN_STORE_LOCK_TIMEOUT,
   TOKEN_STORE_UNAVAILABLE,
   type LockLease,
-  type OAuthTokens,
   type TokenStore,
   sleep,
 } from '@oauth/core'
-import { exchangeCodeForTokens, TokenManager } from '@oauth/http'
-import { bundleNodeScript, sampleTokens, settledCode, startAuthorizationServer, startNodeScript, startRedisServer, type AuthorizationServer, type RedisServer } from '@oauth/test-utils'
+import { TokenManager } from '@oauth/http'
+import { bundleNodeScript, loginAt, sampleTokens, settledCode, startAuthorizationServer, startNodeScript, startRedisServer, type AuthorizationServer, type RedisServer } from '@oauth/test-utils'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RedisTokenStore } from '../src/index.js'
@@ -49,11 +46,7 @@ afterAll(async () => {
   await server.close()
 })
 
-async function login(): Promise<OAuthTokens> {
-  const { url, oauthState } = await buildAuthorizationUrl(server.config)
-  const { code, state } = parseAuthCode(await server.authorize(url))
-  return exchangeCodeForTokens(code, state, oauthState, server.config)
-}
+const login = () => loginAt(server.config, (url) => server.authorize(url))
 
 describe('a holder that lost its lease stops', () => {
   it('a manager paused past its lease while another process takes the lock sends no refresh and saves nothing', async () => {

@@ -9,3 +9,4 @@ export { startAnthropicStandIn, type AnthropicStandIn, type AnthropicStandInOpti
 export { startGlewlwyd, type GlewlwydClient, type GlewlwydOptions, type GlewlwydServer } from './glewlwyd-server.js'
 export { makeLocalCa, startForwardProxy, type ForwardProxy, type LocalCa } from './forward-proxy.js'
 export { bundleForBrowser, CHROMIUM, launchChromium, serveFiles } from './chromium.js'
+export { loginAt } from './login.js'
