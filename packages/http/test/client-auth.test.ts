@@ -1,6 +1,6 @@
 // Client authentication on the wire (none, client_secret_basic, client_secret_post, private_key_jwt),
 // the secrets it sends scrubbed from every answer, and answers that say nothing, against scripted
-// answers (msw). The same things run against a real second server in glewlwyd.test.ts.
+// answers (msw). The same things run against a real second server in integration/glewlwyd.test.ts.
 import { inspect } from 'node:util'
 import { OAUTH_TOKEN_ENDPOINT_ERROR } from '@oauth/core'
 import { HttpResponse } from 'msw'

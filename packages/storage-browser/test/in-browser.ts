@@ -1,4 +1,4 @@
-// Runs inside Chromium, bundled with the vitest shim (see chromium.test.ts): the storage
+// Runs inside Chromium, bundled with the vitest shim (see integration/chromium.test.ts): the storage
 // conformance suite and the browser store's own behaviour, against the browser's real
 // IndexedDB, Web Locks and BroadcastChannel. The page may have removed Web Locks first,
 // to run the same suite on the IndexedDB lease.

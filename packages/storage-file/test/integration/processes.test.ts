@@ -9,12 +9,12 @@ import { buildAuthorizationUrl, parseAuthCode } from '@oauth/core'
 import { exchangeCodeForTokens } from '@oauth/http'
 import { bundleNodeScript, startAuthorizationServer, runWorkers, expectOneRefreshPerExpiry, type AuthorizationServer, type RefresherReport } from '@oauth/test-utils'
 import { afterAll, beforeAll, it } from 'vitest'
-import { FileTokenStore } from '../src/index.js'
+import { FileTokenStore } from '../../src/index.js'
 
 const PROCESSES = 8
 const DURATION_MS = 60_000
 const TOKEN_TTL_S = 3
-const packageDir = fileURLToPath(new URL('..', import.meta.url))
+const packageDir = fileURLToPath(new URL('../..', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'oauth-cross-process-'))
 let server: AuthorizationServer
 let script: string

@@ -7,8 +7,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { bundleForBrowser, launchChromium, serveFiles } from '@oauth/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { buildTestBundle } from '../../core/runtimes/build-bundle.js'
-import type { RunResult } from '../../core/runtimes/vitest-shim.js'
+import { buildTestBundle } from '../../../core/runtimes/build-bundle.js'
+import type { RunResult } from '../../../core/runtimes/vitest-shim.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'oauth-storage-browser-'))
 let chromium: Awaited<ReturnType<typeof launchChromium>>
@@ -16,12 +16,12 @@ let site: Awaited<ReturnType<typeof serveFiles>>
 
 beforeAll(async () => {
   const bundle = join(dir, 'tests.mjs')
-  await buildTestBundle([fileURLToPath(new URL('./in-browser.ts', import.meta.url))], bundle)
+  await buildTestBundle([fileURLToPath(new URL('../in-browser.ts', import.meta.url))], bundle)
   site = await serveFiles({
     '/': ['text/html', '<!doctype html><title>store tests</title>'],
     '/tests.mjs': ['text/javascript', readFileSync(bundle)],
     '/cleared.html': ['text/html', '<!doctype html><script type="module" src="/cleared.js"></script>'],
-    '/cleared.js': ['text/javascript', await bundleForBrowser(fileURLToPath(new URL('./fixtures/cleared.ts', import.meta.url)))],
+    '/cleared.js': ['text/javascript', await bundleForBrowser(fileURLToPath(new URL('../fixtures/cleared.ts', import.meta.url)))],
   })
   chromium = await launchChromium()
 }, 60_000)

@@ -16,12 +16,12 @@ import {
 } from '@oauth/test-utils'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, it } from 'vitest'
-import { RedisTokenStore } from '../src/index.js'
+import { RedisTokenStore } from '../../src/index.js'
 
 const PROCESSES = 4
 const DURATION_MS = 60_000
 const TOKEN_TTL_S = 3
-const packageDir = fileURLToPath(new URL('..', import.meta.url))
+const packageDir = fileURLToPath(new URL('../..', import.meta.url))
 let server: AuthorizationServer
 let redis: RedisServer
 let script: string

@@ -6,7 +6,7 @@ import { MemoryTokenStore } from '@oauth/storage-memory'
 import { loginAt, startAuthorizationServer, type AuthorizationServer } from '@oauth/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createServer } from 'node:net'
-import { exchangeCodeForTokens, refreshAccessToken, TokenManager } from '../src/index.js'
+import { exchangeCodeForTokens, refreshAccessToken, TokenManager } from '../../src/index.js'
 
 let server: AuthorizationServer
 beforeAll(async () => {

@@ -6,7 +6,7 @@ import { buildAuthorizationUrl, OAUTH_AUTHORIZATION_FAILED, OAUTH_DISCOVERY_ERRO
 import { MemoryTokenStore } from '@oauth/storage-memory'
 import { loginAt, startGlewlwyd, type GlewlwydClient, type GlewlwydServer } from '@oauth/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { authorizeDevice, discoverOAuthConfig, OAuthHttpError, refreshAccessToken, revokeToken, TokenManager } from '../src/index.js'
+import { authorizeDevice, discoverOAuthConfig, OAuthHttpError, refreshAccessToken, revokeToken, TokenManager } from '../../src/index.js'
 
 let server: GlewlwydServer
 beforeAll(async () => {

@@ -28,7 +28,7 @@ interface TabReport {
 }
 
 beforeAll(async () => {
-  const tab = await bundleForBrowser(fileURLToPath(new URL('./fixtures/tab.ts', import.meta.url)))
+  const tab = await bundleForBrowser(fileURLToPath(new URL('../fixtures/tab.ts', import.meta.url)))
   site = await serveFiles({
     '/': ['text/html', '<!doctype html><title>loading</title><script type="module" src="/tab.js"></script>'],
     '/tab.js': ['text/javascript', tab],
