@@ -63,6 +63,7 @@ export async function buildAuthorizationUrl(config: OAuthConfig): Promise<Author
     code_challenge: codeChallenge,
     code_challenge_method: 'S256',
     state,
+    resource: config.resource,
   }
   for (const [key, value] of Object.entries(params)) if (value) url.searchParams.set(key, value)
   return { url: url.href, oauthState: { codeVerifier, state } }

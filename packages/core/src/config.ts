@@ -76,6 +76,12 @@ export interface OAuthConfig {
   revocationUrl?: string
   /** The device authorization endpoint (RFC 8628), for logins on machines without a browser. Default none. */
   deviceAuthorizationUrl?: string
+  /**
+   * The protected resource the tokens are for (RFC 8707 resource indicator; an MCP server's
+   * canonical URL): sent as `resource` on the authorization request, the code exchange and every
+   * refresh. An absolute URL without a fragment. Default none.
+   */
+  resource?: string
 }
 
 /** The ways a client can authenticate to the server (RFC 6749 §2.3, RFC 7523, OpenID Connect Core §9). */
@@ -96,7 +102,7 @@ export function isLoopbackUrl(url: URL): boolean {
 /** An {@link OAuthConfig} with every optional field filled in. */
 export type ResolvedOAuthConfig = Readonly<Required<Omit<OAuthConfig, OptionalField>> & Pick<OAuthConfig, OptionalField>>
 
-type OptionalField = 'refreshRequestFormat' | 'refreshRequestHeaders' | 'userAgent' | 'loopbackRedirectUri' | 'clientSecret' | 'clientPrivateKey' | 'issuer' | 'revocationUrl' | 'deviceAuthorizationUrl'
+type OptionalField = 'resource' | 'refreshRequestFormat' | 'refreshRequestHeaders' | 'userAgent' | 'loopbackRedirectUri' | 'clientSecret' | 'clientPrivateKey' | 'issuer' | 'revocationUrl' | 'deviceAuthorizationUrl'
 
 type UrlField = 'authorizeUrl' | 'tokenUrl' | 'redirectUri'
 
@@ -137,10 +143,10 @@ export function assertConfig(config: OAuthConfig): void {
  * start in a browser needs none of this, and does not carry it).
  */
 function assertClient(config: OAuthConfig): void {
-  for (const key of ['revocationUrl', 'deviceAuthorizationUrl', 'issuer'] as const) {
+  for (const key of ['revocationUrl', 'deviceAuthorizationUrl', 'issuer', 'resource'] as const) {
     const value = config[key]
-    if (value !== undefined && (typeof value !== 'string' || !URL.canParse(value))) {
-      throw invalidArgument(typeof value === 'string' ? ERR_INVALID_ARG_VALUE : ERR_INVALID_ARG_TYPE, `OAuth config \`${key}\` must be an absolute URL.`)
+    if (value !== undefined && (typeof value !== 'string' || !URL.canParse(value) || (key === 'resource' && value.includes('#')))) {
+      throw invalidArgument(typeof value === 'string' ? ERR_INVALID_ARG_VALUE : ERR_INVALID_ARG_TYPE, `OAuth config \`${key}\` must be an absolute URL${key === 'resource' ? ' without a fragment (RFC 8707 §2)' : ''}.`)
     }
   }
   // The automatic login listens where this says: refused here, not later as Node's ERR_INVALID_URL.
@@ -203,6 +209,7 @@ export function resolveConfig(config: OAuthConfig): ResolvedOAuthConfig {
     issuer: config.issuer,
     revocationUrl: config.revocationUrl,
     deviceAuthorizationUrl: config.deviceAuthorizationUrl,
+    resource: config.resource,
   }
   // The secret and the key stay with the config (a copy made with spread keeps them), but
   // JSON.stringify and util.inspect of it show `[redacted]` in their place.

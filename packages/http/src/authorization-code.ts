@@ -56,6 +56,7 @@ export async function exchangeCodeForTokens(
   assertStateMatches(oauthState, state)
   const additionalParameters: Record<string, string> = {}
   if (c.includeStateInTokenRequest) additionalParameters.state = state
+  if (c.resource) additionalParameters.resource = c.resource
   if (options.expiresIn !== undefined) {
     if (!Number.isSafeInteger(options.expiresIn) || options.expiresIn <= 0) {
       throw invalidArgument(ERR_INVALID_ARG_VALUE, 'exchangeCodeForTokens: `expiresIn` must be a positive whole number of seconds.')

@@ -5,6 +5,7 @@ export { exchangeCodeForTokens, type ExchangeOptions } from './authorization-cod
 export { refreshAccessToken } from './refresh.js'
 export { revokeToken, type RevokeOptions } from './revocation.js'
 export { authorizeDevice, type DeviceAuthorizationOptions, type DeviceUserCode } from './device.js'
-export { discoverOAuthConfig, type DiscoveryOptions } from './discovery.js'
+export { discoverAuthorizationServer, discoverOAuthConfig, fetchMetadata, type DiscoveryOptions, type MetadataOptions } from './discovery.js'
 export { TokenManager, type AccessTokenProvider, type TokenManagerOptions } from './token-manager.js'
 export { createOAuthFetch, type AccessTokenSource, type OAuthFetchOptions } from './oauth-fetch.js'
+export { exchangeToken, GRANT_CLIENT_CREDENTIALS, GRANT_JWT_BEARER, GRANT_TOKEN_EXCHANGE, requestTokenGrant, type ExchangedToken } from './grant.js'

@@ -28,6 +28,8 @@ export async function refreshAccessToken(refreshToken: string, config: OAuthConf
   }
   // No `scope`, on any server: the grant keeps its scopes, and Anthropic's endpoint answers a
   // refresh that sends one with `invalid_scope` (earendil-works/pi#2357, 2026-03).
-  const tokens = await tokenRequest(c, options, [refreshToken], (oauth, as, client, auth, opts) => oauth.refreshTokenGrantRequest(as, client, auth, refreshToken, opts))
+  const tokens = await tokenRequest(c, options, [refreshToken], (oauth, as, client, auth, opts) =>
+    oauth.refreshTokenGrantRequest(as, client, auth, refreshToken, c.resource ? { ...opts, additionalParameters: { resource: c.resource } } : opts),
+  )
   return tokens.refreshToken === undefined ? { ...tokens, refreshToken } : tokens
 }

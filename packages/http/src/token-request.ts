@@ -30,7 +30,7 @@ function mayFallBack(err: unknown): boolean {
  * With fallback endpoints, the next one is tried only after a 404 or a failure to
  * connect, never after any other answer.
  */
-export async function tokenRequest(
+export async function tokenRequest<T = OAuthTokens>(
   config: ResolvedOAuthConfig,
   options: TokenRequestOptions,
   secrets: readonly string[],
@@ -41,7 +41,8 @@ export async function tokenRequest(
     auth: oauth.ClientAuth,
     opts: oauth.TokenEndpointRequestOptions,
   ) => Promise<Response>,
-): Promise<OAuthTokens> {
+  read: (response: Response, context: { origin: string; now: number; secrets: readonly string[] }) => Promise<T> = processTokenResponse as never,
+): Promise<T> {
   const urls = [config.tokenUrl, ...config.tokenUrlFallbacks]
   const endpoints = urls.map((url) => ({ url, ...endpoint(config, url) }))
   // Loaded on first use: importing @oauth/http (or the client) does not pay for it.
@@ -67,7 +68,7 @@ export async function tokenRequest(
             [oauth.allowInsecureRequests]: insecure,
           })
           if (response.status !== 404) answeredEndpoint.set(key, url)
-          return await processTokenResponse(response, { origin: new URL(url).origin, now: now(), secrets: hidden })
+          return await read(response, { origin: new URL(url).origin, now: now(), secrets: hidden })
         } catch (err) {
           // Nothing was spent at this endpoint: the next one may have the code or refresh token.
           if (!mayFallBack(err) || i === endpoints.length - 1) throw err
