@@ -1,0 +1,6 @@
+export { McpOAuth, type IdentityAssertion, type McpOAuthOptions } from './mcp-oauth.js'
+export { discoverMcpAuthorization, resourceCovers, type McpAuthorization } from './discovery.js'
+export { fileLogins, keyFor, memoryLogins, type FileLoginsOptions, type McpLoginKey, type McpLogins } from './logins.js'
+export type { McpClient } from './registration.js'
+export { parseBearerChallenge, type BearerChallenge } from './www-authenticate.js'
+export * from './errors.js'
