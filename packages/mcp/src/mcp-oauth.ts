@@ -111,6 +111,8 @@ export class McpOAuth {
   readonly #fetch: typeof fetch
   #session: Promise<Session> | undefined
   #loggingIn: Promise<string> | undefined
+  /** Logins made (interactive or not), to bound them per request. */
+  #loginCount = 0
   /** Step-ups spent per challenge (its WWW-Authenticate header). */
   readonly #stepUps = new Map<string, number>()
 
@@ -134,9 +136,12 @@ export class McpOAuth {
     let session = await this.#known()
     let token = session ? await this.#currentToken(session) : undefined
     let response = await this.#send(input, init, token)
+    const loginsBefore = this.#loginCount
     for (let retry = 0; retry < 2; retry++) {
       const challenge = parseBearerChallenge(response.headers.get('www-authenticate'))
       if (response.status === 401) {
+        // Refused after a login made for this very request: another login would not help.
+        if (this.#loginCount > loginsBefore) break
         session = await this.#discover(challenge)
         token = token ? await this.#replace(session, token, challenge) : await this.#login(session, challenge.scope ?? session.scope)
       } else if (response.status === 403 && challenge.error === 'insufficient_scope' && session) {
@@ -267,6 +272,7 @@ export class McpOAuth {
   #login(session: Session, scope: string | undefined): Promise<string> {
     this.#loggingIn ??= (async () => {
       try {
+        this.#loginCount++
         const tokens = await this.#acquire(session, scope)
         await session.manager.setTokens(tokens)
         return tokens.accessToken
@@ -280,6 +286,9 @@ export class McpOAuth {
   async #acquire(session: Session, scope: string | undefined): Promise<OAuthTokens> {
     const o = this.#options
     const config: OAuthConfig = { ...session.config, scopes: scope ?? '' }
+    // OpenID Connect Core §11: an OIDC server honours offline_access only with prompt=consent.
+    const scopes = (scope ?? '').split(' ')
+    if (scopes.includes('openid') && scopes.includes('offline_access')) config.authorizeParams = { ...config.authorizeParams, prompt: 'consent' }
     const request = { fetch: this.#fetch }
     if (o.identityAssertion) {
       const idp = await o.identityAssertion()

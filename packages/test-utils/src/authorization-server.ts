@@ -6,7 +6,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { OAuthConfig } from '@oauth/core'
-import Provider from 'oidc-provider'
+import Provider, { errors } from 'oidc-provider'
 
 export interface AuthorizationServerOptions {
   /** Access-token lifetime in seconds. Default 2. */
@@ -22,7 +22,17 @@ export interface AuthorizationServerOptions {
   pages?: boolean
   /** Extra clients, e.g. a browser app with its own redirect URI. */
   extraClients?: Record<string, unknown>[]
+  /**
+   * Resource servers (RFC 8707) this server issues access tokens for: a resource indicator this
+   * accepts gets opaque tokens for that audience, with the scope `mcp:tools`, which a resource
+   * server checks at the introspection endpoint as the confidential client
+   * {@link RESOURCE_SERVER_CLIENT}. Default: none (a `resource` is refused, `invalid_target`).
+   */
+  acceptResource?: (resource: string) => boolean
 }
+
+/** The client a resource server introspects tokens as (`client_secret_basic`). */
+export const RESOURCE_SERVER_CLIENT = { clientId: 'resource-server', clientSecret: 'resource-server-secret' }
 
 export interface AuthorizationServer {
   issuer: string
@@ -96,9 +106,17 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
         response_types: ['code'],
         redirect_uris: [REDIRECT_URI],
       },
+      {
+        client_id: RESOURCE_SERVER_CLIENT.clientId,
+        client_secret: RESOURCE_SERVER_CLIENT.clientSecret,
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: [],
+        response_types: [],
+        redirect_uris: [],
+      },
       ...((options.extraClients ?? []) as never[]),
     ],
-    scopes: ['openid', 'offline_access'],
+    scopes: ['openid', 'offline_access', 'mcp:tools'],
     pkce: { required: () => true },
     rotateRefreshToken: options.rotateRefreshToken ?? true,
     clockTolerance: 0,
@@ -111,7 +129,20 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       Session: 3600,
       Interaction: 600,
     },
-    features: { devInteractions: { enabled: false }, revocation: { enabled: true } },
+    features: {
+      devInteractions: { enabled: false },
+      revocation: { enabled: true },
+      introspection: { enabled: true, allowedPolicy: async (_ctx, client) => client.clientId === RESOURCE_SERVER_CLIENT.clientId },
+      resourceIndicators: {
+        enabled: true,
+        // A refresh without `resource` keeps the audience the login was granted.
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (_ctx, resource) => {
+          if (!options.acceptResource?.(resource)) throw new errors.InvalidTarget()
+          return { scope: 'mcp:tools', audience: resource, accessTokenFormat: 'opaque', accessTokenTTL: options.accessTokenTtl ?? 2 }
+        },
+      },
+    },
     // The default does the same with URL.parse, which Node 20 lacks: a browser app may call the
     // token and userinfo endpoints from the origin of one of its redirect URIs.
     clientBasedCORS: (_ctx, origin, client) => client.redirectUris!.some((uri) => new URL(uri).origin === origin),
@@ -149,9 +180,10 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       return
     }
     const grant = new provider.Grant({ accountId, clientId: details.params.client_id as string })
-    const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] }
+    const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> }
     if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '))
     if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims)
+    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '))
     const grantId = await grant.save()
     await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true })
   }
