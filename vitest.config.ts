@@ -12,8 +12,10 @@ const projects = workspaceDirs().filter((dir) => existsSync(`${dir}/test`))
 // OAUTH_SDK=lowest: @anthropic-ai/sdk is the lowest release of the client's peer range
 // (`anthropic-sdk-lowest`, 1.0.0), not the locked newest one. scripts/test.mjs runs the client's
 // tests so once more.
+// The same for the MCP SDK in @oauth/mcp's tests (`mcp-sdk-lowest`, 1.24.0): the package name,
+// so that its exports map resolves the SDK's subpath imports.
 const lowestSdk = () => fileURLToPath(new URL('./packages/client/node_modules/anthropic-sdk-lowest', import.meta.url))
-const alias: Record<string, string> = process.env.OAUTH_SDK === 'lowest' ? { '@anthropic-ai/sdk': lowestSdk() } : {}
+const alias: Record<string, string> = process.env.OAUTH_SDK === 'lowest' ? { '@anthropic-ai/sdk': lowestSdk(), '@modelcontextprotocol/sdk': 'mcp-sdk-lowest' } : {}
 
 export default defineConfig({
   resolve: { conditions, alias },

@@ -6,7 +6,7 @@
 // summed from vitest's JSON reports, so a run that executed no test shows as "0 passed".
 //
 //   pnpm test                      everything, on every Node; then the client's tests against the
-//                                  lowest @anthropic-ai/sdk of its peer range
+//                                  lowest @anthropic-ai/sdk and @modelcontextprotocol/sdk of the peer ranges
 //   OAUTH_TEST_NODES=current pnpm test -- packages/http   only the machine's Node (while developing)
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
@@ -44,14 +44,14 @@ let exitCode = 0
 // CI shows only the tail of the output, so the failures are named again at the end.
 const failures = []
 // Each Node runs the whole suite (with the newest @anthropic-ai/sdk, the locked one); then the
-// client's tests run once more against the lowest SDK of its peer range (cheap: those tests alone).
+// client's and the MCP package's tests run once more against the lowest SDKs of their peer ranges.
 const passes = nodes.map((node) => ({ node, label: '', args: process.argv.slice(2), extraEnv: {} }))
-if (!process.argv.slice(2).length) passes.push({ node: process.execPath, label: ' with the lowest @anthropic-ai/sdk of the peer range', args: ['--project', 'client'], extraEnv: { OAUTH_SDK: 'lowest' } })
+if (!process.argv.slice(2).length) passes.push({ node: process.execPath, label: ' with the lowest @anthropic-ai/sdk and @modelcontextprotocol/sdk of the peer ranges', args: ['--project', 'client', '--project', 'mcp'], extraEnv: { OAUTH_SDK: 'lowest' } })
 for (const { node, label, args, extraEnv } of passes) {
   const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()
   const report = `.reports/vitest-${version}${label ? '-sdk-lowest' : ''}.json`
   rmSync(join(root, report), { force: true })
-  console.log(`\n=== ${label ? 'The client' : 'The whole suite'} on Node ${version}${label} ===\n`)
+  console.log(`\n=== ${label ? 'The client and @oauth/mcp' : 'The whole suite'} on Node ${version}${label} ===\n`)
   // Its directory goes first on PATH, so that tests spawning `node` get the same release.
   const env = { ...process.env, ...extraEnv, PATH: `${dirname(node)}${delimiter}${process.env.PATH}`, OAUTH_VITEST_REPORT: report }
   const status = run(node, [vitest, 'run', ...args], env)

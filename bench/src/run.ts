@@ -7,6 +7,7 @@ import { benchCliToken } from './cli-token.js'
 import { benchCoalescing } from './coalescing.js'
 import { benchImportTime } from './import-time.js'
 import { benchLockWait } from './lock-wait.js'
+import { benchMcp } from './mcp.js'
 import { benchOverhead } from './overhead.js'
 import { benchPkce } from './pkce.js'
 import { benchSizes } from './sizes.js'
@@ -30,6 +31,7 @@ for (const [name, run] of [
   ['cli token', () => benchCliToken(quick)],
   ['lock wait', () => benchLockWait(quick)],
   ['tabs', () => benchTabs(quick)],
+  ['mcp', () => benchMcp(quick)],
 ] as const) {
   if (only && name !== only) continue
   console.error(`bench: ${name}…`)
