@@ -35,6 +35,10 @@ export const LAYERS = {
     allow: ['@oauth/core', '@oauth/http', '@oauth/anthropic', '@oauth/client', '@oauth/storage-file', '@oauth/storage-keychain'],
     node: true,
   },
+  // MCP authorization: generic OAuth from core and http, the file and memory stores for its
+  // logins. The MCP SDK is an optional peer (the versions tested), never imported: any
+  // transport that takes a fetch will do.
+  '@oauth/mcp': { allow: ['@oauth/core', '@oauth/http', '@oauth/storage-file', '@oauth/storage-memory', '@modelcontextprotocol/sdk'], node: true },
 }
 
 // globalThis.process is allowed: undefined-safe in browsers and workers, unlike a bare process.

@@ -6,9 +6,11 @@ import { errorFromResponse } from './response.js'
 import { tokenRequest } from './token-request.js'
 import type { TokenRequestOptions } from './transport.js'
 
-/** The grant types this module names (any other absolute-URI grant type works too). */
+/** The client credentials grant (RFC 6749 §4.4): a client acting as itself. */
 export const GRANT_CLIENT_CREDENTIALS = 'client_credentials'
+/** The JWT bearer grant (RFC 7523 §2.1): an assertion (such as an ID-JAG) for an access token. */
 export const GRANT_JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
+/** Token exchange (RFC 8693): one token for another; see {@link exchangeToken}. */
 export const GRANT_TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
 
 function assertParameters(name: string, grantType: string, parameters: Readonly<Record<string, string>>): void {
@@ -59,9 +61,12 @@ export interface ExchangedToken {
  *
  * @example
  * ```ts
- * import { exchangeToken, requestTokenGrant } from '@oauth/http'
- * const jag = await exchangeToken({ subject_token: idToken, subject_token_type: 'urn:ietf:params:oauth:token-type:id_token', requested_token_type: 'urn:ietf:params:oauth:token-type:id-jag', audience: asIssuer }, idpConfig)
- * const tokens = await requestTokenGrant('urn:ietf:params:oauth:grant-type:jwt-bearer', { assertion: jag.token }, asConfig)
+ * import { exchangeToken, GRANT_JWT_BEARER, requestTokenGrant } from '@oauth/http'
+ * // At the enterprise identity provider: the user's ID token for an ID-JAG naming the other server.
+ * const idp = { ...config, tokenUrl: 'https://idp.example.com/oauth2/token' }
+ * const jag = await exchangeToken({ subject_token: process.env.ID_TOKEN!, subject_token_type: 'urn:ietf:params:oauth:token-type:id_token', requested_token_type: 'urn:ietf:params:oauth:token-type:id-jag', audience: 'https://as.example.com' }, idp)
+ * // At that server: the ID-JAG for an access token (RFC 7523).
+ * const accessTokens = await requestTokenGrant(GRANT_JWT_BEARER, { assertion: jag.token }, { ...config, clientSecret: 's3cret' })
  * ```
  */
 export async function exchangeToken(parameters: Readonly<Record<string, string>>, config: OAuthConfig, options: TokenRequestOptions = {}): Promise<ExchangedToken> {

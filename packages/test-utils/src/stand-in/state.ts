@@ -167,7 +167,7 @@ export interface Login {
 }
 
 /** A failure to answer with, instead of the real answer. */
-export interface Failure {
+interface Failure {
   status: number
   body: unknown
   headers?: Record<string, string>
