@@ -1,13 +1,15 @@
 // McpOAuth between the MCP SDK's client and server (with the SDK's bearer auth), and a real
 // authorization server (oidc-provider: rotating refresh tokens, the whole grant revoked when a
 // rotated one is reused, short-lived access tokens).
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { PassThrough } from 'node:stream'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { inspect } from 'node:util'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
-import { sleep } from '@oauth/core'
+import { authorizeInteractive } from '@oauth/client'
+import { sleep, TOKEN_STORE_CORRUPT } from '@oauth/core'
 import { CLIENT_ID, REDIRECT_URI, startAuthorizationServer, type AuthorizationServer } from '@oauth/test-utils'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -162,6 +164,39 @@ describe('McpOAuth with the MCP SDK and oidc-provider', () => {
     } finally {
       await other.close()
     }
+  })
+
+  it("the terminal login of @oauth/client (loopback redirect) signs an MCP client in, with the resource and the server's scopes", async () => {
+    let opened = ''
+    const a = auth({
+      login: (config) =>
+        authorizeInteractive(config, {
+          mode: 'automatic',
+          output: new PassThrough(),
+          // The browser: the user approves, and the authorization server redirects it to the loopback server.
+          openBrowser: async (url) => {
+            opened = url
+            await fetch(await as.authorize(url))
+          },
+        }),
+    })
+    expect(await whoami(await connect(a))).toBe('user-1')
+    const asked = new URL(opened).searchParams
+    expect(asked.get('resource')).toBe(mcp.url)
+    expect(asked.get('redirect_uri')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback$/)
+    expect((await a.tokenManager())!.oauthTokens!.refreshToken).toBeTruthy()
+  })
+
+  it('a corrupt token file is reported with its path and left in place, never taken for "not logged in"', async () => {
+    const dir = tempDir()
+    const u = user()
+    await whoami(await connect(auth({ logins: fileLogins(dir), authorize: u.authorize })))
+    const file = join(dir, readdirSync(dir).find((f) => f.endsWith('.tokens.json'))!)
+    writeFileSync(file, '{ "access_token": ', { mode: 0o600 })
+    const a = auth({ logins: fileLogins(dir), authorize: u.authorize })
+    await expect(connect(a)).rejects.toMatchObject({ code: TOKEN_STORE_CORRUPT })
+    expect(u.asked).toHaveLength(1) // no new login over it
+    expect(existsSync(file) && readFileSync(file, 'utf8')).toBe('{ "access_token": ')
   })
 
   it('keeps tokens out of inspect and JSON', async () => {
