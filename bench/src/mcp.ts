@@ -17,7 +17,7 @@ const TTL = 5
 export async function benchMcp(quick: boolean): Promise<string> {
   const seconds = quick ? 10 : 60
   const processes = 4
-  const worker = await bundleNodeScript(join(mcpDir, 'test/fixtures/mcp-worker.ts'), mcpDir)
+  const worker = await bundleNodeScript(join(mcpDir, 'test/fixtures/mcp-worker.ts'), mcpDir, ['@napi-rs/keyring'], 'mcp-worker-bench')
   const dir = mkdtempSync(join(tmpdir(), 'oauth-bench-mcp-'))
   const rows: (string | number)[][] = []
   try {

@@ -10,10 +10,12 @@ import { build } from 'esbuild'
  * Bundles a TypeScript script for a child `node` process: @oauth/* packages from their
  * source (the "@oauth/source" condition) and their dependencies, each resolved from its
  * importer as pnpm lays them out. Packages named in `external` (native bindings) stay
- * imports, resolved from `<package>/.test-build/`, where the bundle is written.
+ * imports, resolved from `<package>/.test-build/`, where the bundle is written. Test files that
+ * run at the same time and bundle one script each give it their own `name`: a bundle is never
+ * rewritten under a process that runs it.
  */
-export async function bundleNodeScript(entry: string, packageDir: string, external: string[] = []): Promise<string> {
-  const outfile = join(packageDir, '.test-build', `${entry.split('/').at(-1)!.replace(/\.ts$/, '')}.mjs`)
+export async function bundleNodeScript(entry: string, packageDir: string, external: string[] = [], name = entry.split('/').at(-1)!.replace(/\.ts$/, '')): Promise<string> {
+  const outfile = join(packageDir, '.test-build', `${name}.mjs`)
   mkdirSync(dirname(outfile), { recursive: true })
   await build({
     entryPoints: [entry],

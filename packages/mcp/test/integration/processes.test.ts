@@ -24,7 +24,7 @@ let worker: string
 beforeAll(async () => {
   as = await startAuthorizationServer({ accessTokenTtl: TTL, acceptResource: () => true })
   mcp = await startMcpServer({ issuer: as.issuer })
-  worker = await bundleNodeScript(join(packageDir, 'test/fixtures/mcp-worker.ts'), packageDir)
+  worker = await bundleNodeScript(join(packageDir, 'test/fixtures/mcp-worker.ts'), packageDir, ['@napi-rs/keyring'], 'mcp-worker-processes')
 }, 60_000)
 afterAll(async () => {
   await mcp.close()

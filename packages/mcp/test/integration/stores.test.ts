@@ -26,7 +26,7 @@ beforeAll(async () => {
   ;[as, secrets, worker] = await Promise.all([
     startAuthorizationServer({ accessTokenTtl: 3, acceptResource: () => true }),
     startSecretService(),
-    bundleNodeScript(join(packageDir, 'test/fixtures/mcp-worker.ts'), packageDir, ['@napi-rs/keyring']),
+    bundleNodeScript(join(packageDir, 'test/fixtures/mcp-worker.ts'), packageDir, ['@napi-rs/keyring'], 'mcp-worker-stores'),
   ])
   process.env.DBUS_SESSION_BUS_ADDRESS = secrets.address
   mcp = await startMcpServer({ issuer: as.issuer })
