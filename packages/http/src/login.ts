@@ -31,9 +31,57 @@ export class Login {
     this.tokens = tokens
     // Another tab saved or cleared the login: forget the copy in memory, so a rotated token is
     // not used again and a logout anywhere signs this holder out too (a refresh in flight is dropped).
-    store?.subscribe?.((change) => {
-      if (change === 'cleared') this.generation++
-      this.forget()
+    // Held weakly: a program that makes a manager per request over one long-lived store does not
+    // keep every one of them alive through the store's listeners.
+    const self = new WeakRef(this)
+    const stop = store?.subscribe?.((change) => {
+      const login = self.deref()
+      if (!login) return stop?.()
+      if (change === 'cleared') login.generation++
+      login.forget()
+      for (const wake of login.#waiters) wake()
+    })
+  }
+
+  /** Refreshes waiting for the lock, woken when the store says it changed. */
+  readonly #waiters = new Set<() => void>()
+
+  /**
+   * Tokens another holder saved that replace `replacing` and are `fresh`, as soon as the store
+   * tells of the change (stores with `subscribe`): a refresh waiting for the lock uses them
+   * without taking it. `undefined` once `until` settles, or at once for stores that cannot tell.
+   */
+  newer(replacing: string, fresh: (tokens: OAuthTokens) => boolean, until: Promise<unknown>): Promise<OAuthTokens | undefined> {
+    const store = this.store
+    if (!store?.subscribe) return Promise.resolve(undefined)
+    const generation = this.generation
+    return new Promise((resolve) => {
+      let done = false
+      const finish = (tokens: OAuthTokens | undefined) => {
+        if (done) return
+        done = true
+        this.#waiters.delete(check)
+        resolve(tokens)
+      }
+      const check = () => {
+        store.load().then(
+          (stored) => {
+            // A logout or a new login meanwhile: the lock path decides.
+            if (done || !stored || stored.accessToken === replacing || !fresh(stored) || generation !== this.generation) return
+            this.tokens = stored
+            this.inStore = true
+            finish(stored)
+          },
+          () => undefined, // unreadable now: the lock path reads it again and reports it
+        )
+      }
+      this.#waiters.add(check)
+      // A change told of since this manager last read the store (it dropped its copy): look now.
+      if (this.tokens === null) check()
+      until.then(
+        () => finish(undefined),
+        () => finish(undefined),
+      )
     })
   }
 

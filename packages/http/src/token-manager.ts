@@ -245,16 +245,19 @@ export class TokenManager {
 
   /** Single flight: every caller during a refresh awaits the same one. */
   #refresh(replacing: string): Promise<OAuthTokens> {
-    this.#inflight ??= this.#runRefresh(replacing).finally(() => {
-      this.#inflight = undefined
-    })
-    return this.#inflight
+    return (this.#inflight ??= this.#runRefresh(replacing).finally(() => (this.#inflight = undefined)))
   }
 
   async #runRefresh(replacing: string): Promise<OAuthTokens> {
     // The generation now, before waiting for the lock: a logout or login while it waits supersedes this refresh.
     const context = this.#context(this.#login.generation)
-    const result = await this.#login.underLock((lease) => refreshUnderLock(context, replacing, lease))
+    let taken = false
+    // Once another holder's saved tokens are taken, the lock, when it comes, is let go at once.
+    const viaLock = this.#login.underLock((lease) => (taken ? Promise.resolve(SUPERSEDED) : refreshUnderLock(context, replacing, lease)))
+    // Another process's refresh, saved while this one waits for the lock: used as soon as the store tells.
+    const saved = await this.#login.newer(replacing, (t) => !isExpired(t, this.#now(), this.#bufferSeconds), viaLock)
+    if (saved) return (taken = true), saved
+    const result = await viaLock
     return result !== SUPERSEDED ? result : this.#login.afterChange()
   }
 

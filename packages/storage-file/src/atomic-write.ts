@@ -36,10 +36,11 @@ export async function ensureDirectory(dir: string): Promise<void> {
  * process killed mid-write, never sees half a file. `beforeRename` runs last before the
  * rename and may refuse the write by throwing (the store's lock fence).
  */
-export async function writeFileAtomic(path: string, content: string, beforeRename?: () => Promise<void>): Promise<void> {
+export async function writeFileAtomic(path: string, content: string, beforeRename?: () => Promise<void>, renaming?: (ino: number) => void): Promise<void> {
   const dir = dirname(path)
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
   let created = false
+  let ino = 0
   try {
     const handle = await open(tmp, 'wx', 0o600)
     created = true
@@ -47,10 +48,13 @@ export async function writeFileAtomic(path: string, content: string, beforeRenam
       await handle.chmod(0o600) // open's mode is filtered by the umask; this is not
       await handle.writeFile(content, 'utf8')
       await handle.sync()
+      ino = (await handle.stat()).ino
     } finally {
       await handle.close()
     }
     await beforeRename?.()
+    // The file keeps its inode through the rename: a watcher can tell this write from another's.
+    renaming?.(ino)
     await renameRetrying(tmp, path)
   } catch (err) {
     await unlink(tmp).catch(() => undefined)

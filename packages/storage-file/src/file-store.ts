@@ -1,7 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
+import { watch, type FSWatcher } from 'node:fs'
 import { chmod, readFile, stat, unlink } from 'node:fs/promises'
 import { homedir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import {
   assertOptions,
   INSPECT,
@@ -20,6 +21,7 @@ import {
   type OAuthTokens,
   type StoreLockOptions,
   type TokenStore,
+  type TokenStoreChange,
 } from '@oauth/core'
 import { ensureDirectory, readOnlyError, writeFileAtomic } from './atomic-write.js'
 import { errno, isReadOnly } from './errno.js'
@@ -107,6 +109,10 @@ export class FileTokenStore implements TokenStore {
   readonly #lockOptions: { staleMs: number; timeoutMs: number }
   /** What the lock this async context holds knows, if any: a save made under a lock that was lost is refused. */
   readonly #held = new AsyncLocalStorage<Held>()
+  readonly #listeners = new Set<(change: TokenStoreChange) => void>()
+  #watcher: FSWatcher | undefined
+  /** The inode of the file this store wrote last (every atomic write makes a new one), or 0 after it removed the file. */
+  #own: number | undefined
 
   constructor(options: FileTokenStoreOptions = {}) {
     // `new FileTokenStore('/path')` once fell back to the default path: the user's real login.
@@ -196,13 +202,14 @@ export class FileTokenStore implements TokenStore {
     await this.prepareSave(tokens)
     const keep = { ...kept, ...this.writtenFields(tokens) }
     // Fenced: a holder whose lock was taken over while it was paused writes nothing.
-    await writeFileAtomic(this.path, this.serialize(tokens, keep), held && (() => held.lease.confirm()))
+    await writeFileAtomic(this.path, this.serialize(tokens, keep), held && (() => held.lease.confirm()), (ino) => (this.#own = ino))
     // What the next save keeps: the tokens' own fields in it are always written over.
     if (held) held.fields = keep
   }
 
   async clear(): Promise<void> {
     try {
+      this.#own = 0
       await unlink(this.path)
       this.#remember(null)
     } catch (err) {
@@ -210,6 +217,50 @@ export class FileTokenStore implements TokenStore {
       if (isReadOnly(err)) throw readOnlyError(dirname(this.path), err)
       throw new TokenStorageError(TOKEN_STORE_WRITE_FAILED, `Cannot remove the token file ${this.path} (${errno(err)}).`, { cause: err })
     }
+  }
+
+  /**
+   * Calls `listener` when another process saved or removed the token file (`fs.watch` on its
+   * folder), and returns a function that stops it. The token manager subscribes: it drops the
+   * tokens it keeps in memory, and a process waiting for another's refresh takes the saved tokens
+   * as soon as they are on disk, instead of waiting for the lock. Where the folder cannot be
+   * watched (it does not exist yet; a network file system without change events) nothing is told,
+   * and the manager re-reads the file under the lock, as it always does before refreshing.
+   */
+  subscribe(listener: (change: TokenStoreChange) => void): () => void {
+    this.#listeners.add(listener)
+    if (!this.#watcher) {
+      try {
+        // Not persistent: a watch never keeps the process alive.
+        this.#watcher = watch(dirname(this.path), { persistent: false }, (_event, name) => {
+          if (name === basename(this.path)) void this.#changed()
+        })
+        this.#watcher.on('error', () => this.#unwatch())
+      } catch {
+        // not watchable: the lock path serves
+      }
+    }
+    return () => {
+      this.#listeners.delete(listener)
+      if (this.#listeners.size === 0) this.#unwatch()
+    }
+  }
+
+  #unwatch(): void {
+    this.#watcher?.close()
+    this.#watcher = undefined
+  }
+
+  async #changed(): Promise<void> {
+    let change: TokenStoreChange
+    try {
+      if ((await stat(this.path)).ino === this.#own) return // this store's own save
+      change = 'saved'
+    } catch (err) {
+      if (errno(err) !== 'ENOENT' || this.#own === 0) return // this store's own removal
+      change = 'cleared'
+    }
+    for (const listener of this.#listeners) listener(change)
   }
 
   async exists(): Promise<boolean> {

@@ -3,7 +3,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { deserializeTokens, ERR_INVALID_ARG_VALUE, TOKEN_STORE_CORRUPT, TOKEN_STORE_LOCK_TIMEOUT, TOKEN_STORE_UNREADABLE, TokenStorageError } from '@oauth/core'
+import { deserializeTokens, ERR_INVALID_ARG_VALUE, sleep, TOKEN_STORE_CORRUPT, TOKEN_STORE_LOCK_TIMEOUT, TOKEN_STORE_UNREADABLE, TokenStorageError } from '@oauth/core'
 import { bundleNodeScript, describeTokenStoreConformance, runNodeScript, runNodeScriptAs, sampleTokens, startNodeScript } from '@oauth/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Accounts, defaultTokenPath, FileTokenStore, SdkProfileTokenStore } from '../src/index.js'
@@ -243,6 +243,39 @@ describe('FileTokenStore on disk', () => {
     utimesSync(leftover, old, old)
     await store.save(sampleTokens(2))
     expect(readdirSync(join(path, '..')).filter((f) => f.endsWith('.tmp'))).toEqual([])
+  })
+})
+
+describe('FileTokenStore.subscribe', () => {
+  it("tells of another holder's save and removal (fs.watch), never of its own, and stops when told to", async () => {
+    const path = freshPath()
+    const mine = new FileTokenStore({ path })
+    await mine.save(sampleTokens(1)) // the folder exists: it can be watched
+    const other = new FileTokenStore({ path })
+    const heard: string[] = []
+    const stop = mine.subscribe((change) => heard.push(change))
+    const next = async (count: number) => {
+      for (let i = 0; i < 500 && heard.length < count; i++) await sleep(10)
+    }
+    await mine.save(sampleTokens(2))
+    await other.save(sampleTokens(3))
+    await next(1)
+    await other.clear()
+    await next(2)
+    await sleep(100) // any late event of its own save would have come by now
+    expect(heard).toEqual(['saved', 'cleared'])
+    stop()
+    await other.save(sampleTokens(4))
+    await sleep(100)
+    expect(heard).toEqual(['saved', 'cleared'])
+  })
+
+  it('a folder that does not exist yet cannot be watched: subscribing is harmless, and the store works as before', async () => {
+    const store = new FileTokenStore({ path: freshPath() })
+    const stop = store.subscribe(() => undefined)
+    await store.save(sampleTokens(1))
+    expect((await store.load())?.accessToken).toBe(sampleTokens(1).accessToken)
+    stop()
   })
 })
 

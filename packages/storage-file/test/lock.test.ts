@@ -308,3 +308,37 @@ describe('one refresh does each thing once (#13)', () => {
     expect(readFileSync(path, 'utf8')).toBe('{"access_token": ')
   })
 })
+
+describe('waiting at the floor: a refresh waiting for the lock takes what the holder saved', () => {
+  it('a manager whose token expired, while another holder refreshes under the lock, uses the saved tokens at once, without the lock and without a request', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oauth-floor-'))
+    try {
+      const path = join(dir, 'tokens.json')
+      // Nothing listens here: a refresh this manager sent itself would fail.
+      const config = { clientId: 'floor', authorizeUrl: 'http://127.0.0.1:9/authorize', tokenUrl: 'http://127.0.0.1:9/token', redirectUri: 'http://127.0.0.1/callback' }
+      const expired = { ...sampleTokens(1), expiresAt: Date.now() - 1_000 }
+      await new FileTokenStore({ path }).save(expired)
+      const waiter = new TokenManager({ oauthConfig: config, tokenStorage: new FileTokenStore({ path }), oauthRequestOptions: { retry: false } })
+      const fresh = { ...sampleTokens(2), expiresAt: Date.now() + 3_600_000 }
+      let held = true
+      let resolvedWhileHeld: boolean | undefined
+      // Another process's refresh: it holds the lock, saves, and keeps the lock until the waiter is served (or 10 s pass).
+      const holder = new FileTokenStore({ path })
+      const waiting = waiter.getAccessToken().then((token) => {
+        resolvedWhileHeld = held
+        return token
+      })
+      await holder.lock(async () => {
+        await holder.save(fresh)
+        await Promise.race([waiting, sleep(10_000)])
+        held = false
+      })
+      expect(await waiting).toBe(fresh.accessToken)
+      expect(resolvedWhileHeld).toBe(true)
+      expect(waiter.refreshCount).toBe(0)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
