@@ -61,11 +61,13 @@ export interface TokenStore {
    */
   lock?<T>(fn: (lease: LockLease) => Promise<T>): Promise<T>
   /**
-   * Calls `listener` when another holder of the same storage (another browser tab) saved or
-   * cleared the tokens, and returns a function that stops it. The token manager subscribes, so
-   * that it drops the tokens it keeps in memory at once: it stops using a rotated token, and
-   * a logout in one tab signs every tab out. Stores that cannot tell (a file, Redis) do not
-   * have it; the manager re-reads them under the lock before refreshing instead.
+   * Calls `listener` when another holder of the same storage (another browser tab, another
+   * process on a token file) saved or cleared the tokens, and returns a function that stops it.
+   * The token manager subscribes, so that it drops the tokens it keeps in memory at once (it
+   * stops using a rotated token, and a logout in one tab signs every tab out), and so that a
+   * refresh waiting for the lock takes the tokens another holder just saved, without the lock.
+   * Stores that cannot tell (Redis, today) do not have it; the manager re-reads them under the
+   * lock before refreshing instead.
    */
   subscribe?(listener: (change: TokenStoreChange) => void): () => void
 }
