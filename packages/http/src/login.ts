@@ -31,10 +31,11 @@ export class Login {
     this.tokens = tokens
     // Another tab saved or cleared the login: forget the copy in memory, so a rotated token is
     // not used again and a logout anywhere signs this holder out too (a refresh in flight is dropped).
-    // Held weakly: a program that makes a manager per request over one long-lived store does not
-    // keep every one of them alive through the store's listeners.
-    const self = new WeakRef(this)
-    const stop = store?.subscribe?.((change) => {
+    if (!store?.subscribe) return
+    // Held weakly where the runtime can (workerd has no WeakRef): a program that makes a manager
+    // per request over one long-lived store does not keep every one alive through its listeners.
+    const self = typeof WeakRef === 'function' ? new WeakRef(this) : { deref: () => this }
+    const stop = store.subscribe((change) => {
       const login = self.deref()
       if (!login) return stop?.()
       if (change === 'cleared') login.generation++

@@ -322,17 +322,30 @@ describe('waiting at the floor: a refresh waiting for the lock takes what the ho
       const fresh = { ...sampleTokens(2), expiresAt: Date.now() + 3_600_000 }
       let held = true
       let resolvedWhileHeld: boolean | undefined
-      // Another process's refresh: it holds the lock, saves, and keeps the lock until the waiter is served (or 10 s pass).
+      // Another process's refresh: it takes the lock first; the waiter then finds the token
+      // expired and waits for the lock; the holder saves, and keeps the lock until the waiter is
+      // served (or 10 s pass).
       const holder = new FileTokenStore({ path })
-      const waiting = waiter.getAccessToken().then((token) => {
-        resolvedWhileHeld = held
-        return token
-      })
-      await holder.lock(async () => {
+      let locked!: () => void
+      let saveNow!: () => void
+      const isLocked = new Promise<void>((resolve) => (locked = resolve))
+      const mayPass = new Promise<void>((resolve) => (saveNow = resolve))
+      let waiting: Promise<string> = new Promise(() => undefined)
+      const holding = holder.lock(async () => {
+        locked()
+        await mayPass
         await holder.save(fresh)
         await Promise.race([waiting, sleep(10_000)])
         held = false
       })
+      await isLocked
+      waiting = waiter.getAccessToken().then((token) => {
+        resolvedWhileHeld = held
+        return token
+      })
+      await sleep(50) // the waiter is waiting for the lock by now (if not, the save wakes it anyway)
+      saveNow()
+      await holding
       expect(await waiting).toBe(fresh.accessToken)
       expect(resolvedWhileHeld).toBe(true)
       expect(waiter.refreshCount).toBe(0)
