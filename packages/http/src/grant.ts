@@ -64,7 +64,8 @@ export interface ExchangedToken {
  * import { exchangeToken, GRANT_JWT_BEARER, requestTokenGrant } from '@oauth/http'
  * // At the enterprise identity provider: the user's ID token for an ID-JAG naming the other server.
  * const idp = { ...config, tokenUrl: 'https://idp.example.com/oauth2/token' }
- * const jag = await exchangeToken({ subject_token: process.env.ID_TOKEN!, subject_token_type: 'urn:ietf:params:oauth:token-type:id_token', requested_token_type: 'urn:ietf:params:oauth:token-type:id-jag', audience: 'https://as.example.com' }, idp)
+ * const idToken = '…' // the ID token the identity provider issued at the user's sign-in
+ * const jag = await exchangeToken({ subject_token: idToken, subject_token_type: 'urn:ietf:params:oauth:token-type:id_token', requested_token_type: 'urn:ietf:params:oauth:token-type:id-jag', audience: 'https://as.example.com' }, idp)
  * // At that server: the ID-JAG for an access token (RFC 7523).
  * const accessTokens = await requestTokenGrant(GRANT_JWT_BEARER, { assertion: jag.token }, { ...config, clientSecret: 's3cret' })
  * ```

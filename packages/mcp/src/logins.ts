@@ -1,10 +1,10 @@
 // Where an MCP client keeps its logins: the tokens of each login under its authorization
 // server's issuer and its resource, and the records that go with them (the client registered
 // at each authorization server, what discovery found for each MCP server).
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { TokenStore } from '@oauth/core'
-import { FileTokenStore } from '@oauth/storage-file'
+import { ensureDirectory, FileTokenStore, writeFileAtomic } from '@oauth/storage-file'
 import { MemoryTokenStore } from '@oauth/storage-memory'
 
 /** One login: the authorization server it was made at and the resource it is for. */
@@ -87,12 +87,9 @@ export function fileLogins(dir: string, options: FileLoginsOptions = {}): McpLog
       }
     },
     write: async (key, value) => {
-      await mkdir(dir, { recursive: true, mode: 0o700 })
-      const path = join(dir, `${key}.json`)
-      const temp = `${path}.${process.pid}.${Date.now()}.tmp`
-      // A registered client may hold a secret: 0600, and renamed into place whole.
-      await writeFile(temp, JSON.stringify(value, null, 2), { mode: 0o600 })
-      await rename(temp, path)
+      // A registered client may hold a secret: written as the token files are (0600, atomic, durable).
+      await ensureDirectory(dir)
+      await writeFileAtomic(join(dir, `${key}.json`), JSON.stringify(value, null, 2))
     },
   }
 }

@@ -34,7 +34,8 @@ export async function ensureDirectory(dir: string): Promise<void> {
  * Replaces `path` with `content` atomically and durably, mode 0600 whatever the umask: a
  * temporary file in the same directory, fsync, rename, fsync of the directory. A reader, or a
  * process killed mid-write, never sees half a file. `beforeRename` runs last before the
- * rename and may refuse the write by throwing (the store's lock fence).
+ * rename and may refuse the write by throwing (the store's lock fence); `renaming` is told the
+ * new file's inode just before it takes the path (a watcher can then tell this write apart).
  */
 export async function writeFileAtomic(path: string, content: string, beforeRename?: () => Promise<void>, renaming?: (ino: number) => void): Promise<void> {
   const dir = dirname(path)
