@@ -19,7 +19,10 @@ const alias: Record<string, string> = process.env.OAUTH_SDK === 'lowest' ? { '@a
 
 export default defineConfig({
   resolve: { conditions, alias },
-  ssr: { resolve: { conditions, externalConditions: ['@oauth/source'] } },
+  // Vitest also hands ssr.resolve.conditions to Node (--conditions) for what it does not bundle,
+  // and Node applies them to require() too: with 'import' there, node-postgres's require('pg-pool')
+  // got pg-pool's ESM build and failed. Vite adds 'import' or 'require' by itself, per import.
+  ssr: { resolve: { conditions: conditions.filter((c) => c !== 'import'), externalConditions: ['@oauth/source'] } },
   test: {
     // scripts/test.mjs names one report per Node release.
     // A time limit guards against a hang; it does not measure speed (bench/ does). Many tests

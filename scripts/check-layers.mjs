@@ -19,6 +19,7 @@ export const LAYERS = {
   '@oauth/storage-file': { allow: ['@oauth/core'], node: true },
   '@oauth/storage-keychain': { allow: ['@oauth/core', '@napi-rs/keyring'], node: true },
   '@oauth/storage-redis': { allow: ['@oauth/core'], node: true },
+  '@oauth/storage-postgres': { allow: ['@oauth/core'], node: true },
   '@oauth/storage-browser': { allow: ['@oauth/core'], node: false },
   '@oauth/storage-durable-object': { allow: ['@oauth/core'], node: false },
   // undici: the Node wiring for proxies (EnvHttpProxyAgent) lives here, so that core and http,

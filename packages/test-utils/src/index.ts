@@ -4,6 +4,7 @@ export { bundleNodeScript, freePort, runNodeScript, runNodeScriptAs, runWorkers,
 export { expectOneRefreshPerExpiry } from './cross-process.js'
 export { runRefresher, type RefresherReport } from './refresher.js'
 export { startRedisServer, type RedisServer } from './redis-server.js'
+export { startPostgresServer, type PostgresServer } from './postgres-server.js'
 export { startSecretService, type SecretService } from './secret-service.js'
 export { startAnthropicStandIn, type AnthropicStandIn, type AnthropicStandInOptions, type RecordedRequest } from './anthropic-stand-in.js'
 export { startGlewlwyd, type GlewlwydClient, type GlewlwydOptions, type GlewlwydServer } from './glewlwyd-server.js'

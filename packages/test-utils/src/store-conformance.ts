@@ -1,6 +1,6 @@
 // One conformance suite, written once, run against every TokenStore adapter.
 import { inspect } from 'node:util'
-import { TOKEN_STORE_CORRUPT, type OAuthTokens, type TokenStore } from '@oauth/core'
+import { TOKEN_STORE_CORRUPT, type OAuthTokens, type TokenStore, type TokenStoreChange } from '@oauth/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
 export interface StoreUnderTest {
@@ -31,6 +31,8 @@ export interface StoreCapabilities {
   shared: boolean
   /** The backend can hold an unreadable item, and `corrupt()` puts one there (every store but memory). */
   corruptible?: boolean
+  /** The store has `subscribe`, telling of a sibling's saves and removals (never its own). */
+  changes?: boolean
 }
 
 export function describeTokenStoreConformance(name: string, create: () => Promise<StoreUnderTest>, capabilities: StoreCapabilities): void {
@@ -144,6 +146,32 @@ export function describeTokenStoreConformance(name: string, create: () => Promis
       expect(results).toEqual(Array.from({ length: 12 }, (_, i) => i))
       await expect(store.lock(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom')
       expect(await store.lock(async () => 'free again')).toBe('free again')
+    })
+
+    if (capabilities.changes) it("tells of another handle's saves and removals, not its own, until stopped", async () => {
+      expect(subject.store.subscribe).toBeTypeOf('function')
+      const seen: TokenStoreChange[] = []
+      const stop = subject.store.subscribe!((change) => seen.push(change))
+      const other = await subject.sibling!()
+      const until = async (what: TokenStoreChange, act: () => Promise<void>) => {
+        // A store may start listening a moment after subscribe() returns: act until it is heard.
+        for (let i = 0; i < 100 && !seen.includes(what); i++) {
+          await act()
+          await new Promise((resolve) => setTimeout(resolve, 50))
+        }
+        expect(seen).toContain(what)
+      }
+      await until('saved', () => other.save(sampleTokens(7)))
+      await until('cleared', () => other.clear())
+      seen.length = 0
+      await subject.store.save(sampleTokens(8))
+      await subject.store.clear()
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      expect(seen).toEqual([])
+      stop()
+      await other.save(sampleTokens(9))
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      expect(seen).toEqual([])
     })
   })
 }

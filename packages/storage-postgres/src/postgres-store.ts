@@ -1,0 +1,274 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+import {
+  assertOptions,
+  createMutex,
+  deserializeTokens,
+  ERR_INVALID_ARG_TYPE,
+  ERR_INVALID_ARG_VALUE,
+  INSPECT,
+  inspectSummary,
+  invalidArgument,
+  serializeTokens,
+  TOKEN_STORE_LOCK_LOST,
+  TOKEN_STORE_LOCK_REENTERED,
+  TOKEN_STORE_LOCK_TIMEOUT,
+  TOKEN_STORE_UNAVAILABLE,
+  TokenStorageError,
+  type LockLease,
+  type OAuthTokens,
+  type StoreLockOptions,
+  type TokenStore,
+  type TokenStoreChange,
+} from '@oauth/core'
+import { changesFor, notice } from './notifications.js'
+import { cleanError, isConnectionLoss, table as quoteTable, type PostgresClientLike, type PostgresPoolLike } from './sql.js'
+
+
+/** Options for {@link PostgresTokenStore}. */
+export interface PostgresTokenStoreOptions {
+  /** A node-postgres `Pool` (or anything with its `query` and `connect`). The pool is yours: the store never creates or ends one. */
+  pool: PostgresPoolLike
+  /** The login's key: one row per key. Default `default`. A service acting for many users uses one key per user. */
+  key?: string
+  /** The table, made by {@link migrate}. Default `oauth_tokens`; `schema.table` works. */
+  table?: string
+  /**
+   * The lock. `timeoutMs`: how long `lock()` waits for another holder (default 30 s).
+   * `staleMs`: how long a holder's session may stay silent before Postgres ends it and frees the
+   * lock (a paused holder; default 15 s). A holder whose connection dies frees it at once.
+   */
+  lock?: StoreLockOptions
+}
+
+/** What a holder knows while it holds the lock. */
+interface Held {
+  client: PostgresClientLike
+  /** The row's version when the lock was taken, then after each of this holder's saves; `null`: no row. */
+  version: string | null
+  lose(cause?: Error): never
+}
+
+let instances = 0
+
+/**
+ * A `TokenStore` in PostgreSQL: one row per login key, for services on many machines that
+ * hold many users' logins. The lock is Postgres's own, a session advisory lock on a connection
+ * held for the refresh: a holder whose connection dies frees it at once, and one that stays
+ * silent longer than `lock.staleMs` is ended by the server (`idle_session_timeout`). Saves
+ * under the lock are fenced by the row's version, and go through the holder's own connection:
+ * a holder that lost its session saves nothing. Other holders hear of saves through
+ * `LISTEN`/`NOTIFY` (`subscribe`), so a process waiting for another's refresh takes the new
+ * tokens the moment they are saved.
+ *
+ * @example
+ * ```ts
+ * import pg from 'pg'
+ * import { migrate, PostgresTokenStore } from '@oauth/storage-postgres'
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL })
+ * await migrate(pool) // once, at deploy: creates the table
+ * const store = new PostgresTokenStore({ pool, key: `user:${userId}` })
+ * ```
+ */
+export class PostgresTokenStore implements TokenStore {
+  readonly name: string
+  readonly #pool: PostgresPoolLike
+  readonly #key: string
+  readonly #table: string
+  readonly #channel: string
+  readonly #staleMs: number
+  readonly #timeoutMs: number
+  readonly #id = `${process.pid}.${++instances}`
+  readonly #exclusive = createMutex({
+    context: new AsyncLocalStorage(),
+    reenteredError: () =>
+      new TokenStorageError(
+        TOKEN_STORE_LOCK_REENTERED,
+        `The lock of ${this.name} was taken again from inside the section it guards, which would wait for itself forever. Inside lock(), use the store's load and save directly.`,
+      ),
+  })
+  readonly #held = new AsyncLocalStorage<Held>()
+
+  constructor(options: PostgresTokenStoreOptions) {
+    assertOptions(options, 'PostgresTokenStore', ['pool', 'key', 'table', 'lock'])
+    const pool = options?.pool
+    if (typeof pool?.query !== 'function' || typeof pool.connect !== 'function') {
+      throw invalidArgument(ERR_INVALID_ARG_TYPE, 'PostgresTokenStore needs `pool`: a node-postgres Pool (new pg.Pool(...)), or anything with its query() and connect().')
+    }
+    if (options.key !== undefined && (typeof options.key !== 'string' || !options.key)) throw invalidArgument(ERR_INVALID_ARG_VALUE, 'PostgresTokenStore `key` must be a non-empty string.')
+    this.#pool = pool
+    this.#key = options.key ?? 'default'
+    const { sql, channel } = quoteTable(options.table)
+    this.#table = sql
+    this.#channel = channel
+    this.#staleMs = options.lock?.staleMs ?? 15_000
+    this.#timeoutMs = options.lock?.timeoutMs ?? 30_000
+    this.name = `postgres ${options.table ?? 'oauth_tokens'} key ${this.#key}`
+  }
+
+  async #query(text: string, values: unknown[], via: PostgresClientLike | PostgresPoolLike = this.#held.getStore()?.client ?? this.#pool): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }> {
+    try {
+      return await via.query(text, values)
+    } catch (err) {
+      const held = this.#held.getStore()
+      // On the holder's own connection, a lost session is a lost lock: nothing was written.
+      if (held && via === held.client && isConnectionLoss(err)) held.lose(cleanError(err, values))
+      throw this.#unavailable(err, values)
+    }
+  }
+
+  #unavailable(err: unknown, values: readonly unknown[]): TokenStorageError {
+    const cause = cleanError(err, values)
+    const hint =
+      cause.code === '42P01'
+        ? `the table does not exist: run migrate(pool${this.#table === '"oauth_tokens"' ? '' : ', { table }'}) once, at deploy`
+        : 'check the connection (DATABASE_URL) and that the server is up'
+    return new TokenStorageError(TOKEN_STORE_UNAVAILABLE, `PostgreSQL did not answer for ${this.name}: ${cause.message}; ${hint}.`, { cause })
+  }
+
+  async load(): Promise<OAuthTokens | null> {
+    const { rows } = await this.#query(`SELECT tokens::text AS tokens FROM ${this.#table} WHERE key = $1`, [this.#key])
+    const text = rows[0]?.tokens
+    return typeof text === 'string' ? deserializeTokens(text, this.name) : null
+  }
+
+  async save(tokens: OAuthTokens): Promise<void> {
+    const value = serializeTokens(tokens)
+    // Fields another tool stored beside ours are kept (jsonb ||), as the file store keeps them;
+    // a value that is not an object (a corrupt item) is replaced.
+    const merged = `CASE WHEN jsonb_typeof(t.tokens) = 'object' THEN t.tokens || $2::jsonb ELSE $2::jsonb END`
+    const held = this.#held.getStore()
+    let write: string
+    const values: unknown[] = [this.#key, value, this.#channel, notice(this.#key, this.#id, 'saved')]
+    if (!held) {
+      write = `INSERT INTO ${this.#table} AS t (key, tokens, version) VALUES ($1, $2::jsonb, 1)
+        ON CONFLICT (key) DO UPDATE SET tokens = ${merged}, version = t.version + 1, updated_at = now() RETURNING version`
+    } else if (held.version === null) {
+      // Fenced: no row when the lock was taken, so a row now is another writer's.
+      write = `INSERT INTO ${this.#table} AS t (key, tokens, version) VALUES ($1, $2::jsonb, 1) ON CONFLICT (key) DO NOTHING RETURNING version`
+    } else {
+      // Fenced: only over the version this holder saw.
+      write = `UPDATE ${this.#table} AS t SET tokens = ${merged}, version = t.version + 1, updated_at = now() WHERE key = $1 AND version = $5 RETURNING version`
+      values.push(held.version)
+    }
+    const { rows } = await this.#query(`WITH w AS (${write}) SELECT version::text AS version, pg_notify($3, $4) FROM w`, values)
+    if (!held) return
+    if (!rows[0]) held.lose()
+    held.version = String(rows[0]!.version)
+  }
+
+  async clear(): Promise<void> {
+    const held = this.#held.getStore()
+    // Under the lock, only the row this holder saw: a newer login saved around it is kept.
+    if (held && held.version === null) return
+    const fence = held ? ' AND version = $4' : ''
+    const values: unknown[] = [this.#key, this.#channel, notice(this.#key, this.#id, 'cleared')]
+    if (held) values.push(held.version)
+    const { rows } = await this.#query(`WITH w AS (DELETE FROM ${this.#table} WHERE key = $1${fence} RETURNING 1) SELECT pg_notify($2, $3) FROM w`, values)
+    if (held) {
+      if (!rows[0]) held.lose()
+      held.version = null
+    }
+  }
+
+  async exists(): Promise<boolean> {
+    const { rows } = await this.#query(`SELECT 1 FROM ${this.#table} WHERE key = $1`, [this.#key])
+    return rows.length > 0
+  }
+
+  subscribe(listener: (change: TokenStoreChange) => void): () => void {
+    return changesFor(this.#pool, this.#channel).subscribe(this.#key, this.#id, listener)
+  }
+
+  lock<T>(fn: (lease: LockLease) => Promise<T>): Promise<T> {
+    const deadline = performance.now() + this.#timeoutMs
+    const timeout = () =>
+      new TokenStorageError(
+        TOKEN_STORE_LOCK_TIMEOUT,
+        `Waited ${this.#timeoutMs} ms for the lock of ${this.name}. Another holder is refreshing or stuck; Postgres frees it when its holder's session ends, or stays silent for ${this.#staleMs} ms.`,
+      )
+    return this.#exclusive(() => this.#hold(fn, deadline, timeout), { timeoutMs: this.#timeoutMs, error: timeout })
+  }
+
+  async #hold<T>(fn: (lease: LockLease) => Promise<T>, deadline: number, timeout: () => Error): Promise<T> {
+    let client: PostgresClientLike
+    try {
+      client = await this.#pool.connect()
+    } catch (err) {
+      throw this.#unavailable(err, [])
+    }
+    const controller = new AbortController()
+    const lost = (cause?: Error) =>
+      new TokenStorageError(
+        TOKEN_STORE_LOCK_LOST,
+        `The lock of ${this.name} was lost while this holder held it (its session ended: cut off, ended by the server, or silent for longer than lock.staleMs, ${this.#staleMs} ms; or another writer changed the row); its work was stopped and nothing was saved.`,
+        cause ? { cause } : undefined,
+      )
+    const lose = (cause?: Error): never => {
+      if (!controller.signal.aborted) controller.abort(lost(cause))
+      throw lost(cause)
+    }
+    // A checked-out node-postgres client that errors with no listener crashes the process.
+    const onError = (err: unknown) => controller.signal.aborted || controller.abort(lost(cleanError(err, [])))
+    client.on?.('error', onError)
+    const lockId = `${this.#table}:${this.#key}`
+    let healthy = true
+    let renew: ReturnType<typeof setInterval> | undefined
+    try {
+      const wait = Math.max(1, Math.ceil(deadline - performance.now()))
+      try {
+        await client.query(`SELECT set_config('lock_timeout', $1, false)`, [`${wait}ms`])
+        await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [lockId])
+      } catch (err) {
+        if ((err as { code?: string }).code === '55P03') throw timeout() // lock_not_available
+        healthy = false
+        throw this.#unavailable(err, [lockId])
+      }
+      // The session now holds the lock; the server ends it if it stays silent for staleMs (a paused holder).
+      const { rows } = await this.#query(
+        `SELECT set_config('lock_timeout', '0', false), set_config('idle_session_timeout', $2, false), (SELECT version::text FROM ${this.#table} WHERE key = $1) AS version`,
+        [this.#key, `${this.#staleMs}ms`],
+        client,
+      )
+      const held: Held = { client, version: (rows[0]?.version as string | null) ?? null, lose }
+      const lease: LockLease = {
+        signal: controller.signal,
+        confirm: async () => {
+          if (controller.signal.aborted) lose()
+          const { rows } = await this.#held.run(held, () => this.#query(`SELECT (SELECT version::text FROM ${this.#table} WHERE key = $1) AS version`, [this.#key], client))
+          if ((rows[0]?.version ?? null) !== held.version) lose()
+        },
+      }
+      renew = setInterval(() => {
+        client.query('SELECT 1').then(
+          () => undefined,
+          (err: unknown) => controller.signal.aborted || controller.abort(lost(cleanError(err, []))),
+        )
+      }, this.#staleMs / 3)
+      ;(renew as { unref?: () => void }).unref?.()
+      return await this.#held.run(held, () => fn(lease))
+    } catch (err) {
+      if (err instanceof TokenStorageError && err.code === TOKEN_STORE_LOCK_LOST) healthy = false
+      throw err
+    } finally {
+      clearInterval(renew)
+      if (healthy && !controller.signal.aborted) {
+        healthy = await client
+          .query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockId])
+          .then(() => client.query('RESET lock_timeout; RESET idle_session_timeout'))
+          .then(
+            () => true,
+            () => false,
+          )
+      }
+      client.off?.('error', onError)
+      // A connection that may still hold the lock is closed, never handed back to the pool.
+      client.release(healthy && !controller.signal.aborted ? undefined : true)
+    }
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { store: 'postgres', table: this.#table.replaceAll('"', ''), key: this.#key }
+  }
+
+  readonly [INSPECT] = inspectSummary
+}
