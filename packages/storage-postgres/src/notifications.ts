@@ -1,7 +1,28 @@
 // LISTEN/NOTIFY: one listening connection per pool and table, however many stores (logins)
 // subscribe, each told only of its own key's changes made by other holders.
 import type { TokenStoreChange } from '@oauth/core'
-import type { PostgresClientLike, PostgresPoolLike } from './sql.js'
+import type { PostgresPoolLike } from './sql.js'
+
+/** A connection of its own for LISTEN: node-postgres's `Client`. */
+interface ListenerClient {
+  connect(): Promise<unknown>
+  query(text: string): Promise<unknown>
+  end(): Promise<unknown>
+  on(event: 'error', listener: (err: Error) => void): unknown
+  on(event: 'notification', listener: (message: { channel: string; payload?: string }) => void): unknown
+  connection?: { stream?: { unref?: () => void } }
+}
+
+/**
+ * A client made like the pool's own (node-postgres's `pool.Client` and `pool.options`), outside
+ * the pool: so that `pool.end()` never waits for it, and its socket, unref'd, never keeps a
+ * process alive. A pool that is not node-postgres's has no listener: the store then tells of no
+ * change, and waiters find new tokens under the lock instead.
+ */
+function listenerFor(pool: PostgresPoolLike): ListenerClient | undefined {
+  const { Client, options } = pool as { Client?: new (options: unknown) => ListenerClient; options?: unknown }
+  return typeof Client === 'function' && options ? new Client(options) : undefined
+}
 
 interface Subscriber {
   from: string
@@ -17,9 +38,8 @@ const RECONNECT_MS = 500
 
 class Changes {
   readonly #subscribers = new Map<string, Set<Subscriber>>()
-  #client: PostgresClientLike | undefined
+  #client: ListenerClient | undefined
   #opening = false
-  #watch: ReturnType<typeof setInterval> | undefined
 
   constructor(
     readonly pool: PostgresPoolLike,
@@ -54,73 +74,47 @@ class Changes {
     }
   }
 
-  readonly #onError = () => this.#lost()
-
-  /** Listens on a connection of the pool's own; after a lost one, every subscriber re-reads (changes may have been missed). */
+  /** Listens; after a lost connection, every subscriber re-reads (changes may have been missed meanwhile). */
   #open(reconnecting: boolean): void {
-    if (this.#client || this.#opening || this.#ending()) return
+    if (this.#client || this.#opening) return
+    const client = listenerFor(this.pool)
+    if (!client) return
     this.#opening = true
-    this.pool.connect().then(
-      async (client) => {
-        client.on?.('error', this.#onError)
-        client.on?.('notification', this.#onNotification)
-        // The listening connection never keeps a process alive (node-postgres's socket, unref'd).
-        ;(client as { connection?: { stream?: { unref?: () => void } } }).connection?.stream?.unref?.()
-        this.#client = client
-        try {
-          await client.query(`LISTEN "${this.channel}"`)
-        } catch {
-          return this.#lost()
-        } finally {
+    this.#client = client
+    client.on('error', () => this.#lost(client))
+    client.on('notification', this.#onNotification)
+    client
+      .connect()
+      .then(() => {
+        client.connection?.stream?.unref?.()
+        return client.query(`LISTEN "${this.channel}"`)
+      })
+      .then(
+        () => {
           this.#opening = false
-        }
-        if (this.#subscribers.size === 0) return this.#close()
-        // The pool's end() waits for every checked-out connection: this one returns as it starts.
-        this.#watch ??= setInterval(() => this.#ending() && this.#close(), 250)
-        ;(this.#watch as { unref?: () => void }).unref?.()
-        if (reconnecting) this.#tell(undefined, undefined, 'saved')
-      },
-      () => {
-        this.#opening = false
-        this.#retry()
-      },
-    )
+          if (this.#client !== client) return
+          if (this.#subscribers.size === 0) return this.#close()
+          if (reconnecting) this.#tell(undefined, undefined, 'saved')
+        },
+        () => {
+          this.#opening = false
+          this.#lost(client)
+        },
+      )
   }
 
-  #ending(): boolean {
-    return (this.pool as { ending?: boolean }).ending === true
-  }
-
-  #retry(): void {
-    if (this.#subscribers.size === 0 || this.#ending()) return
+  #lost(client: ListenerClient): void {
+    if (this.#client !== client) return
+    this.#close()
+    if (this.#subscribers.size === 0) return
     const timer = setTimeout(() => this.#open(true), RECONNECT_MS)
     ;(timer as { unref?: () => void }).unref?.()
   }
 
-  #lost(): void {
-    this.#release(true)
-    this.#retry()
-  }
-
   #close(): void {
-    clearInterval(this.#watch)
-    this.#watch = undefined
-    this.#release(false)
-  }
-
-  #release(destroy: boolean): void {
     const client = this.#client
-    if (!client) return
     this.#client = undefined
-    client.off?.('notification', this.#onNotification)
-    if (destroy) {
-      client.off?.('error', this.#onError)
-      return client.release(true)
-    }
-    client.query(`UNLISTEN "${this.channel}"`).then(
-      () => (client.off?.('error', this.#onError), client.release()),
-      () => (client.off?.('error', this.#onError), client.release(true)),
-    )
+    client?.end().catch(() => undefined)
   }
 }
 

@@ -45,8 +45,12 @@ interface Held {
   client: PostgresClientLike
   /** The row's version when the lock was taken, then after each of this holder's saves; `null`: no row. */
   version: string | null
+  /** The lock's session ended under the holder (cut off, ended by the server or an operator). */
+  sessionLost?: boolean
   lose(cause?: Error): never
 }
+
+const SAVE_RETRY_MS = 200
 
 let instances = 0
 
@@ -110,8 +114,11 @@ export class PostgresTokenStore implements TokenStore {
       return await via.query(text, values)
     } catch (err) {
       const held = this.#held.getStore()
-      // On the holder's own connection, a lost session is a lost lock: nothing was written.
-      if (held && via === held.client && isConnectionLoss(err)) held.lose(cleanError(err, values))
+      // On the holder's own connection, a lost session is a lost lock.
+      if (held && via === held.client && isConnectionLoss(err)) {
+        held.sessionLost = true
+        held.lose(cleanError(err, values))
+      }
       throw this.#unavailable(err, values)
     }
   }
@@ -150,10 +157,33 @@ export class PostgresTokenStore implements TokenStore {
       write = `UPDATE ${this.#table} AS t SET tokens = ${merged}, version = t.version + 1, updated_at = now() WHERE key = $1 AND version = $5 RETURNING version`
       values.push(held.version)
     }
-    const { rows } = await this.#query(`WITH w AS (${write}) SELECT version::text AS version, pg_notify($3, $4) FROM w`, values)
-    if (!held) return
+    const statement = `WITH w AS (${write}) SELECT version::text AS version, pg_notify($3, $4) FROM w`
+    if (!held) return void (await this.#query(statement, values))
+    let rows: Record<string, unknown>[]
+    try {
+      rows = (await this.#query(statement, values)).rows
+    } catch (err) {
+      if (!held.sessionLost) throw err
+      // The session, and the lock with it, ended under the holder (a Postgres restart, a cut
+      // connection) after it may have spent the refresh token: dropping the new tokens would lose
+      // the login. The version fences the save on its own: it is written only if nobody wrote
+      // the row since this holder locked it, so never over a newer holder's.
+      rows = await this.#saveFencedAfterLoss(statement, values, err)
+    }
     if (!rows[0]) held.lose()
     held.version = String(rows[0]!.version)
+  }
+
+  async #saveFencedAfterLoss(statement: string, values: unknown[], lost: unknown): Promise<Record<string, unknown>[]> {
+    const deadline = performance.now() + this.#staleMs
+    for (;;) {
+      try {
+        return (await this.#query(statement, values, this.#pool)).rows
+      } catch (err) {
+        if (!(err instanceof TokenStorageError) || !isConnectionLoss(err.cause) || performance.now() > deadline) throw lost
+        await new Promise((resolve) => setTimeout(resolve, SAVE_RETRY_MS))
+      }
+    }
   }
 
   async clear(): Promise<void> {

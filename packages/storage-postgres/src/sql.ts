@@ -13,8 +13,7 @@ export interface PostgresClientLike {
   /** Back to the pool; `true` closes the connection instead (one that may still hold a lock). */
   release(destroy?: boolean): void
   on?(event: 'error', listener: (err: Error) => void): unknown
-  on?(event: 'notification', listener: (message: { channel: string; payload?: string }) => void): unknown
-  off?(event: string, listener: (...args: never[]) => void): unknown
+  off?(event: 'error', listener: (err: Error) => void): unknown
 }
 
 /** A node-postgres `Pool`, in part: queries, and a connection of its own for the lock. */
