@@ -11,6 +11,9 @@ import { fileURLToPath } from 'node:url'
 /** Each program the tests start, the Debian package that has it, and what it is for. */
 export const REQUIREMENTS = [
   { program: 'redis-server', pkg: 'redis-server', why: 'the Redis store and its cross-process tests' },
+  // Debian keeps initdb and postgres under /usr/lib/postgresql/<major>/bin; pg_ctlcluster, on
+  // PATH, comes with them (postgresql-common). The tests run their own cluster, never this one.
+  { program: 'pg_ctlcluster', pkg: 'postgresql', why: 'PostgreSQL (initdb, postgres) for the Postgres store and its cross-process tests' },
   { program: 'chromium', pkg: 'chromium', why: 'core in a browser, the browser example' },
   { program: 'dbus-daemon', pkg: 'dbus-daemon', why: 'a private D-Bus for the Secret Service' },
   { program: 'dbus-send', pkg: 'dbus', why: 'waiting for the Secret Service on that bus' },

@@ -42,6 +42,15 @@ export class Login {
       login.forget()
       for (const wake of login.#waiters) wake()
     })
+    this.#unsubscribe = stop
+  }
+
+  #unsubscribe: (() => void) | undefined
+
+  /** Stops hearing of the store's changes (the login still works: it reads the store when it needs to). */
+  close(): void {
+    this.#unsubscribe?.()
+    this.#unsubscribe = undefined
   }
 
   /** Refreshes waiting for the lock, woken when the store says it changed. */

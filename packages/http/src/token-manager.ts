@@ -216,6 +216,15 @@ export class TokenManager {
   }
 
   /**
+   * Stops listening to the store for other holders' changes (stores with `subscribe`: the file
+   * store's folder watch, Postgres's LISTEN). The manager keeps working, reading the store when it
+   * needs to; call it when dropping a manager over a store that lives on ({@link LoginPool} does).
+   */
+  close(): void {
+    this.#login.close()
+  }
+
+  /**
    * A new credentials provider for one Anthropic SDK client:
    * `new Anthropic({ credentials: manager.provider })`. The SDK's forced refresh after a 401
    * replaces exactly the token it was handed, once; its cache asks again exactly when this
