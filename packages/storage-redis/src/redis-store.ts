@@ -18,7 +18,11 @@ import {
   type OAuthTokens,
   type StoreLockOptions,
   type TokenStore,
+  type TokenStoreChange,
 } from '@oauth/core'
+import { changesFor } from './changes.js'
+
+let instances = 0
 
 /** Sends one Redis command (`['SET', key, value]`) and resolves with its reply. */
 export type RedisCommand = (args: string[]) => Promise<unknown>
@@ -56,8 +60,11 @@ export interface RedisTokenStoreOptions {
 const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
 // Fenced writes: only while the lock is still this holder's (KEYS[1] the lock, KEYS[2] the tokens).
-const FENCED_SET = "if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('set', KEYS[2], ARGV[2]) return 1 else return 0 end"
-const FENCED_DEL = "if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[2]) return 1 else return 0 end"
+// Every write tells the other holders on `<key>:changes` (ARGV[3], ARGV[4]).
+const FENCED_SET = "if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('set', KEYS[2], ARGV[2]) redis.call('publish', ARGV[3], ARGV[4]) return 1 else return 0 end"
+const FENCED_DEL = "if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[2]) redis.call('publish', ARGV[3], ARGV[4]) return 1 else return 0 end"
+const SET = "redis.call('set', KEYS[2], ARGV[2]) redis.call('publish', ARGV[3], ARGV[4]) return 1"
+const DEL = "if redis.call('del', KEYS[2]) == 1 then redis.call('publish', ARGV[3], ARGV[4]) end return 1"
 
 /** What a holder knows while it holds the lock. */
 interface Held {
@@ -120,6 +127,9 @@ export class RedisTokenStore implements TokenStore {
       ),
   })
   readonly #held = new AsyncLocalStorage<Held>()
+  readonly #channel: string
+  readonly #changes: ReturnType<typeof changesFor>
+  readonly #id = `${process.pid}.${++instances}`
 
   constructor(options: RedisTokenStoreOptions) {
     assertOptions(options, 'RedisTokenStore', ['client', 'key', 'lock'])
@@ -129,6 +139,8 @@ export class RedisTokenStore implements TokenStore {
     this.#ttlMs = options.lock?.staleMs ?? 15_000
     this.#timeoutMs = options.lock?.timeoutMs ?? 30_000
     this.name = `redis key ${this.#key}`
+    this.#channel = `${this.#key}:changes`
+    this.#changes = changesFor(options.client)
   }
 
   async #command(args: string[]): Promise<unknown> {
@@ -144,13 +156,13 @@ export class RedisTokenStore implements TokenStore {
     }
   }
 
-  /** A write made while holding the lock happens only if the lock is still ours. */
-  async #write(plain: string[], fenced: string, value?: string): Promise<void> {
+  /** A write made while holding the lock happens only if the lock is still ours; every write tells the other holders. */
+  async #write(change: TokenStoreChange, value?: string): Promise<void> {
     const held = this.#held.getStore()
-    if (!held) return void (await this.#command(plain))
-    const args = ['EVAL', fenced, '2', this.#lockKey, this.#key, held.token]
-    if (value !== undefined) args.push(value)
-    if (Number(await this.#command(args)) !== 1) held.lose()
+    const script = held ? (value === undefined ? FENCED_DEL : FENCED_SET) : value === undefined ? DEL : SET
+    const notice = JSON.stringify({ from: this.#id, change })
+    const args = ['EVAL', script, '2', this.#lockKey, this.#key, held?.token ?? '', value ?? '', this.#channel, notice]
+    if (Number(await this.#command(args)) !== 1) held?.lose()
   }
 
   async load(): Promise<OAuthTokens | null> {
@@ -161,15 +173,24 @@ export class RedisTokenStore implements TokenStore {
 
   async save(tokens: OAuthTokens): Promise<void> {
     const value = serializeTokens(tokens)
-    await this.#write(['SET', this.#key, value], FENCED_SET, value)
+    await this.#write('saved', value)
   }
 
   async clear(): Promise<void> {
-    await this.#write(['DEL', this.#key], FENCED_DEL)
+    await this.#write('cleared')
   }
 
   async exists(): Promise<boolean> {
     return Number(await this.#command(['EXISTS', this.#key])) === 1
+  }
+
+  /**
+   * Tells of other holders' saves and removals, through Redis pub/sub on `<key>:changes`: one
+   * subscriber connection per client (its `duplicate()`, never keeping a process alive), however
+   * many stores share the client. A bare command function cannot subscribe: then nothing is told.
+   */
+  subscribe(listener: (change: TokenStoreChange) => void): () => void {
+    return this.#changes?.subscribe(this.#channel, this.#id, listener) ?? (() => undefined)
   }
 
   lock<T>(fn: (lease: LockLease) => Promise<T>): Promise<T> {

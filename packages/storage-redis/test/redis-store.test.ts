@@ -33,7 +33,7 @@ describeTokenStoreConformance(
     const client = ioredis()
     return { store: new RedisTokenStore({ client, key }), sibling: () => new RedisTokenStore({ client: ioredis(), key }), corrupt: async () => void (await client.set(key, 'not json')) }
   },
-  { lock: true, shared: true, corruptible: true },
+  { lock: true, shared: true, corruptible: true, changes: true },
 )
 
 describeTokenStoreConformance(
@@ -48,7 +48,7 @@ describeTokenStoreConformance(
     }
     return { store: await open(), sibling: open, corrupt: async () => void (await ioredis().set(key, 'not json')) }
   },
-  { lock: true, shared: true, corruptible: true },
+  { lock: true, shared: true, corruptible: true, changes: true },
 )
 
 describe('RedisTokenStore', () => {

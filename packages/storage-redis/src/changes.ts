@@ -1,0 +1,110 @@
+// Pub/sub: one subscriber connection per client (a duplicate of it), however many stores
+// (logins) subscribe, each told only of its own key's changes made by other holders.
+import type { TokenStoreChange } from '@oauth/core'
+
+/** What the store needs of a subscriber connection, for ioredis and node-redis alike. */
+interface Subscriber {
+  listen(channel: string): void
+  unlisten(channel: string): void
+  end(): void
+}
+
+type Deliver = (channel: string, message: string) => void
+
+/** An ioredis duplicate in subscriber mode; its socket, unref'd, never keeps a process alive. */
+function ioredisSubscriber(client: { duplicate(): unknown }, deliver: Deliver): Subscriber {
+  const sub = client.duplicate() as {
+    subscribe(channel: string): Promise<unknown>
+    unsubscribe(channel: string): Promise<unknown>
+    disconnect(): void
+    on(event: string, listener: (...args: never[]) => void): unknown
+    stream?: { unref?: () => void }
+  }
+  sub.on('message', ((channel: string, message: string) => deliver(channel, message)) as never)
+  sub.on('ready', () => sub.stream?.unref?.())
+  sub.on('error', () => undefined) // it reconnects by itself; the store's own commands report outages
+  return {
+    listen: (channel) => void sub.subscribe(channel).catch(() => undefined),
+    unlisten: (channel) => void sub.unsubscribe(channel).catch(() => undefined),
+    end: () => sub.disconnect(),
+  }
+}
+
+/** A node-redis (v4+) duplicate; `unref()` keeps it from holding a process open. */
+function nodeRedisSubscriber(client: { duplicate(): unknown }, deliver: Deliver): Subscriber {
+  const sub = client.duplicate() as {
+    connect(): Promise<unknown>
+    subscribe(channel: string, listener: (message: string, channel: string) => void): Promise<unknown>
+    unsubscribe(channel: string): Promise<unknown>
+    disconnect(): Promise<unknown>
+    unref?(): void
+    on(event: string, listener: (...args: never[]) => void): unknown
+  }
+  sub.on('error', () => undefined)
+  const connected = sub.connect().then(() => sub.unref?.())
+  connected.catch(() => undefined)
+  return {
+    listen: (channel) => void connected.then(() => sub.subscribe(channel, (message, from) => deliver(from, message))).catch(() => undefined),
+    unlisten: (channel) => void connected.then(() => sub.unsubscribe(channel)).catch(() => undefined),
+    end: () => void connected.then(() => sub.disconnect()).catch(() => undefined),
+  }
+}
+
+interface Listener {
+  from: string
+  listener: (change: TokenStoreChange) => void
+}
+
+class Changes {
+  readonly #byChannel = new Map<string, Set<Listener>>()
+  #sub: Subscriber | undefined
+
+  constructor(readonly open: (deliver: Deliver) => Subscriber) {}
+
+  subscribe(channel: string, from: string, listener: (change: TokenStoreChange) => void): () => void {
+    const entry = { from, listener }
+    let set = this.#byChannel.get(channel)
+    if (!set) {
+      this.#byChannel.set(channel, (set = new Set()))
+      this.#sub ??= this.open(this.#deliver)
+      this.#sub.listen(channel)
+    }
+    set.add(entry)
+    return () => {
+      if (!set.delete(entry) || set.size > 0 || this.#byChannel.get(channel) !== set) return
+      this.#byChannel.delete(channel)
+      this.#sub?.unlisten(channel)
+      if (this.#byChannel.size === 0) {
+        this.#sub?.end()
+        this.#sub = undefined
+      }
+    }
+  }
+
+  readonly #deliver: Deliver = (channel, message) => {
+    try {
+      const { from, change } = JSON.parse(message) as { from?: unknown; change?: unknown }
+      for (const l of this.#byChannel.get(channel) ?? []) if (l.from !== from) l.listener(change === 'cleared' ? 'cleared' : 'saved')
+    } catch {
+      // not one of ours
+    }
+  }
+}
+
+const registry = new WeakMap<object, Changes>()
+
+/**
+ * The change listener shared by every store on `client`, or undefined for a client that cannot
+ * subscribe (a bare command function): such a store tells of no change, and waiters find new
+ * tokens under the lock instead.
+ */
+export function changesFor(client: unknown): Changes | undefined {
+  if (typeof client !== 'object' || client === null || typeof (client as { duplicate?: unknown }).duplicate !== 'function') return undefined
+  let changes = registry.get(client)
+  if (!changes) {
+    const duplicable = client as { duplicate(): unknown }
+    const open = 'call' in client ? (d: Deliver) => ioredisSubscriber(duplicable, d) : (d: Deliver) => nodeRedisSubscriber(duplicable, d)
+    registry.set(client, (changes = new Changes(open)))
+  }
+  return changes
+}
