@@ -7,13 +7,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildAuthorizationUrl, exchangeCodeForTokens, FileTokenStore, parseAuthCode, type TokenStore } from '@oauth/client'
+import { migrate, PostgresTokenStore } from '@oauth/storage-postgres'
 import { RedisTokenStore } from '@oauth/storage-redis'
-import { bundleNodeScript, runWorkers, startAnthropicStandIn, startRedisServer, type AnthropicStandIn } from '@oauth/test-utils'
+import { bundleNodeScript, runWorkers, startAnthropicStandIn, startPostgresServer, startRedisServer, type AnthropicStandIn } from '@oauth/test-utils'
 import { Redis } from 'ioredis'
+import pg from 'pg'
 import { fmt, median, percentile, table } from './stats.js'
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url))
 type Round = { ms: number; refreshed: boolean; failed?: string }
+type Kind = 'file' | 'file-poll' | 'proper-lockfile' | 'redis' | 'redis-poll' | 'postgres' | 'postgres-poll'
 
 async function login(standIn: AnthropicStandIn) {
   const { url, oauthState } = await buildAuthorizationUrl(standIn.config)
@@ -21,7 +24,7 @@ async function login(standIn: AnthropicStandIn) {
   return exchangeCodeForTokens(code, state, oauthState, standIn.config)
 }
 
-async function measure(standIn: AnthropicStandIn, script: string, kind: 'file' | 'file-poll' | 'redis', where: string, store: TokenStore, processes: number, rounds: number) {
+async function measure(standIn: AnthropicStandIn, script: string, kind: Kind, where: string, store: TokenStore, processes: number, rounds: number) {
   await store.save({ ...(await login(standIn)), expiresAt: Date.now() - 1_000 })
   const period = 400 + processes * 40
   const first = Date.now() + 1_500 + processes * 120 // every worker is up and connected by then
@@ -58,22 +61,37 @@ export async function benchLockWait(quick: boolean): Promise<string> {
   const standIn = await startAnthropicStandIn()
   const redisServer = await startRedisServer()
   const redis = new Redis(redisServer.url)
+  const postgresServer = await startPostgresServer()
+  const pool = new pg.Pool({ connectionString: postgresServer.url })
+  await migrate(pool)
   const rows: (string | number)[][] = []
   try {
     // Quick mode (CI's check that the bench runs) uses fewer processes; the report says how many.
-    // Before and after, in the same run: the file store's waiters polling the lock (before it told
-    // of changes: `file-poll`), and waking on the saved file (fs.watch) to take it without the lock.
-    const cases = [
-      { label: 'file store, lock polled (before)', kind: 'file-poll' as const, processes: quick ? 4 : 8 },
-      { label: 'file store, woken by the save', kind: 'file' as const, processes: quick ? 4 : 8 },
-      { label: 'file store, lock polled (before)', kind: 'file-poll' as const, processes: quick ? 8 : 32 },
-      { label: 'file store, woken by the save', kind: 'file' as const, processes: quick ? 8 : 32 },
-      { label: 'Redis store (lock polled)', kind: 'redis' as const, processes: quick ? 4 : 16 },
+    // Before and after, in the same run: each store's waiters only waiting for the lock (as before
+    // the stores told of changes: `-poll`), and woken by the save to take it without the lock;
+    // and the strongest peer on the same file, pi's proper-lockfile refresh.
+    const many = quick ? 8 : 32
+    const some = quick ? 4 : 16
+    const cases: { label: string; kind: Kind; processes: number }[] = [
+      { label: 'file store, lock polled (before)', kind: 'file-poll', processes: many },
+      { label: 'file store, woken by the save (fs.watch)', kind: 'file', processes: many },
+      { label: 'peer: proper-lockfile + re-read under it (pi)', kind: 'proper-lockfile', processes: many },
+      { label: 'Redis store, lock polled (before)', kind: 'redis-poll', processes: some },
+      { label: 'Redis store, woken by the save (pub/sub)', kind: 'redis', processes: some },
+      { label: 'Postgres store, lock waited on (before)', kind: 'postgres-poll', processes: some },
+      { label: 'Postgres store, woken by the save (LISTEN/NOTIFY)', kind: 'postgres', processes: some },
     ]
     for (const c of cases) {
       const path = join(dir, `tokens-${c.kind}-${c.processes}.json`)
-      const store = c.kind === 'redis' ? new RedisTokenStore({ client: redis, key: 'bench-lock' }) : new FileTokenStore({ path })
-      const r = await measure(standIn, script, c.kind, c.kind === 'redis' ? redisServer.url : path, store, c.processes, rounds)
+      const store = c.kind.startsWith('redis')
+        ? new RedisTokenStore({ client: redis, key: 'bench-lock' })
+        : c.kind.startsWith('postgres')
+          ? new PostgresTokenStore({ pool, key: 'bench-lock' })
+          : new FileTokenStore({ path })
+      const where = c.kind.startsWith('redis') ? redisServer.url : c.kind.startsWith('postgres') ? postgresServer.url : path
+      const r = await measure(standIn, script, c.kind, where, store, c.processes, rounds)
+      // A row whose event did not happen measured nothing: it fails the run, loudly.
+      if (r.refreshes === 0 || r.beyond.length === 0) throw new Error(`bench §7 "${c.label}": ${r.refreshes} refreshes and ${r.beyond.length} waits in ${rounds} rounds: the row measured nothing`)
       rows.push([
         c.label,
         c.processes,
@@ -89,13 +107,15 @@ export async function benchLockWait(quick: boolean): Promise<string> {
     }
   } finally {
     redis.disconnect()
+    await pool.end()
     await redisServer.stop()
+    await postgresServer.destroy()
     await standIn.close()
     rmSync(dir, { recursive: true, force: true })
   }
   return [
     '## 7. Waiting for another process’s refresh',
-    `N processes on one host share one store; at the start of each round all of them find the token expired at once (a new \`TokenManager\` each round). One refreshes under the store's lock against the Anthropic stand-in; the others wait for the lock, re-read the store and use what it saved, or, where the store tells of changes (the file store, through \`fs.watch\` on its folder), take the saved tokens as soon as they are on disk, without the lock. "Beyond" is a waiter's latency minus the refreshing process's latency in the same round. ${rounds} rounds per row.`,
+    `N processes on one host share one store; at the start of each round all of them find the token expired at once (a new \`TokenManager\` each round). One refreshes under the store's lock against the Anthropic stand-in; the others wait for the lock, re-read the store and use what it saved, or, where the store tells of changes (the file store through \`fs.watch\` on its folder, Redis through pub/sub, Postgres through \`LISTEN\`/\`NOTIFY\`), take the saved tokens as soon as they are saved, without the lock. The peer row is pi's refresh (earendil-works/pi \`packages/coding-agent/src/core/auth-storage.ts\`: proper-lockfile with its retry options, a re-read under the lock) on the same token file. "Beyond" is a waiter's latency minus the refreshing process's latency in the same round. ${rounds} rounds per row.`,
     table(['store', 'processes', 'rounds', 'refreshes', 'invalid_grant', 'failed calls', 'refresh itself, median ms', 'beyond it, median ms', 'beyond it, p99 ms', 'p99 beyond ÷ refresh'], rows),
   ].join('\n\n')
 }

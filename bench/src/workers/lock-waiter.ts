@@ -1,33 +1,69 @@
-// lock-waiter.ts (bundled and run with node by the tests): <file|file-poll|redis> <file path|redis URL> <config JSON> <first round at, epoch ms> <period ms> <rounds>
-// file-poll: the file store as it was before it told of changes (no `subscribe`): waiters only poll the lock.
+// lock-waiter.ts (bundled and run with node by the bench): <kind> <file path|redis URL|postgres URL> <config JSON> <first round at, epoch ms> <period ms> <rounds>
+// kind: file, redis, postgres: our stores, whose waiters wake when another saves (subscribe);
+// file-poll, redis-poll, postgres-poll: the same stores without `subscribe`, as before they told
+// of changes (waiters only wait for the lock); proper-lockfile: the strongest peer, pi's
+// refresh (earendil-works/pi packages/coding-agent/src/core/auth-storage.ts): proper-lockfile
+// with pi's retry options, a re-read under the lock, then refresh and write.
 // At each round's start (wall clock, shared by every worker on this host), a new TokenManager
 // asks for a token the parent has just marked expired: one worker refreshes, the others wait
 // for the store's lock and then use what it saved. Prints one line of JSON: per round, this
 // worker's latency and whether it was the one that refreshed.
-import { TokenManager, type TokenStore } from '@oauth/client'
+import { isExpired, refreshAccessToken, TokenManager, type OAuthConfig, type TokenStore } from '@oauth/client'
 import { FileTokenStore } from '@oauth/storage-file'
+import { PostgresTokenStore } from '@oauth/storage-postgres'
 import { RedisTokenStore } from '@oauth/storage-redis'
 import { Redis } from 'ioredis'
+import pg from 'pg'
+import lockfile from 'proper-lockfile'
 
-const [kind, where, config, first, period, rounds] = process.argv.slice(2) as string[]
-const redis = kind === 'redis' ? new Redis(where!) : undefined
+const [kind, where, configJson, first, period, rounds] = process.argv.slice(2) as string[]
+const config = JSON.parse(configJson!) as OAuthConfig
+const redis = kind!.startsWith('redis') ? new Redis(where!) : undefined
+const pool = kind!.startsWith('postgres') ? new pg.Pool({ connectionString: where!, max: 2 }) : undefined
 function withoutChanges(store: TokenStore): TokenStore {
   return { name: store.name, load: () => store.load(), save: (t) => store.save(t), clear: () => store.clear(), exists: () => store.exists(), lock: (fn) => store.lock!(fn) }
 }
-const file = new FileTokenStore({ path: where })
-const store: TokenStore = redis ? new RedisTokenStore({ client: redis, key: 'bench-lock' }) : kind === 'file-poll' ? withoutChanges(file) : file
+const ours: TokenStore = redis ? new RedisTokenStore({ client: redis, key: 'bench-lock' }) : pool ? new PostgresTokenStore({ pool, key: 'bench-lock' }) : new FileTokenStore({ path: where })
+const store = kind!.endsWith('-poll') ? withoutChanges(ours) : ours
+
+/** pi's getApiKey for an expired OAuth credential, on the same token file. */
+async function piRefresh(file: FileTokenStore): Promise<boolean> {
+  const release = await lockfile.lock(where!, { retries: { retries: 10, factor: 2, minTimeout: 100, maxTimeout: 10_000, randomize: true }, stale: 30_000 })
+  try {
+    const current = (await file.load())!
+    if (!isExpired(current, Date.now(), 0)) return false // another instance refreshed it
+    await file.save(await refreshAccessToken(current.refreshToken!, config))
+    return true
+  } finally {
+    await release().catch(() => undefined)
+  }
+}
+
 const results: { ms: number; refreshed: boolean; failed?: string }[] = []
 for (let round = 0; round < Number(rounds); round++) {
   const at = Number(first) + round * Number(period)
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())))
-  const manager = new TokenManager({ tokenStorage: store, oauthConfig: JSON.parse(config!) })
   const start = performance.now()
+  if (kind === 'proper-lockfile') {
+    try {
+      const file = new FileTokenStore({ path: where })
+      const tokens = (await file.load())!
+      const refreshed = isExpired(tokens, Date.now(), 0) ? await piRefresh(file) : false
+      results.push({ ms: performance.now() - start, refreshed })
+    } catch (err) {
+      results.push({ ms: performance.now() - start, refreshed: false, failed: (err as { code?: string }).code ?? String(err) })
+    }
+    continue
+  }
+  const manager = new TokenManager({ tokenStorage: store, oauthConfig: config })
   try {
     await manager.getAccessToken()
     results.push({ ms: performance.now() - start, refreshed: manager.refreshCount > 0 })
   } catch (err) {
     results.push({ ms: performance.now() - start, refreshed: false, failed: (err as { code?: string }).code ?? String(err) })
   }
+  manager.close()
 }
 console.log(JSON.stringify(results))
 redis?.disconnect()
+await pool?.end()
