@@ -7,6 +7,7 @@ import { benchCliToken } from './cli-token.js'
 import { benchCoalescing } from './coalescing.js'
 import { benchImportTime } from './import-time.js'
 import { benchLockWait } from './lock-wait.js'
+import { benchManyLogins } from './many-logins.js'
 import { benchMcp } from './mcp.js'
 import { benchOverhead } from './overhead.js'
 import { benchPkce } from './pkce.js'
@@ -32,6 +33,7 @@ for (const [name, run] of [
   ['lock wait', () => benchLockWait(quick)],
   ['tabs', () => benchTabs(quick)],
   ['mcp', () => benchMcp(quick)],
+  ['many logins', () => benchManyLogins(quick)],
 ] as const) {
   if (only && name !== only) continue
   console.error(`bench: ${name}…`)

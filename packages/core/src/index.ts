@@ -25,7 +25,7 @@ export {
 } from './tokens.js'
 export type { LockLease, StoreLockOptions, TokenStore, TokenStoreChange } from './token-store.js'
 export { composeStores } from './compose.js'
-export { createMutex, pollUntil, sleep, type AsyncContextLike, type Mutex, type MutexOptions, type MutexWait } from './mutex.js'
+export { createHoldings, createMutex, pollUntil, sleep, type AsyncContextLike, type Holdings, type Mutex, type MutexOptions, type MutexWait } from './mutex.js'
 export { base64url, timingSafeEqual } from './encoding.js'
 export * from './errors.js'
 export { INSPECT, inspectSummary } from './inspect.js'

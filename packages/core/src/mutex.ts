@@ -7,8 +7,11 @@ export interface AsyncContextLike {
 /** Options for {@link createMutex}. */
 export interface MutexOptions {
   /**
-   * A fresh `new AsyncLocalStorage()`: with it, a call made from inside a function the mutex is
-   * running (which would wait for itself forever) is rejected at once with `reenteredError()`.
+   * An `AsyncLocalStorage`: with it, a call made from inside a function the mutex is running
+   * (which would wait for itself forever) is rejected at once with `reenteredError()`. One
+   * storage can serve every mutex of a module: each knows itself in it. Share one: on Node 20
+   * each live `AsyncLocalStorage` costs every promise of the process some work, and a service
+   * holding thousands of stores with one each spent most of its time there.
    */
   context?: AsyncContextLike
   reenteredError?: () => Error
@@ -39,9 +42,13 @@ export type Mutex = <T>(fn: () => Promise<T>, wait?: MutexWait) => Promise<T>
  */
 export function createMutex(options: MutexOptions = {}): Mutex {
   const { context } = options
+  const me = {}
   let tail: Promise<unknown> = Promise.resolve()
   return <T>(fn: () => Promise<T>, wait?: MutexWait): Promise<T> => {
-    if (context?.getStore() === true) {
+    // The mutexes whose functions the caller is inside of.
+    const inside = context?.getStore()
+    const held = inside instanceof Set ? (inside as ReadonlySet<object>) : undefined
+    if (held?.has(me)) {
       return Promise.reject(options.reenteredError?.() ?? new Error('This lock is already held by the caller: taking it again would wait forever.'))
     }
     return new Promise<T>((resolve, reject) => {
@@ -56,7 +63,7 @@ export function createMutex(options: MutexOptions = {}): Mutex {
         if (expired) return // its caller already gave up: the function never runs
         clearTimeout(timer)
         try {
-          resolve(await (context ? context.run(true, fn) : fn()))
+          resolve(await (context ? context.run(new Set(held).add(me), fn) : fn()))
         } catch (err) {
           reject(err)
         }
@@ -105,5 +112,35 @@ export async function pollUntil<T>(attempt: () => Promise<T | undefined>, deadli
     if (result !== undefined) return result
     if (performance.now() > deadline) throw timeout()
     await sleep(delay + Math.random() * delay)
+  }
+}
+
+/** What {@link createHoldings} gives: each owner's value in the caller's async context. */
+export interface Holdings<T> {
+  /** The value `owner` set for the code running now, if any. */
+  get(owner: object): T | undefined
+  /** Runs `fn` with `owner`'s value set to `value` (the others' kept). */
+  run<R>(owner: object, value: T, fn: () => R): R
+}
+
+/**
+ * A value per owner in one async context (an `AsyncLocalStorage`) shared by every owner: what
+ * each store holds while its lock is held, without a storage per store (see
+ * {@link MutexOptions.context} for why).
+ *
+ * @example
+ * ```ts
+ * import { AsyncLocalStorage } from 'node:async_hooks'
+ * import { createHoldings } from '@oauth/core'
+ * const held = createHoldings<{ token: string }>(new AsyncLocalStorage())
+ * const owner = {}
+ * held.run(owner, { token: 't' }, () => held.get(owner)) // { token: 't' }
+ * ```
+ */
+export function createHoldings<T>(context: AsyncContextLike): Holdings<T> {
+  const current = () => context.getStore() as ReadonlyMap<object, T> | undefined
+  return {
+    get: (owner) => current()?.get(owner),
+    run: (owner, value, fn) => context.run(new Map(current()).set(owner, value), fn),
   }
 }

@@ -4,6 +4,7 @@ import { chmod, readFile, stat, unlink } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
 import {
+  createHoldings,
   assertOptions,
   INSPECT,
   inspectSummary,
@@ -26,6 +27,11 @@ import {
 import { ensureDirectory, readOnlyError, writeFileAtomic } from './atomic-write.js'
 import { errno, isReadOnly } from './errno.js'
 import { withFileLock } from './lock.js'
+
+// One async context for every store of this module (see createMutex's `context`): the mutexes
+// tell re-entry by it, and each store finds what its lock holder holds.
+const MUTEX_CONTEXT = new AsyncLocalStorage()
+const HELD = createHoldings<Held>(new AsyncLocalStorage())
 
 /** Options for {@link FileTokenStore}. */
 export interface FileTokenStoreOptions {
@@ -108,7 +114,6 @@ export class FileTokenStore implements TokenStore {
   readonly #lockPath: string
   readonly #lockOptions: { staleMs: number; timeoutMs: number }
   /** What the lock this async context holds knows, if any: a save made under a lock that was lost is refused. */
-  readonly #held = new AsyncLocalStorage<Held>()
   readonly #listeners = new Set<(change: TokenStoreChange) => void>()
   #watcher: FSWatcher | undefined
   /** The inode of the file this store wrote last (every atomic write makes a new one), or 0 after it removed the file. */
@@ -149,7 +154,7 @@ export class FileTokenStore implements TokenStore {
 
   /** Under the lock, what was read or written is what the file holds: the next save need not read it again. */
   #remember(fields: Readonly<Record<string, unknown>> | null): void {
-    const held = this.#held.getStore()
+    const held = HELD.get(this)
     if (held) held.fields = fields
   }
 
@@ -185,7 +190,7 @@ export class FileTokenStore implements TokenStore {
     // Never replace a file we cannot read: it may hold a login another tool wrote. Fields of
     // it that we do not know (`subscription_type`, written by other tools) are kept. Under the
     // lock, the file as this holder last read it serves: it is read once per refresh.
-    const held = this.#held.getStore()
+    const held = HELD.get(this)
     let kept = held?.fields
     if (kept === undefined) {
       try {
@@ -275,7 +280,7 @@ export class FileTokenStore implements TokenStore {
     await ensureDirectory(dirname(this.path)).catch((err) => {
       if (!(err instanceof TokenStorageError && err.code === TOKEN_STORE_READ_ONLY)) throw err
     })
-    return withFileLock(this.#lockPath, this.#lockOptions, (lease) => this.#held.run({ lease }, () => fn(lease)))
+    return withFileLock(this.#lockPath, this.#lockOptions, (lease) => HELD.run(this, { lease }, () => fn(lease)))
   }
 
   toJSON(): Record<string, unknown> {

@@ -17,6 +17,9 @@ import {
 } from '@oauth/core'
 import { errno, isReadOnly } from './errno.js'
 
+// One async context for every lock path's mutex (see createMutex's `context`).
+const MUTEX_CONTEXT = new AsyncLocalStorage()
+
 export interface FileLockOptions {
   /** A lock held from another host whose holder stopped refreshing it this long ago is abandoned. */
   staleMs: number
@@ -89,7 +92,7 @@ export function withFileLock<T>(lockPath: string, options: FileLockOptions, fn: 
         TOKEN_STORE_LOCK_REENTERED,
         `The lock ${lockPath} was taken again from inside the section it guards, which would wait for itself forever. Inside lock(), use the store's load and save directly.`,
       )
-    local.set(lockPath, (exclusive = createMutex({ context: new AsyncLocalStorage(), reenteredError: reentered })))
+    local.set(lockPath, (exclusive = createMutex({ context: MUTEX_CONTEXT, reenteredError: reentered })))
   }
   const deadline = performance.now() + options.timeoutMs
   const timeout = () =>

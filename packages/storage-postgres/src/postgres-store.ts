@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import {
   assertOptions,
+  createHoldings,
   createMutex,
   deserializeTokens,
   ERR_INVALID_ARG_TYPE,
@@ -22,6 +23,11 @@ import {
 } from '@oauth/core'
 import { changesFor, notice } from './notifications.js'
 import { cleanError, isConnectionLoss, table as quoteTable, type PostgresClientLike, type PostgresPoolLike } from './sql.js'
+
+// One async context for every store of this module (see createMutex's `context`): the mutexes
+// tell re-entry by it, and each store finds what its lock holder holds.
+const MUTEX_CONTEXT = new AsyncLocalStorage()
+const HELD = createHoldings<Held>(new AsyncLocalStorage())
 
 
 /** Options for {@link PostgresTokenStore}. */
@@ -83,14 +89,13 @@ export class PostgresTokenStore implements TokenStore {
   readonly #timeoutMs: number
   readonly #id = `${process.pid}.${++instances}`
   readonly #exclusive = createMutex({
-    context: new AsyncLocalStorage(),
+    context: MUTEX_CONTEXT,
     reenteredError: () =>
       new TokenStorageError(
         TOKEN_STORE_LOCK_REENTERED,
         `The lock of ${this.name} was taken again from inside the section it guards, which would wait for itself forever. Inside lock(), use the store's load and save directly.`,
       ),
   })
-  readonly #held = new AsyncLocalStorage<Held>()
 
   constructor(options: PostgresTokenStoreOptions) {
     assertOptions(options, 'PostgresTokenStore', ['pool', 'key', 'table', 'lock'])
@@ -109,11 +114,11 @@ export class PostgresTokenStore implements TokenStore {
     this.name = `postgres ${options.table ?? 'oauth_tokens'} key ${this.#key}`
   }
 
-  async #query(text: string, values: unknown[], via: PostgresClientLike | PostgresPoolLike = this.#held.getStore()?.client ?? this.#pool): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }> {
+  async #query(text: string, values: unknown[], via: PostgresClientLike | PostgresPoolLike = HELD.get(this)?.client ?? this.#pool): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }> {
     try {
       return await via.query(text, values)
     } catch (err) {
-      const held = this.#held.getStore()
+      const held = HELD.get(this)
       // On the holder's own connection, a lost session is a lost lock.
       if (held && via === held.client && isConnectionLoss(err)) {
         held.sessionLost = true
@@ -143,7 +148,7 @@ export class PostgresTokenStore implements TokenStore {
     // Fields another tool stored beside ours are kept (jsonb ||), as the file store keeps them;
     // a value that is not an object (a corrupt item) is replaced.
     const merged = `CASE WHEN jsonb_typeof(t.tokens) = 'object' THEN t.tokens || $2::jsonb ELSE $2::jsonb END`
-    const held = this.#held.getStore()
+    const held = HELD.get(this)
     let write: string
     const values: unknown[] = [this.#key, value, this.#channel, notice(this.#key, this.#id, 'saved')]
     if (!held) {
@@ -187,7 +192,7 @@ export class PostgresTokenStore implements TokenStore {
   }
 
   async clear(): Promise<void> {
-    const held = this.#held.getStore()
+    const held = HELD.get(this)
     // Under the lock, only the row this holder saw: a newer login saved around it is kept.
     if (held && held.version === null) return
     const fence = held ? ' AND version = $4' : ''
@@ -264,7 +269,7 @@ export class PostgresTokenStore implements TokenStore {
         signal: controller.signal,
         confirm: async () => {
           if (controller.signal.aborted) lose()
-          const { rows } = await this.#held.run(held, () => this.#query(`SELECT (SELECT version::text FROM ${this.#table} WHERE key = $1) AS version`, [this.#key], client))
+          const { rows } = await HELD.run(this, held, () => this.#query(`SELECT (SELECT version::text FROM ${this.#table} WHERE key = $1) AS version`, [this.#key], client))
           if ((rows[0]?.version ?? null) !== held.version) lose()
         },
       }
@@ -275,7 +280,7 @@ export class PostgresTokenStore implements TokenStore {
         )
       }, this.#staleMs / 3)
       ;(renew as { unref?: () => void }).unref?.()
-      return await this.#held.run(held, () => fn(lease))
+      return await HELD.run(this, held, () => fn(lease))
     } catch (err) {
       if (err instanceof TokenStorageError && err.code === TOKEN_STORE_LOCK_LOST) healthy = false
       throw err

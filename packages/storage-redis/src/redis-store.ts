@@ -3,6 +3,7 @@ import {
   assertOptions,
   INSPECT,
   inspectSummary,
+  createHoldings,
   createMutex,
   ERR_INVALID_ARG_TYPE,
   invalidArgument,
@@ -21,6 +22,11 @@ import {
   type TokenStoreChange,
 } from '@oauth/core'
 import { changesFor } from './changes.js'
+
+// One async context for every store of this module (see createMutex's `context`): the mutexes
+// tell re-entry by it, and each store finds what its lock holder holds.
+const MUTEX_CONTEXT = new AsyncLocalStorage()
+const HELD = createHoldings<Held>(new AsyncLocalStorage())
 
 let instances = 0
 
@@ -119,14 +125,13 @@ export class RedisTokenStore implements TokenStore {
   readonly #ttlMs: number
   readonly #timeoutMs: number
   readonly #exclusive = createMutex({
-    context: new AsyncLocalStorage(),
+    context: MUTEX_CONTEXT,
     reenteredError: () =>
       new TokenStorageError(
         TOKEN_STORE_LOCK_REENTERED,
         `The lock ${this.#lockKey} was taken again from inside the section it guards, which would wait for itself forever. Inside lock(), use the store's load and save directly.`,
       ),
   })
-  readonly #held = new AsyncLocalStorage<Held>()
   readonly #channel: string
   readonly #changes: ReturnType<typeof changesFor>
   readonly #id = `${process.pid}.${++instances}`
@@ -158,7 +163,7 @@ export class RedisTokenStore implements TokenStore {
 
   /** A write made while holding the lock happens only if the lock is still ours; every write tells the other holders. */
   async #write(change: TokenStoreChange, value?: string): Promise<void> {
-    const held = this.#held.getStore()
+    const held = HELD.get(this)
     const script = held ? (value === undefined ? FENCED_DEL : FENCED_SET) : value === undefined ? DEL : SET
     const notice = JSON.stringify({ from: this.#id, change })
     const args = ['EVAL', script, '2', this.#lockKey, this.#key, held?.token ?? '', value ?? '', this.#channel, notice]
@@ -231,7 +236,7 @@ export class RedisTokenStore implements TokenStore {
     }, this.#ttlMs / 3)
     ;(renew as { unref?: () => void }).unref?.()
     try {
-      return await this.#held.run({ token, lease, lose }, () => fn(lease))
+      return await HELD.run(this, { token, lease, lose }, () => fn(lease))
     } finally {
       clearInterval(renew)
       await this.#command(['EVAL', RELEASE, '1', this.#lockKey, token]).catch(() => undefined)
