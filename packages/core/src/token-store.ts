@@ -2,7 +2,7 @@ import type { OAuthTokens } from './tokens.js'
 
 /**
  * Where a token set lives between runs. One small contract, one adapter per backend
- * (`@oauth/storage-memory`, `-env`, `-file`, `-keychain`, `-redis`).
+ * (`@oauth/storage-memory`, `-env`, `-file`, `-keychain`, `-redis`, `-postgres`, `-browser`, `-durable-object`).
  *
  * Adapters report failures as `TokenStorageError` with a stable `code`; a store that
  * cannot be reached never silently falls back to another.
@@ -62,12 +62,13 @@ export interface TokenStore {
   lock?<T>(fn: (lease: LockLease) => Promise<T>): Promise<T>
   /**
    * Calls `listener` when another holder of the same storage (another browser tab, another
-   * process on a token file) saved or cleared the tokens, and returns a function that stops it.
+   * process on a token file, another machine on a Redis key or a Postgres row) saved or cleared
+   * the tokens, and returns a function that stops it.
    * The token manager subscribes, so that it drops the tokens it keeps in memory at once (it
    * stops using a rotated token, and a logout in one tab signs every tab out), and so that a
    * refresh waiting for the lock takes the tokens another holder just saved, without the lock.
-   * Stores that cannot tell (Redis, today) do not have it; the manager re-reads them under the
-   * lock before refreshing instead.
+   * A store that cannot tell does not have it (or tells nothing: a Redis store over a bare
+   * command function); the manager re-reads it under the lock before refreshing instead.
    */
   subscribe?(listener: (change: TokenStoreChange) => void): () => void
 }
@@ -85,7 +86,7 @@ export interface LockLease {
 
 /**
  * How a store's lock behaves: the same names in every store that has a lock of its own
- * (`@oauth/storage-memory`, `-file`, `-redis`), passed as the constructor's `lock` option.
+ * (`@oauth/storage-memory`, `-file`, `-redis`, `-postgres`), passed as the constructor's `lock` option.
  *
  * @example
  * ```ts
@@ -100,7 +101,8 @@ export interface StoreLockOptions {
    * A lock whose holder has not renewed it for this long counts as abandoned and may be taken
    * over (its holder, if it was only paused, is then stopped: see `TokenStore.lock`). Stores
    * that can tell a live holder from a dead one without it (a file lock on one host) do not
-   * judge by age. Default: the store's own (file 10 s, Redis 15 s).
+   * judge by age. Default: the store's own (file 10 s, Redis 15 s, Postgres 15 s: the server
+   * ends a lock holder's session silent that long).
    */
   staleMs?: number
 }

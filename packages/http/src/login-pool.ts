@@ -28,10 +28,12 @@ interface Entry {
  *
  * @example
  * ```ts
+ * import pg from 'pg'
  * import { LoginPool } from '@oauth/http'
  * import { PostgresTokenStore } from '@oauth/storage-postgres'
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL })
  * const logins = new LoginPool({ oauthConfig: config, store: (key) => new PostgresTokenStore({ pool, key }) })
- * const token = await logins.getAccessToken(`user:${userId}`)
+ * const token = await logins.getAccessToken('user:42')
  * ```
  */
 export class LoginPool {

@@ -39,6 +39,7 @@ export class Login {
       const login = self.deref()
       if (!login) return stop?.()
       if (change === 'cleared') login.generation++
+      login.#changes++
       login.forget()
       for (const wake of login.#waiters) wake()
     })
@@ -52,6 +53,9 @@ export class Login {
     this.#unsubscribe?.()
     this.#unsubscribe = undefined
   }
+
+  /** How many changes the store told of: a read that straddles one is not kept. */
+  #changes = 0
 
   /** Refreshes waiting for the lock, woken when the store says it changed. */
   readonly #waiters = new Set<() => void>()
@@ -122,19 +126,24 @@ export class Login {
   #load(): Promise<OAuthTokens | null> {
     if (!this.store) return Promise.resolve(null)
     const generation = this.generation
-    this.#loading ??= this.store.load().then(
+    const changes = this.#changes
+    const loading: Promise<OAuthTokens | null> = (this.#loading ??= this.store.load().then(
       (stored) => {
-        this.#loading = undefined
-        if (generation === this.generation) this.tokens ??= stored
+        if (this.#loading === loading) this.#loading = undefined
         if (stored) this.inStore = true
+        if (generation !== this.generation) return this.tokens
+        // The store told of a change while this read was on its way: what it read may be what
+        // the change replaced, so it is handed to this caller but not kept (the next use reads again).
+        if (changes !== this.#changes) return this.tokens ?? stored
+        this.tokens ??= stored
         return this.tokens
       },
       (err) => {
-        this.#loading = undefined
+        if (this.#loading === loading) this.#loading = undefined
         throw err
       },
-    )
-    return this.#loading
+    ))
+    return loading
   }
 
   underLock<T>(work: (lease?: LockLease) => Promise<T>): Promise<T> {

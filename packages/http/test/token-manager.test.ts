@@ -436,4 +436,34 @@ describe('TokenManager with a store that reports changes by other holders (subsc
     expect(await backing.load()).toBeNull() // the dropped refresh saved nothing over the logout
     expect(used).toEqual(['rt-old'])
   })
+
+  it('a read on its way when another holder saves is not kept: a refresh waiting for the lock takes the saved tokens at once', async () => {
+    const used = rotatingEndpoint()
+    const { backing, tab } = sharedStorage()
+    await backing.save(tokens('old', -1_000)) // expired
+    const store = tab(1)
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    let reads = 0
+    // Its first read is slow: another holder saves (and tells) while it is on its way.
+    const slow: TokenStore = { ...store, load: async () => (reads++ === 0 ? backing.load().then(async (t) => (await gate, t)) : backing.load()) }
+    const waiter = new TokenManager({ oauthConfig: SERVER, tokenStorage: slow, now })
+    const other = tab(2)
+    let held = true
+    let servedWhileHeld: boolean | undefined
+    let served: Promise<string> = new Promise(() => undefined)
+    const holding = other.lock!(async () => {
+      served = waiter.getAccessToken().then((token) => ((servedWhileHeld = held), token))
+      await new Promise((resolve) => setTimeout(resolve, 10))
+      await other.save(tokens('new', 3_600_000)) // told to the waiter while its read is on its way
+      release() // the read returns the expired tokens it read before the save
+      // The other holder keeps the lock until the waiter is served, or 2 s pass.
+      await Promise.race([served, new Promise((resolve) => setTimeout(resolve, 2_000))])
+      held = false
+    })
+    await holding
+    expect(await served).toBe('at-new')
+    expect(servedWhileHeld).toBe(true) // not after waiting for the lock
+    expect(used).toEqual([])
+  })
 })

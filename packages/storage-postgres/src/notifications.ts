@@ -35,11 +35,17 @@ export function notice(key: string, from: string, change: TokenStoreChange): str
 }
 
 const RECONNECT_MS = 500
+/**
+ * How long the listening connection stays after its last subscriber left: a program that makes a
+ * manager per request would otherwise reconnect for each, and miss what was told meanwhile.
+ */
+const LINGER_MS = 10_000
 
 class Changes {
   readonly #subscribers = new Map<string, Set<Subscriber>>()
   #client: ListenerClient | undefined
   #opening = false
+  #linger: ReturnType<typeof setTimeout> | undefined
 
   constructor(
     readonly pool: PostgresPoolLike,
@@ -51,11 +57,15 @@ class Changes {
     let set = this.#subscribers.get(key)
     if (!set) this.#subscribers.set(key, (set = new Set()))
     set.add(subscriber)
+    clearTimeout(this.#linger)
     this.#open(false)
     return () => {
       set.delete(subscriber)
       if (set.size === 0 && this.#subscribers.get(key) === set) this.#subscribers.delete(key)
-      if (this.#subscribers.size === 0) this.#close()
+      if (this.#subscribers.size > 0) return
+      clearTimeout(this.#linger)
+      this.#linger = setTimeout(() => this.#subscribers.size === 0 && this.#close(), LINGER_MS)
+      ;(this.#linger as { unref?: () => void }).unref?.()
     }
   }
 
@@ -93,7 +103,6 @@ class Changes {
         () => {
           this.#opening = false
           if (this.#client !== client) return
-          if (this.#subscribers.size === 0) return this.#close()
           if (reconnecting) this.#tell(undefined, undefined, 'saved')
         },
         () => {

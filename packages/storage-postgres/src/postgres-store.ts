@@ -76,7 +76,7 @@ let instances = 0
  * import { migrate, PostgresTokenStore } from '@oauth/storage-postgres'
  * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL })
  * await migrate(pool) // once, at deploy: creates the table
- * const store = new PostgresTokenStore({ pool, key: `user:${userId}` })
+ * const store = new PostgresTokenStore({ pool, key: 'user:42' })
  * ```
  */
 export class PostgresTokenStore implements TokenStore {

@@ -55,14 +55,23 @@ interface Listener {
   listener: (change: TokenStoreChange) => void
 }
 
+/**
+ * How long a channel stays subscribed after its last listener left: a program that makes a
+ * manager per request would otherwise subscribe again for each, and miss what was told meanwhile.
+ */
+const LINGER_MS = 10_000
+
 class Changes {
   readonly #byChannel = new Map<string, Set<Listener>>()
+  readonly #lingering = new Map<string, ReturnType<typeof setTimeout>>()
   #sub: Subscriber | undefined
 
   constructor(readonly open: (deliver: Deliver) => Subscriber) {}
 
   subscribe(channel: string, from: string, listener: (change: TokenStoreChange) => void): () => void {
     const entry = { from, listener }
+    clearTimeout(this.#lingering.get(channel))
+    this.#lingering.delete(channel)
     let set = this.#byChannel.get(channel)
     if (!set) {
       this.#byChannel.set(channel, (set = new Set()))
@@ -72,12 +81,20 @@ class Changes {
     set.add(entry)
     return () => {
       if (!set.delete(entry) || set.size > 0 || this.#byChannel.get(channel) !== set) return
-      this.#byChannel.delete(channel)
-      this.#sub?.unlisten(channel)
-      if (this.#byChannel.size === 0) {
-        this.#sub?.end()
-        this.#sub = undefined
-      }
+      const timer = setTimeout(() => this.#leave(channel, set), LINGER_MS)
+      ;(timer as { unref?: () => void }).unref?.()
+      this.#lingering.set(channel, timer)
+    }
+  }
+
+  #leave(channel: string, set: Set<Listener>): void {
+    this.#lingering.delete(channel)
+    if (set.size > 0 || this.#byChannel.get(channel) !== set) return
+    this.#byChannel.delete(channel)
+    this.#sub?.unlisten(channel)
+    if (this.#byChannel.size === 0) {
+      this.#sub?.end()
+      this.#sub = undefined
     }
   }
 

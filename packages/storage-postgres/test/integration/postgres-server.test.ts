@@ -24,11 +24,13 @@ const packageDir = fileURLToPath(new URL('../..', import.meta.url))
 let server: AuthorizationServer
 let postgres: PostgresServer
 let script: string
+let poolWorker: string
 
 beforeAll(async () => {
   server = await startAuthorizationServer({ accessTokenTtl: TOKEN_TTL_S })
   postgres = await startPostgresServer()
   script = await bundleNodeScript(join(packageDir, 'test/fixtures/refresher.ts'), packageDir)
+  poolWorker = await bundleNodeScript(join(packageDir, 'test/fixtures/pool-worker.ts'), packageDir)
 }, 60_000)
 afterAll(async () => {
   await server.close()
@@ -83,4 +85,30 @@ it('Postgres restarted under 4 processes mid-run: they report it as unavailable 
   await manager.refresh()
   expect(server.events.errors.slice(errors)).toEqual([])
   await pool.end()
+}, 120_000)
+
+it('4 processes of a service acting for 40 users (a LoginPool each) for 20 s: every call served, no invalid_grant, no refresh beyond one per expiry', async () => {
+  const PROCESSES = 4
+  const LOGINS = 40
+  const DURATION_MS = 20_000
+  const pool = new pg.Pool({ connectionString: postgres.url })
+  await migrate(pool)
+  for (let i = 0; i < LOGINS; i++) await new PostgresTokenStore({ pool, key: `user:${i}` }).save(await loginAt(server.config, (url) => server.authorize(url)))
+  await pool.end()
+  const grants = server.events.refreshGrants
+  const errors = server.events.errors.length
+  const started = Date.now()
+  const reports = await runWorkers<{ calls: number; failures: string[] }>(poolWorker, Array.from({ length: PROCESSES }, () => [postgres.url, JSON.stringify(server.config), `${server.issuer}/me`, String(LOGINS), String(DURATION_MS)]))
+  const elapsedS = (Date.now() - started) / 1000
+  const refreshes = server.events.refreshGrants - grants
+  const calls = reports.reduce((sum, r) => sum + r.calls, 0)
+  console.log(`LoginPool on Postgres: ${PROCESSES} processes, ${LOGINS} logins, ${elapsedS.toFixed(1)} s, ${calls} calls, ${refreshes} refreshes`)
+  expect(reports.flatMap((r) => r.failures)).toEqual([])
+  expect(server.events.errors.slice(errors)).toEqual([]) // no refresh token presented twice
+  expect(calls).toBeGreaterThan(PROCESSES * 500)
+  // A token is refreshed once it has a quarter of its life left: at most one refresh per login
+  // every three quarters of a lifetime, however many processes ask for it.
+  expect(refreshes).toBeGreaterThan(LOGINS)
+  // (The logins were made before the run: each may be refreshed once more at its start.)
+  expect(refreshes).toBeLessThanOrEqual(LOGINS * (1 + Math.ceil(elapsedS / (TOKEN_TTL_S * 0.75))))
 }, 120_000)
