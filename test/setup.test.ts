@@ -49,10 +49,10 @@ describe('provisioning (scripts/provision.mjs)', () => {
     const path = fakePrograms([])
     const notRoot = plan({ path, debianLike: true, root: false, hasApt: true })
     expect(notRoot.action).toBe('stop')
-    expect(notRoot.command).toMatch(/^sudo apt-get update && sudo apt-get install -y --no-install-recommends redis-server chromium dbus-daemon dbus gnome-keyring libsecret-tools tmux glewlwyd sqlite3 tinyproxy openssl git$/)
+    expect(notRoot.command).toMatch(/^sudo apt-get update && sudo apt-get install -y --no-install-recommends redis-server postgresql chromium dbus-daemon dbus gnome-keyring libsecret-tools tmux glewlwyd sqlite3 tinyproxy openssl git$/)
     const elsewhere = plan({ path, debianLike: false, root: true, hasApt: false })
     expect(elsewhere.action).toBe('stop')
-    expect(elsewhere.command).toContain('redis-server, chromium')
+    expect(elsewhere.command).toContain('redis-server, pg_ctlcluster, chromium')
   })
 
   it('finds every program the suites start on this machine (the test command provided them)', () => {

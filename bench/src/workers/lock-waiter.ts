@@ -2,7 +2,7 @@
 // kind: file, redis, postgres: our stores, whose waiters wake when another saves (subscribe);
 // file-poll, redis-poll, postgres-poll: the same stores without `subscribe`, as before they told
 // of changes (waiters only wait for the lock); proper-lockfile: the strongest peer, pi's
-// refresh (earendil-works/pi packages/coding-agent/src/core/auth-storage.ts): proper-lockfile
+// refresh (earendil-works/pi/packages/coding-agent/src/core/auth-storage.ts): proper-lockfile
 // with pi's retry options, a re-read under the lock, then refresh and write.
 // At each round's start (wall clock, shared by every worker on this host), a new TokenManager
 // asks for a token the parent has just marked expired: one worker refreshes, the others wait
