@@ -51,6 +51,8 @@ interface Held {
   client: PostgresClientLike
   /** The row's version when the lock was taken, then after each of this holder's saves; `null`: no row. */
   version: string | null
+  /** The row as read with the lock, for the holder's first load; `undefined` once used. */
+  read?: string | null
   /** The lock's session ended under the holder (cut off, ended by the server or an operator). */
   sessionLost?: boolean
   lose(cause?: Error): never
@@ -138,8 +140,15 @@ export class PostgresTokenStore implements TokenStore {
   }
 
   async load(): Promise<OAuthTokens | null> {
-    const { rows } = await this.#query(`SELECT tokens::text AS tokens FROM ${this.#table} WHERE key = $1`, [this.#key])
-    const text = rows[0]?.tokens
+    const held = HELD.get(this)
+    let text: unknown
+    if (held?.read !== undefined) {
+      // What was read with the lock: nobody else writes the row while it is held.
+      text = held.read
+      held.read = undefined
+    } else {
+      text = (await this.#query(`SELECT tokens::text AS tokens FROM ${this.#table} WHERE key = $1`, [this.#key])).rows[0]?.tokens
+    }
     return typeof text === 'string' ? deserializeTokens(text, this.name) : null
   }
 
@@ -149,6 +158,7 @@ export class PostgresTokenStore implements TokenStore {
     // a value that is not an object (a corrupt item) is replaced.
     const merged = `CASE WHEN jsonb_typeof(t.tokens) = 'object' THEN t.tokens || $2::jsonb ELSE $2::jsonb END`
     const held = HELD.get(this)
+    if (held) held.read = undefined
     let write: string
     const values: unknown[] = [this.#key, value, this.#channel, notice(this.#key, this.#id, 'saved')]
     if (!held) {
@@ -193,6 +203,7 @@ export class PostgresTokenStore implements TokenStore {
 
   async clear(): Promise<void> {
     const held = HELD.get(this)
+    if (held) held.read = undefined
     // Under the lock, only the row this holder saw: a newer login saved around it is kept.
     if (held && held.version === null) return
     const fence = held ? ' AND version = $4' : ''
@@ -251,20 +262,22 @@ export class PostgresTokenStore implements TokenStore {
     try {
       const wait = Math.max(1, Math.ceil(deadline - performance.now()))
       try {
-        await client.query(`SELECT set_config('lock_timeout', $1, false)`, [`${wait}ms`])
-        await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [lockId])
+        // One round trip: the wait's bound is set before the lock is asked for (left to right).
+        await client.query(`SELECT set_config('lock_timeout', $1, false), pg_advisory_lock(hashtextextended($2, 0))`, [`${wait}ms`, lockId])
       } catch (err) {
         if ((err as { code?: string }).code === '55P03') throw timeout() // lock_not_available
         healthy = false
         throw this.#unavailable(err, [lockId])
       }
-      // The session now holds the lock; the server ends it if it stays silent for staleMs (a paused holder).
+      // The session now holds the lock; the server ends it if it stays silent for staleMs (a paused
+      // holder). The row is read in the same round trip: the holder's first load needs no other.
       const { rows } = await this.#query(
-        `SELECT set_config('lock_timeout', '0', false), set_config('idle_session_timeout', $2, false), (SELECT version::text FROM ${this.#table} WHERE key = $1) AS version`,
+        `SELECT set_config('lock_timeout', '0', false), set_config('idle_session_timeout', $2, false), t.version::text AS version, t.tokens::text AS tokens
+           FROM (SELECT 1) AS one LEFT JOIN ${this.#table} AS t ON t.key = $1`,
         [this.#key, `${this.#staleMs}ms`],
         client,
       )
-      const held: Held = { client, version: (rows[0]?.version as string | null) ?? null, lose }
+      const held: Held = { client, version: (rows[0]?.version as string | null) ?? null, read: (rows[0]?.tokens as string | null) ?? null, lose }
       const lease: LockLease = {
         signal: controller.signal,
         confirm: async () => {
@@ -288,8 +301,11 @@ export class PostgresTokenStore implements TokenStore {
       clearInterval(renew)
       if (healthy && !controller.signal.aborted) {
         healthy = await client
-          .query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockId])
-          .then(() => client.query('RESET lock_timeout; RESET idle_session_timeout'))
+          .query(
+            `SELECT pg_advisory_unlock(hashtextextended($1, 0)),
+               (SELECT count(set_config(name, reset_val, false)) FROM pg_settings WHERE name IN ('lock_timeout', 'idle_session_timeout'))`,
+            [lockId],
+          )
           .then(
             () => true,
             () => false,

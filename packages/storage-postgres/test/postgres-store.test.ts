@@ -141,6 +141,34 @@ describe('PostgresTokenStore', () => {
     expect((await a.load())?.accessToken).toBe(sampleTokens(19).accessToken)
   })
 
+  it('a refresh under the lock costs five round trips: lock, read, confirm, save, unlock; a load after its own save sees it', async () => {
+    const p = pool()
+    const queries: string[] = []
+    const counting = {
+      query: (text: string, values?: unknown[]) => (queries.push(text), p.query(text, values)),
+      connect: async () => {
+        const client = await p.connect()
+        return {
+          query: (text: string, values?: unknown[]) => (queries.push(text), client.query(text, values)),
+          release: (destroy?: boolean) => client.release(destroy),
+          on: (event: 'error', listener: (err: Error) => void) => client.on(event, listener),
+          off: (event: 'error', listener: (err: Error) => void) => client.off(event, listener),
+        }
+      },
+    }
+    const store = new PostgresTokenStore({ pool: counting, key: 'trips' })
+    await new PostgresTokenStore({ pool: p, key: 'trips' }).save(sampleTokens(1))
+    const seen = await store.lock(async (lease) => {
+      const before = await store.load() // as read with the lock
+      await lease.confirm()
+      await store.save(sampleTokens(2))
+      return [before?.accessToken, (await store.load())?.accessToken]
+    })
+    expect(seen).toEqual([sampleTokens(1).accessToken, sampleTokens(2).accessToken])
+    // The last load (after the save) is a query of its own: 6 in all.
+    expect(queries).toHaveLength(6)
+  })
+
   it('shows no token in JSON.stringify or util.inspect', () => {
     const store = new PostgresTokenStore({ pool: pool(), key: 'user:1' })
     expect(JSON.stringify(store)).toBe('{"store":"postgres","table":"oauth_tokens","key":"user:1"}')
