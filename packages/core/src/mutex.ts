@@ -130,9 +130,9 @@ export interface Holdings<T> {
  *
  * @example
  * ```ts
- * import { AsyncLocalStorage } from 'node:async_hooks'
- * import { createHoldings } from '@oauth/core'
- * const held = createHoldings<{ token: string }>(new AsyncLocalStorage())
+ * import { createHoldings, type AsyncContextLike } from '@oauth/core'
+ * declare const context: AsyncContextLike // on Node: `new AsyncLocalStorage()` from node:async_hooks
+ * const held = createHoldings<{ token: string }>(context)
  * const owner = {}
  * held.run(owner, { token: 't' }, () => held.get(owner)) // { token: 't' }
  * ```

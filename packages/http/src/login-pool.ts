@@ -31,7 +31,7 @@ interface Entry {
  * import pg from 'pg'
  * import { LoginPool } from '@oauth/http'
  * import { PostgresTokenStore } from '@oauth/storage-postgres'
- * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL })
+ * const pool = new pg.Pool({ connectionString: 'postgres://app@db.internal/app' })
  * const logins = new LoginPool({ oauthConfig: config, store: (key) => new PostgresTokenStore({ pool, key }) })
  * const token = await logins.getAccessToken('user:42')
  * ```
@@ -65,16 +65,11 @@ export class LoginPool {
   manager(key: string): TokenManager {
     if (this.#closed) throw invalidArgument(ERR_INVALID_ARG_VALUE, 'This LoginPool was closed.')
     if (typeof key !== 'string' || !key) throw invalidArgument(ERR_INVALID_ARG_VALUE, 'A login key must be a non-empty string.')
-    const now = Date.now()
     let entry = this.#entries.get(key)
-    if (entry) {
-      // Most recently used last: the map's order is the eviction order.
-      this.#entries.delete(key)
-    } else {
-      const manager = new TokenManager({ ...this.#options.managerOptions, oauthConfig: this.#options.oauthConfig, tokenStorage: this.#options.store(key) })
-      entry = { manager, usedAt: now }
-    }
-    entry.usedAt = now
+    // Most recently used last: the map's order is the eviction order.
+    if (entry) this.#entries.delete(key)
+    else entry = { manager: new TokenManager({ ...this.#options.managerOptions, oauthConfig: this.#options.oauthConfig, tokenStorage: this.#options.store(key) }), usedAt: 0 }
+    entry.usedAt = Date.now()
     this.#entries.set(key, entry)
     if (this.#entries.size > this.#max) this.#drop(this.#entries.keys().next().value!)
     this.#startSweeping()

@@ -4,10 +4,11 @@
 import { inspect } from 'node:util'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { TOKEN_STORE_LOCK_LOST, TOKEN_STORE_LOCK_TIMEOUT, sleep, type TokenStore } from '@oauth/core'
+import { TOKEN_STORE_LOCK_LOST, TOKEN_STORE_LOCK_TIMEOUT, sleep } from '@oauth/core'
 import { TokenManager } from '@oauth/http'
 import {
   bundleNodeScript,
+  interruptFirstLoadUnderLock,
   loginAt,
   sampleTokens,
   settledCode,
@@ -70,19 +71,8 @@ describe('a holder whose session ends is fenced', () => {
     const store = new PostgresTokenStore({ pool: pool(), key })
     await store.save(expired)
     let killed = 0
-    let locked = false
     // The kill comes right after the lock is taken, when the manager re-reads the store under it.
-    const killing: TokenStore = {
-      name: store.name,
-      save: (tokens) => store.save(tokens),
-      clear: () => store.clear(),
-      exists: () => store.exists(),
-      lock: (fn) => store.lock((lease) => ((locked = true), fn(lease))),
-      load: async () => {
-        if (locked && !killed) killed = await terminateHolder(key)
-        return store.load()
-      },
-    }
+    const killing = interruptFirstLoadUnderLock(store, async () => (killed = await terminateHolder(key)))
     const grants = server.events.refreshGrants
     const manager = new TokenManager({ tokenStorage: killing, oauthConfig: server.config })
     expect(await settledCode(manager.getAccessToken())).toBe(TOKEN_STORE_LOCK_LOST)

@@ -11,11 +11,10 @@ import {
   TOKEN_STORE_LOCK_TIMEOUT,
   TOKEN_STORE_UNAVAILABLE,
   type LockLease,
-  type TokenStore,
   sleep,
 } from '@oauth/core'
 import { TokenManager } from '@oauth/http'
-import { bundleNodeScript, loginAt, sampleTokens, settledCode, startAuthorizationServer, startNodeScript, startRedisServer, type AuthorizationServer, type RedisServer } from '@oauth/test-utils'
+import { bundleNodeScript, interruptFirstLoadUnderLock, loginAt, sampleTokens, settledCode, startAuthorizationServer, startNodeScript, startRedisServer, type AuthorizationServer, type RedisServer } from '@oauth/test-utils'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RedisTokenStore } from '../src/index.js'
@@ -56,25 +55,12 @@ describe('a holder that lost its lease stops', () => {
     await store.save(expired)
     let other: ReturnType<typeof startNodeScript> | undefined
     let otherLocked: Promise<void> | undefined
-    let paused = false
-    let locked = false
     // The pause comes right after the lock is taken, when the manager re-reads the store under it.
-    const pausing: TokenStore = {
-      name: store.name,
-      save: (tokens) => store.save(tokens),
-      clear: () => store.clear(),
-      exists: () => store.exists(),
-      lock: (fn) => store.lock((lease) => ((locked = true), fn(lease))),
-      load: async () => {
-        if (locked && !paused) {
-          paused = true
-          other = startNodeScript(holdLock, [redis.url, key, '15000']) // another host, waiting for the lock
-          otherLocked = new Promise<void>((resolve) => other!.stdout!.on('data', (d: Buffer) => String(d).includes('locked') && resolve()))
-          pauseProcess(2_500) // the lease (300 ms) lapses meanwhile; the other process takes the lock
-        }
-        return store.load()
-      },
-    }
+    const pausing = interruptFirstLoadUnderLock(store, () => {
+      other = startNodeScript(holdLock, [redis.url, key, '15000']) // another host, waiting for the lock
+      otherLocked = new Promise<void>((resolve) => other!.stdout!.on('data', (d: Buffer) => String(d).includes('locked') && resolve()))
+      pauseProcess(2_500) // the lease (300 ms) lapses meanwhile; the other process takes the lock
+    })
     const manager = new TokenManager({ tokenStorage: pausing, oauthConfig: server.config })
     const grants = server.events.refreshGrants
     try {

@@ -1,5 +1,5 @@
 export { CLIENT_ID, REDIRECT_URI, RESOURCE_SERVER_CLIENT, startAuthorizationServer, type AuthorizationServer, type AuthorizationServerOptions } from './authorization-server.js'
-export { describeTokenStoreConformance, sampleTokens, type StoreCapabilities, type StoreUnderTest } from './store-conformance.js'
+export { describeTokenStoreConformance, interruptFirstLoadUnderLock, sampleTokens, type StoreCapabilities, type StoreUnderTest } from './store-conformance.js'
 export { bundleNodeScript, freePort, runNodeScript, runNodeScriptAs, runWorkers, settledCode, startNodeScript } from './node-script.js'
 export { expectOneRefreshPerExpiry } from './cross-process.js'
 export { runRefresher, type RefresherReport } from './refresher.js'

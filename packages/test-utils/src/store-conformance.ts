@@ -175,3 +175,27 @@ export function describeTokenStoreConformance(name: string, create: () => Promis
     })
   })
 }
+
+/**
+ * `store` without `subscribe`, with `interrupt` run once, as the first load inside its lock
+ * begins: the moment a token manager re-reads the store before it refreshes. The lease tests
+ * pause the process or kill the holder's session there.
+ */
+export function interruptFirstLoadUnderLock(store: TokenStore & Required<Pick<TokenStore, 'lock'>>, interrupt: () => unknown): TokenStore {
+  let locked = false
+  let interrupted = false
+  return {
+    name: store.name,
+    save: (tokens) => store.save(tokens),
+    clear: () => store.clear(),
+    exists: () => store.exists(),
+    lock: (fn) => store.lock((lease) => ((locked = true), fn(lease))),
+    load: async () => {
+      if (locked && !interrupted) {
+        interrupted = true
+        await interrupt()
+      }
+      return store.load()
+    },
+  }
+}
