@@ -116,9 +116,12 @@ export class TokenManager {
   }
 
   /**
-   * Waits until no refresh is in flight (a background one included) and its result is saved.
-   * Call it before a process exits: a refresh cut off after the server rotated the token, but
-   * before the store had it, would leave every process sharing the store logged out.
+   * Waits until no refresh is in flight (a background one included) and its result is saved,
+   * and until this manager no longer waits for the store's lock (a refresh served by another
+   * holder's saved tokens still lets go of the lock it was waiting for). Call it before a process
+   * exits, or before ending the store's connection or removing its folder: a refresh cut off after
+   * the server rotated the token, but before the store had it, would leave every process sharing
+   * the store logged out.
    *
    * @example
    * ```ts
@@ -129,8 +132,11 @@ export class TokenManager {
    * ```
    */
   async settle(): Promise<void> {
-    while (this.#inflight) await this.#inflight.catch(() => undefined)
+    while (this.#inflight || this.#lockWaits.size > 0) await Promise.all([this.#inflight?.catch(() => undefined), ...this.#lockWaits])
   }
+
+  /** Waits for the lock left behind by refreshes that another holder's saved tokens served. */
+  readonly #lockWaits = new Set<Promise<unknown>>()
 
   /** How many refresh requests this manager has sent. */
   get refreshCount(): number {
@@ -265,7 +271,15 @@ export class TokenManager {
     const viaLock = this.#login.underLock((lease) => (taken ? Promise.resolve(SUPERSEDED) : refreshUnderLock(context, replacing, lease)))
     // Another process's refresh, saved while this one waits for the lock: used as soon as the store tells.
     const saved = await this.#login.newer(replacing, (t) => !isExpired(t, this.#now(), this.#bufferSeconds), viaLock)
-    if (saved) return (taken = true), saved
+    if (saved) {
+      taken = true
+      const waiting: Promise<unknown> = viaLock.then(
+        () => this.#lockWaits.delete(waiting),
+        () => this.#lockWaits.delete(waiting),
+      )
+      this.#lockWaits.add(waiting)
+      return saved
+    }
     const result = await viaLock
     return result !== SUPERSEDED ? result : this.#login.afterChange()
   }

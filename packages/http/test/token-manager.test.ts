@@ -466,4 +466,37 @@ describe('TokenManager with a store that reports changes by other holders (subsc
     expect(servedWhileHeld).toBe(true) // not after waiting for the lock
     expect(used).toEqual([])
   })
+
+  it('settle() waits until a refresh served by another holder has let go of the lock it was waiting for', async () => {
+    const used = rotatingEndpoint()
+    const { backing, tab } = sharedStorage()
+    await backing.save(tokens('old', -1_000)) // expired
+    const store = tab(1)
+    let locks = 0
+    let unlocks = 0
+    const counted: TokenStore = { ...store, lock: (fn) => store.lock!(async (lease) => (locks++, await fn(lease).finally(() => unlocks++))) }
+    const waiter = new TokenManager({ oauthConfig: SERVER, tokenStorage: counted, now })
+    const other = tab(2)
+    let letGo!: () => void
+    const mayLetGo = new Promise<void>((resolve) => (letGo = resolve))
+    let isServed!: (served: Promise<string>) => void
+    const served = new Promise<string>((resolve) => (isServed = resolve))
+    const holding = other.lock!(async () => {
+      const serving = waiter.getAccessToken()
+      await new Promise((resolve) => setTimeout(resolve, 10))
+      await other.save(tokens('new', 3_600_000))
+      isServed(serving)
+      await mayLetGo
+    })
+    expect(await served).toBe('at-new') // served while the other holder keeps the lock
+    let settled = false
+    const settling = waiter.settle().then(() => (settled = true))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(settled).toBe(false) // still waiting for the lock: a store ended now would fail that wait
+    letGo()
+    await holding
+    await settling
+    expect([locks, unlocks]).toEqual([1, 1]) // it took the lock, let it go at once, and only then settled
+    expect(used).toEqual([])
+  })
 })

@@ -349,6 +349,9 @@ describe('waiting at the floor: a refresh waiting for the lock takes what the ho
       expect(await waiting).toBe(fresh.accessToken)
       expect(resolvedWhileHeld).toBe(true)
       expect(waiter.refreshCount).toBe(0)
+      // The waiter, served, still takes the lock it was waiting for and lets it go: only then is
+      // the folder removed (it was once removed while the lock file was being made: ENOTEMPTY).
+      await waiter.settle()
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
