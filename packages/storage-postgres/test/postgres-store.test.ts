@@ -34,9 +34,11 @@ describeTokenStoreConformance(
       // Another pool is another process's connections.
       sibling: () => new PostgresTokenStore({ pool: pool(), key }),
       corrupt: async () => void (await shared.query(`INSERT INTO oauth_tokens (key, tokens, version) VALUES ($1, '"not tokens"', 1) ON CONFLICT (key) DO UPDATE SET tokens = '"not tokens"'`, [key])),
+      // Postgres ends the listening session, as a restart or an administrator would.
+      cutListener: async () => void (await shared.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN %' AND pid <> pg_backend_pid()`)),
     }
   },
-  { lock: true, shared: true, corruptible: true, changes: true },
+  { lock: true, shared: true, corruptible: true, changes: true, reconnects: true },
 )
 
 describe('PostgresTokenStore', () => {

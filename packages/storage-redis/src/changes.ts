@@ -4,15 +4,17 @@ import type { TokenStoreChange } from '@oauth/core'
 
 /** What the store needs of a subscriber connection, for ioredis and node-redis alike. */
 interface Subscriber {
-  listen(channel: string): void
+  listen(channel: string): Promise<void>
   unlisten(channel: string): void
   end(): void
 }
 
 type Deliver = (channel: string, message: string) => void
+/** Called when the connection is back after a loss: what was published meanwhile was missed. */
+type Reconnected = () => void
 
 /** An ioredis duplicate in subscriber mode; its socket, unref'd, never keeps a process alive. */
-function ioredisSubscriber(client: { duplicate(): unknown }, deliver: Deliver): Subscriber {
+function ioredisSubscriber(client: { duplicate(): unknown }, deliver: Deliver, reconnected: Reconnected): Subscriber {
   const sub = client.duplicate() as {
     subscribe(channel: string): Promise<unknown>
     unsubscribe(channel: string): Promise<unknown>
@@ -21,17 +23,25 @@ function ioredisSubscriber(client: { duplicate(): unknown }, deliver: Deliver): 
     stream?: { unref?: () => void }
   }
   sub.on('message', ((channel: string, message: string) => deliver(channel, message)) as never)
-  sub.on('ready', () => sub.stream?.unref?.())
+  let ready = false
+  sub.on('ready', () => {
+    sub.stream?.unref?.()
+    if (ready) reconnected()
+    ready = true
+  })
   sub.on('error', () => undefined) // it reconnects by itself; the store's own commands report outages
   return {
-    listen: (channel) => void sub.subscribe(channel).catch(() => undefined),
+    listen: (channel) => sub.subscribe(channel).then(
+      () => undefined,
+      () => undefined,
+    ),
     unlisten: (channel) => void sub.unsubscribe(channel).catch(() => undefined),
     end: () => sub.disconnect(),
   }
 }
 
 /** A node-redis (v4+) duplicate; `unref()` keeps it from holding a process open. */
-function nodeRedisSubscriber(client: { duplicate(): unknown }, deliver: Deliver): Subscriber {
+function nodeRedisSubscriber(client: { duplicate(): unknown }, deliver: Deliver, reconnected: Reconnected): Subscriber {
   const sub = client.duplicate() as {
     connect(): Promise<unknown>
     subscribe(channel: string, listener: (message: string, channel: string) => void): Promise<unknown>
@@ -41,10 +51,21 @@ function nodeRedisSubscriber(client: { duplicate(): unknown }, deliver: Deliver)
     on(event: string, listener: (...args: never[]) => void): unknown
   }
   sub.on('error', () => undefined)
+  let ready = false
+  // node-redis has subscribed again by the time it says it is ready.
+  sub.on('ready', () => {
+    if (ready) reconnected()
+    ready = true
+  })
   const connected = sub.connect().then(() => sub.unref?.())
   connected.catch(() => undefined)
+  // One listener for every channel: subscribing again (after a reconnection) does not add another.
+  const onMessage = (message: string, from: string) => deliver(from, message)
   return {
-    listen: (channel) => void connected.then(() => sub.subscribe(channel, (message, from) => deliver(from, message))).catch(() => undefined),
+    listen: (channel) => connected.then(() => sub.subscribe(channel, onMessage)).then(
+      () => undefined,
+      () => undefined,
+    ),
     unlisten: (channel) => void connected.then(() => sub.unsubscribe(channel)).catch(() => undefined),
     end: () => void connected.then(() => sub.disconnect()).catch(() => undefined),
   }
@@ -66,7 +87,7 @@ class Changes {
   readonly #lingering = new Map<string, ReturnType<typeof setTimeout>>()
   #sub: Subscriber | undefined
 
-  constructor(readonly open: (deliver: Deliver) => Subscriber) {}
+  constructor(readonly open: (deliver: Deliver, reconnected: Reconnected) => Subscriber) {}
 
   subscribe(channel: string, from: string, listener: (change: TokenStoreChange) => void): () => void {
     const entry = { from, listener }
@@ -75,8 +96,8 @@ class Changes {
     let set = this.#byChannel.get(channel)
     if (!set) {
       this.#byChannel.set(channel, (set = new Set()))
-      this.#sub ??= this.open(this.#deliver)
-      this.#sub.listen(channel)
+      this.#sub ??= this.open(this.#deliver, this.#reconnected)
+      void this.#sub.listen(channel)
     }
     set.add(entry)
     return () => {
@@ -96,6 +117,20 @@ class Changes {
       this.#sub?.end()
       this.#sub = undefined
     }
+  }
+
+  /**
+   * The subscriber connection was lost and is back (Redis restarted, or ended a slow subscriber's
+   * connection): once every channel is subscribed again, every listener is told its key may have
+   * changed meanwhile, and its manager re-reads the store instead of using a rotated token.
+   */
+  readonly #reconnected: Reconnected = () => {
+    const sub = this.#sub
+    if (!sub) return
+    const channels = [...this.#byChannel.keys()]
+    void Promise.all(channels.map((channel) => sub.listen(channel))).then(() => {
+      for (const channel of channels) for (const l of this.#byChannel.get(channel) ?? []) l.listener('saved')
+    })
   }
 
   readonly #deliver: Deliver = (channel, message) => {
@@ -120,7 +155,7 @@ export function changesFor(client: unknown): Changes | undefined {
   let changes = registry.get(client)
   if (!changes) {
     const duplicable = client as { duplicate(): unknown }
-    const open = 'call' in client ? (d: Deliver) => ioredisSubscriber(duplicable, d) : (d: Deliver) => nodeRedisSubscriber(duplicable, d)
+    const open = 'call' in client ? (d: Deliver, r: Reconnected) => ioredisSubscriber(duplicable, d, r) : (d: Deliver, r: Reconnected) => nodeRedisSubscriber(duplicable, d, r)
     registry.set(client, (changes = new Changes(open)))
   }
   return changes

@@ -10,6 +10,8 @@ export interface StoreUnderTest {
   cleanup?: () => Promise<void> | void
   /** Puts an unreadable item where the store keeps its tokens (bad JSON, a malformed variable), when the backend can hold one. */
   corrupt?: () => Promise<void> | void
+  /** Cuts the connection the store listens for changes on, as the backend would (a restart, a killed session), when it has one. */
+  cutListener?: () => Promise<void> | void
 }
 
 export function sampleTokens(n: number): OAuthTokens {
@@ -33,6 +35,8 @@ export interface StoreCapabilities {
   corruptible?: boolean
   /** The store has `subscribe`, telling of a sibling's saves and removals (never its own). */
   changes?: boolean
+  /** `cutListener()` cuts the store's listening connection: a change made while it was cut is told once it is back. */
+  reconnects?: boolean
 }
 
 export function describeTokenStoreConformance(name: string, create: () => Promise<StoreUnderTest>, capabilities: StoreCapabilities): void {
@@ -172,6 +176,25 @@ export function describeTokenStoreConformance(name: string, create: () => Promis
       await other.save(sampleTokens(9))
       await new Promise((resolve) => setTimeout(resolve, 300))
       expect(seen).toEqual([])
+    })
+
+    if (capabilities.reconnects) it('tells of a change a sibling made while its listening connection was cut, once the connection is back', async () => {
+      const seen: TokenStoreChange[] = []
+      const stop = subject.store.subscribe!((change) => seen.push(change))
+      const other = await subject.sibling!()
+      // Listening first (a store may start a moment after subscribe() returns).
+      for (let i = 0; i < 100 && seen.length === 0; i++) {
+        await other.save(sampleTokens(1))
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      expect(seen).toContain('saved')
+      const heard = seen.length
+      await subject.cutListener!()
+      // Saved while nobody listens: a manager that holds the old tokens must still learn of it.
+      await other.save(sampleTokens(2))
+      for (let i = 0; i < 100 && seen.length === heard; i++) await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(seen.slice(heard)).toContain('saved')
+      stop()
     })
   })
 }
