@@ -228,27 +228,54 @@ export class FileTokenStore implements TokenStore {
    * Calls `listener` when another process saved or removed the token file (`fs.watch` on its
    * folder), and returns a function that stops it. The token manager subscribes: it drops the
    * tokens it keeps in memory, and a process waiting for another's refresh takes the saved tokens
-   * as soon as they are on disk, instead of waiting for the lock. Where the folder cannot be
-   * watched (it does not exist yet; a network file system without change events) nothing is told,
-   * and the manager re-reads the file under the lock, as it always does before refreshing.
+   * as soon as they are on disk, instead of waiting for the lock. A folder that does not exist yet
+   * (a service started before the first login) is waited for: the nearest folder above it is
+   * watched until it appears. Where nothing can be watched (a network file system without change
+   * events) nothing is told, and the manager re-reads the file under the lock, as it always does
+   * before refreshing.
    */
   subscribe(listener: (change: TokenStoreChange) => void): () => void {
     this.#listeners.add(listener)
-    if (!this.#watcher) {
-      try {
-        // Not persistent: a watch never keeps the process alive.
-        this.#watcher = watch(dirname(this.path), { persistent: false }, (_event, name) => {
-          if (name === basename(this.path)) void this.#changed()
-        })
-        this.#watcher.on('error', () => this.#unwatch())
-      } catch {
-        // not watchable: the lock path serves
-      }
-    }
+    if (!this.#watcher) this.#watch()
     return () => {
       this.#listeners.delete(listener)
       if (this.#listeners.size === 0) this.#unwatch()
     }
+  }
+
+  /** Watches the token file's folder or, while it does not exist, the nearest folder above it. */
+  #watch(): void {
+    const folder = dirname(this.path)
+    for (let dir = folder, below = basename(this.path); ; below = basename(dir), dir = dirname(dir)) {
+      try {
+        // Not persistent: a watch never keeps the process alive.
+        const watcher = watch(dir, { persistent: false }, (_event, name) => {
+          if (this.#watcher !== watcher) return
+          if (dir === folder && name === below) return void this.#changed()
+          // Above the folder, the next folder down appeared; in the folder, an event about the
+          // folder itself is its removal (it may be made again by the time we look, even with the
+          // same inode): watched again either way.
+          if (name === (dir === folder ? basename(dir) : below)) void this.#rewatch(watcher)
+        })
+        watcher.on('error', () => void this.#rewatch(watcher))
+        this.#watcher = watcher
+        return
+      } catch (err) {
+        // not watchable (and not because it is missing), or nothing above it left: the lock path serves
+        if (errno(err) !== 'ENOENT' || dirname(dir) === dir) return
+      }
+    }
+  }
+
+  /** Watches again, closer to the folder or from above it, when what `watcher` watched changed shape. */
+  async #rewatch(watcher: FSWatcher): Promise<void> {
+    if (this.#watcher !== watcher) return
+    this.#unwatch()
+    if (this.#listeners.size === 0) return
+    this.#watch()
+    // The folder is watched from now on: a file another process saved in it before is told too.
+    const saved = await stat(this.path).then((s) => s.ino !== this.#own, () => false)
+    if (saved && this.#watcher) for (const listener of this.#listeners) listener('saved')
   }
 
   #unwatch(): void {
@@ -265,6 +292,9 @@ export class FileTokenStore implements TokenStore {
       if (errno(err) !== 'ENOENT' || this.#own === 0) return // this store's own removal
       change = 'cleared'
     }
+    // The file is no longer the one this store wrote: a later file that reuses its inode number
+    // (file systems hand freed ones out again) is someone else's.
+    this.#own = undefined
     for (const listener of this.#listeners) listener(change)
   }
 

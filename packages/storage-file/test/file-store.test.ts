@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { deserializeTokens, ERR_INVALID_ARG_VALUE, sleep, TOKEN_STORE_CORRUPT, TOKEN_STORE_LOCK_TIMEOUT, TOKEN_STORE_UNREADABLE, TokenStorageError } from '@oauth/core'
 import { bundleNodeScript, describeTokenStoreConformance, runNodeScript, runNodeScriptAs, sampleTokens, startNodeScript } from '@oauth/test-utils'
@@ -27,7 +27,8 @@ describeTokenStoreConformance(
     const corrupt = () => (mkdirSync(join(path, '..'), { recursive: true }), writeFileSync(path, '{"access_token": ', { mode: 0o600 }))
     return { store: new FileTokenStore({ path }), sibling: () => new FileTokenStore({ path }), corrupt }
   },
-  { lock: true, shared: true, corruptible: true },
+  // The folder does not exist when the store subscribes: it is waited for from above.
+  { lock: true, shared: true, corruptible: true, changes: true },
 )
 
 const mode = (path: string) => statSync(path).mode & 0o777
@@ -270,11 +271,38 @@ describe('FileTokenStore.subscribe', () => {
     expect(heard).toEqual(['saved', 'cleared'])
   })
 
-  it('a folder that does not exist yet cannot be watched: subscribing is harmless, and the store works as before', async () => {
-    const store = new FileTokenStore({ path: freshPath() })
-    const stop = store.subscribe(() => undefined)
-    await store.save(sampleTokens(1))
-    expect((await store.load())?.accessToken).toBe(sampleTokens(1).accessToken)
+  it('a folder that does not exist yet is waited for: the first login another process saves there is told, its own is not', async () => {
+    const path = freshPath() // case-N/nested/: neither exists yet
+    const mine = new FileTokenStore({ path })
+    const heard: string[] = []
+    const stop = mine.subscribe((change) => heard.push(change))
+    await new FileTokenStore({ path }).save(sampleTokens(1)) // makes both folders and the file at once
+    for (let i = 0; i < 500 && heard.length === 0; i++) await sleep(10)
+    await sleep(100) // told once or twice (the folder's watch may begin just before or after the write)
+    expect(heard.length).toBeGreaterThan(0)
+    expect(new Set(heard)).toEqual(new Set(['saved']))
+    const told = heard.length
+    await mine.save(sampleTokens(2))
+    await sleep(100)
+    expect(heard.length).toBe(told)
+    expect((await mine.load())?.accessToken).toBe(sampleTokens(2).accessToken)
+    stop()
+  })
+
+  it('a folder removed and made again (rm -rf, then a new login elsewhere) is watched again', async () => {
+    const path = freshPath()
+    const mine = new FileTokenStore({ path })
+    await mine.save(sampleTokens(1))
+    const heard: string[] = []
+    const stop = mine.subscribe((change) => heard.push(change))
+    rmSync(dirname(path), { recursive: true, force: true })
+    for (let i = 0; i < 500 && !heard.includes('cleared'); i++) await sleep(10)
+    expect(heard).toEqual(['cleared'])
+    await sleep(50) // the removed folder's watch has ended by now, or ends on its own
+    await new FileTokenStore({ path }).save(sampleTokens(2))
+    for (let i = 0; i < 500 && heard.length < 2; i++) await sleep(10)
+    expect(heard.length).toBeGreaterThan(1)
+    expect(new Set(heard.slice(1))).toEqual(new Set(['saved']))
     stop()
   })
 })
