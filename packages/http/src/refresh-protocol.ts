@@ -92,14 +92,14 @@ export async function refreshUnderLock(ctx: RefreshContext, replacing: string, l
   let fresh: OAuthTokens
   try {
     ctx.sending()
-    const signal = lease && (ctx.request.signal ? AbortSignal.any([ctx.request.signal, lease.signal]) : lease.signal)
+    // Not cut off when the lock is lost mid-request (a database restarted under its holder): the
+    // server may have spent the refresh token already, and its answer is then the only copy of
+    // the new one. The save that follows is fenced by the store, or refused and kept in memory.
     fresh = await refreshAccessToken(base.refreshToken, ctx.config, {
       ...ctx.request,
-      signal,
       retry: ctx.request.retry === false ? false : { ...ctx.request.retry, rateLimited: false },
     })
   } catch (err) {
-    if (lease?.signal.aborted) throw lease.signal.reason // the lock was lost mid-request
     if (ctx.superseded()) return SUPERSEDED
     if (err instanceof OAuthHttpError && err.code === OAUTH_RATE_LIMITED) {
       // Shared through the store, so no process sharing it (nor the next CLI call) sends

@@ -55,6 +55,8 @@ interface Held {
   read?: string | null
   /** The lock's session ended under the holder (cut off, ended by the server or an operator). */
   sessionLost?: boolean
+  /** This holder marked the row as being refreshed (`confirm()`), and no save of its own has cleared it yet. */
+  marked?: boolean
   lose(cause?: Error): never
 }
 
@@ -163,13 +165,13 @@ export class PostgresTokenStore implements TokenStore {
     const values: unknown[] = [this.#key, value, this.#channel, notice(this.#key, this.#id, 'saved')]
     if (!held) {
       write = `INSERT INTO ${this.#table} AS t (key, tokens, version) VALUES ($1, $2::jsonb, 1)
-        ON CONFLICT (key) DO UPDATE SET tokens = ${merged}, version = t.version + 1, updated_at = now() RETURNING version`
+        ON CONFLICT (key) DO UPDATE SET tokens = ${merged}, version = t.version + 1, updated_at = now(), refreshing_until = NULL RETURNING version`
     } else if (held.version === null) {
       // Fenced: no row when the lock was taken, so a row now is another writer's.
       write = `INSERT INTO ${this.#table} AS t (key, tokens, version) VALUES ($1, $2::jsonb, 1) ON CONFLICT (key) DO NOTHING RETURNING version`
     } else {
       // Fenced: only over the version this holder saw.
-      write = `UPDATE ${this.#table} AS t SET tokens = ${merged}, version = t.version + 1, updated_at = now() WHERE key = $1 AND version = $5 RETURNING version`
+      write = `UPDATE ${this.#table} AS t SET tokens = ${merged}, version = t.version + 1, updated_at = now(), refreshing_until = NULL WHERE key = $1 AND version = $5 RETURNING version`
       values.push(held.version)
     }
     const statement = `WITH w AS (${write}) SELECT version::text AS version, pg_notify($3, $4) FROM w`
@@ -187,6 +189,7 @@ export class PostgresTokenStore implements TokenStore {
     }
     if (!rows[0]) held.lose()
     held.version = String(rows[0]!.version)
+    held.marked = false
   }
 
   async #saveFencedAfterLoss(statement: string, values: unknown[], lost: unknown): Promise<Record<string, unknown>[]> {
@@ -246,7 +249,7 @@ export class PostgresTokenStore implements TokenStore {
     const lost = (cause?: Error) =>
       new TokenStorageError(
         TOKEN_STORE_LOCK_LOST,
-        `The lock of ${this.name} was lost while this holder held it (its session ended: cut off, ended by the server, or silent for longer than lock.staleMs, ${this.#staleMs} ms; or another writer changed the row); its work was stopped and nothing was saved.`,
+        `The lock of ${this.name} was lost while this holder held it (its session ended: cut off, ended by the server, or silent for longer than lock.staleMs, ${this.#staleMs} ms; or another writer changed the row, or another holder's refresh of it is still being saved); its work was stopped and nothing was saved.`,
         cause ? { cause } : undefined,
       )
     const lose = (cause?: Error): never => {
@@ -259,6 +262,7 @@ export class PostgresTokenStore implements TokenStore {
     const lockId = `${this.#table}:${this.#key}`
     let healthy = true
     let renew: ReturnType<typeof setInterval> | undefined
+    let holding: Held | undefined
     try {
       const wait = Math.max(1, Math.ceil(deadline - performance.now()))
       try {
@@ -278,12 +282,30 @@ export class PostgresTokenStore implements TokenStore {
         client,
       )
       const held: Held = { client, version: (rows[0]?.version as string | null) ?? null, read: (rows[0]?.tokens as string | null) ?? null, lose }
+      holding = held
       const lease: LockLease = {
         signal: controller.signal,
         confirm: async () => {
           if (controller.signal.aborted) lose()
-          const { rows } = await HELD.run(this, held, () => this.#query(`SELECT (SELECT version::text FROM ${this.#table} WHERE key = $1) AS version`, [this.#key], client))
-          if ((rows[0]?.version ?? null) !== held.version) lose()
+          if (held.version === null) {
+            const { rows } = await HELD.run(this, held, () => this.#query(`SELECT (SELECT version::text FROM ${this.#table} WHERE key = $1) AS version`, [this.#key], client))
+            if ((rows[0]?.version ?? null) !== null) lose()
+            return
+          }
+          // The row is marked as being refreshed until this holder saves, or for staleMs: a holder
+          // whose session ends after it sent the refresh token (a Postgres restart) still saves
+          // its answer through the pool, and nobody who takes the lock meanwhile sends that token
+          // again. A row another holder marked, and did not save, is refused like a changed one.
+          const { rows } = await HELD.run(this, held, () =>
+            this.#query(
+              `UPDATE ${this.#table} SET refreshing_until = now() + $3::interval
+                 WHERE key = $1 AND version = $2 AND (refreshing_until IS NULL OR refreshing_until < now()) RETURNING version`,
+              [this.#key, held.version, `${this.#staleMs} milliseconds`],
+              client,
+            ),
+          )
+          if (!rows[0]) lose()
+          held.marked = true
         },
       }
       renew = setInterval(() => {
@@ -300,11 +322,13 @@ export class PostgresTokenStore implements TokenStore {
     } finally {
       clearInterval(renew)
       if (healthy && !controller.signal.aborted) {
+        // A mark this holder left (its refresh failed before any save) is cleared with the unlock.
         healthy = await client
           .query(
-            `SELECT pg_advisory_unlock(hashtextextended($1, 0)),
+            `WITH unmark AS (UPDATE ${this.#table} SET refreshing_until = NULL WHERE $2::boolean AND key = $3 AND version = $4)
+             SELECT pg_advisory_unlock(hashtextextended($1, 0)),
                (SELECT count(set_config(name, reset_val, false)) FROM pg_settings WHERE name IN ('lock_timeout', 'idle_session_timeout'))`,
-            [lockId],
+            [lockId, holding?.marked === true, this.#key, holding?.version ?? null],
           )
           .then(
             () => true,

@@ -82,13 +82,20 @@ export async function migrate(pool: Pick<PostgresPoolLike, 'query'>, options: { 
   await pool.query(migrationSql(options))
 }
 
-/** The SQL {@link migrate} runs: one table, one row per login key, the tokens as jsonb and a version that fences saves. */
+/**
+ * The SQL {@link migrate} runs: one table, one row per login key, the tokens as jsonb, a version
+ * that fences saves, and `refreshing_until`: set by a holder just before it sends the refresh
+ * token, cleared by its save, so that no other holder sends the same token meanwhile, even after
+ * the first one's session (and its lock) ended under it.
+ */
 export function migrationSql(options: { table?: string } = {}): string {
   const { sql } = table(options.table)
   return `CREATE TABLE IF NOT EXISTS ${sql} (
   key text PRIMARY KEY,
   tokens jsonb NOT NULL,
   version bigint NOT NULL,
-  updated_at timestamptz NOT NULL DEFAULT now()
-)`
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  refreshing_until timestamptz
+);
+ALTER TABLE ${sql} ADD COLUMN IF NOT EXISTS refreshing_until timestamptz`
 }

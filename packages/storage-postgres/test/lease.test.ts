@@ -109,6 +109,46 @@ describe('a holder whose session ends is fenced', () => {
     expect((await store.load())?.accessToken).toBe(sampleTokens(3).accessToken)
   })
 
+  it('killed while its refresh is on the wire (a Postgres restart): another holder that takes the lock meanwhile sends nothing; the answer is saved, and used by both', async () => {
+    const key = `lease:${++n}`
+    const expired = { ...(await login()), expiresAt: Date.now() - 1_000 }
+    await new PostgresTokenStore({ pool: pool(), key }).save(expired)
+    const grants = server.events.refreshGrants
+    const other = new TokenManager({ tokenStorage: new PostgresTokenStore({ pool: pool(), key, lock: { timeoutMs: 5_000 } }), oauthConfig: server.config })
+    let meanwhile: string | undefined
+    // The holder's session ends after it has marked the row and sent nothing yet; before its
+    // request reaches the server, another process takes the lock the session held.
+    const onTheWire: typeof fetch = async (input, init) => {
+      expect(await terminateHolder(key)).toBe(1)
+      meanwhile = await settledCode(other.getAccessToken())
+      return fetch(input, init)
+    }
+    const holder = new TokenManager({ tokenStorage: new PostgresTokenStore({ pool: pool(), key }), oauthConfig: server.config, oauthRequestOptions: { fetch: onTheWire } })
+    const token = await holder.getAccessToken()
+    // The other holder found the row being refreshed by a holder whose session had ended: it sent nothing.
+    expect(meanwhile).toBe(TOKEN_STORE_LOCK_LOST)
+    expect(server.events.refreshGrants).toBe(grants + 1)
+    expect(server.events.errors).toEqual([]) // the refresh token was presented once
+    // The answer was not dropped with the lock: saved (nobody wrote the row since), and the other uses it.
+    expect(await other.getAccessToken()).toBe(token)
+    expect(server.events.refreshGrants).toBe(grants + 1)
+  })
+
+  it('a holder whose refresh failed leaves no mark: the next holder refreshes at once', async () => {
+    const key = `lease:${++n}`
+    const expired = { ...(await login()), expiresAt: Date.now() - 1_000 }
+    await new PostgresTokenStore({ pool: pool(), key }).save(expired)
+    const down: typeof fetch = async () => {
+      throw new TypeError('fetch failed')
+    }
+    const failing = new TokenManager({ tokenStorage: new PostgresTokenStore({ pool: pool(), key }), oauthConfig: server.config, oauthRequestOptions: { fetch: down, retry: false } })
+    expect(await settledCode(failing.getAccessToken())).not.toBe(TOKEN_STORE_LOCK_LOST)
+    const grants = server.events.refreshGrants
+    const next = new TokenManager({ tokenStorage: new PostgresTokenStore({ pool: pool(), key, lock: { timeoutMs: 2_000 } }), oauthConfig: server.config })
+    await next.getAccessToken()
+    expect(server.events.refreshGrants).toBe(grants + 1)
+  })
+
   it('paused past lock.staleMs: the server ends its session and another process takes the lock; the paused holder learns it', async () => {
     const key = `lease:${++n}`
     const store = new PostgresTokenStore({ pool: pool(), key, lock: { staleMs: 300 } })

@@ -86,7 +86,7 @@ describe('PostgresTokenStore', () => {
 
   it('keeps every token out of an error the server raised about the saved row, at any depth', async () => {
     const p = pool()
-    await p.query('CREATE TABLE narrow (key text PRIMARY KEY, tokens jsonb NOT NULL CHECK (length(tokens::text) < 20), version bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())')
+    await p.query('CREATE TABLE narrow (key text PRIMARY KEY, tokens jsonb NOT NULL CHECK (length(tokens::text) < 20), version bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(), refreshing_until timestamptz)')
     const store = new PostgresTokenStore({ pool: p, key: 'k', table: 'narrow' })
     const err = await store.save(sampleTokens(4)).then(() => undefined, (e: unknown) => e)
     expect(err).toMatchObject({ code: TOKEN_STORE_UNAVAILABLE, message: expect.stringContaining('check constraint') })
