@@ -125,10 +125,9 @@ export class TokenManager {
    *
    * @example
    * ```ts
-   * process.once('SIGTERM', async () => {
-   *   await manager.settle()
-   *   process.exit(0)
-   * })
+   * // Shutting down: the refresh in flight saves its tokens first; then close the store's
+   * // connection (a Postgres pool, a Redis client) or exit.
+   * await manager.settle()
    * ```
    */
   async settle(): Promise<void> {
