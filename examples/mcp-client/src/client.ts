@@ -49,8 +49,30 @@ const auth = new McpOAuth(await options())
 const client = new Client({ name: 'oauth-mcp-conformance', version: '1.0.0' }, { capabilities: { elicitation: { form: { applyDefaults: true } } } })
 // Elicitations are accepted with no content: the SDK fills in the schema's defaults.
 client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'accept' as const, content: {} }))
-const transport = new StreamableHTTPClientTransport(new URL(server), { fetch: auth.fetch })
+// The server's notification stream. After a 202 to `notifications/initialized`, the SDK opens it
+// with a GET it does not wait for. A server may send a request that belongs to no call of ours on
+// that stream only: the conformance suite's elicitation-sep1034 server sends `elicitation/create`
+// with `Server.request()` (no related request), and the SDK's server transport drops such a
+// message while the stream is not open yet (webStandardStreamableHttp.js `send()`, SDK 1.32.2), so
+// a tool called before the GET was answered waited forever (CI, 2026-12-06, Node 24, a busy
+// machine: "Client timed out after 30000ms"). A client that must hear its server waits for the
+// stream to be answered (opened, or refused with 405) before it calls anything.
+let streamExpected = false
+let streamAnswered!: () => void
+const stream = new Promise<void>((resolve) => (streamAnswered = resolve))
+const transportFetch: typeof fetch = async (input, init) => {
+  const method = init?.method ?? (input instanceof Request ? input.method : 'GET')
+  try {
+    const response = await auth.fetch(input, init)
+    if (method === 'POST' && response.status === 202 && String(init?.body).includes('"notifications/initialized"')) streamExpected = true
+    return response
+  } finally {
+    if (method === 'GET') streamAnswered()
+  }
+}
+const transport = new StreamableHTTPClientTransport(new URL(server), { fetch: transportFetch })
 await client.connect(transport)
+if (streamExpected) await Promise.race([stream, new Promise((resolve) => setTimeout(resolve, 10_000).unref())])
 const { tools } = await client.listTools()
 for (const tool of tools) {
   const properties = (tool.inputSchema?.properties ?? {}) as Record<string, { type?: string }>
