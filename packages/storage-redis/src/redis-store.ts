@@ -48,9 +48,10 @@ export interface RedisTokenStoreOptions {
   /** The connection: an ioredis client, a node-redis client, or a function that sends one command. */
   client: RedisClientLike
   /**
-   * The key holding the tokens. Default `oauth:tokens`; the lock is `<key>:lock`. On Redis
-   * Cluster give it a hash tag (`{my-app}:oauth`), so that the fenced save, which reads the
-   * lock and writes the tokens in one script, finds both keys in one slot.
+   * The key holding the tokens. Default `oauth:tokens`; the lock is `<key>:lock`, and a refresh
+   * on the wire is marked in `<key>:refreshing`. On Redis Cluster give it a hash tag
+   * (`{my-app}:oauth`), so that the fenced save, which reads the lock and the mark and writes
+   * the tokens in one script, finds all three keys in one slot.
    */
   key?: string
   /**
@@ -62,15 +63,27 @@ export interface RedisTokenStoreOptions {
   lock?: StoreLockOptions
 }
 
-// Release and renew only a lock this holder owns (compare-and-delete, compare-and-expire).
-const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
-const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
-// Fenced writes: only while the lock is still this holder's (KEYS[1] the lock, KEYS[2] the tokens).
-// Every write tells the other holders on `<key>:changes` (ARGV[3], ARGV[4]).
-const FENCED_SET = "if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('set', KEYS[2], ARGV[2]) redis.call('publish', ARGV[3], ARGV[4]) return 1 else return 0 end"
-const FENCED_DEL = "if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[2]) redis.call('publish', ARGV[3], ARGV[4]) return 1 else return 0 end"
-const SET = "redis.call('set', KEYS[2], ARGV[2]) redis.call('publish', ARGV[3], ARGV[4]) return 1"
-const DEL = "if redis.call('del', KEYS[2]) == 1 then redis.call('publish', ARGV[3], ARGV[4]) end return 1"
+// KEYS: the lock, the tokens, the mark (`<key>:refreshing`: the lock token of a holder that
+// confirmed its lock just before sending a refresh, and has saved nothing since).
+// Release and renew only a lock this holder owns (compare-and-delete, compare-and-expire); the
+// release also drops this holder's mark (its refresh failed, or it sent none), the renewal keeps
+// it for twice the lock's life.
+const RELEASE =
+  "if redis.call('get', KEYS[3]) == ARGV[1] then redis.call('del', KEYS[3]) end if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+const RENEW =
+  "if redis.call('get', KEYS[1]) == ARGV[1] then if redis.call('get', KEYS[3]) == ARGV[1] then redis.call('pexpire', KEYS[3], 2 * tonumber(ARGV[2])) end return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
+// Before a refresh is sent: the lock is still this holder's, and no other holder's refresh is
+// unsaved (its mark). Then this holder's mark, for twice the lock's life.
+const CONFIRM =
+  "if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end local m = redis.call('get', KEYS[3]) if m and m ~= ARGV[1] then return -1 end redis.call('set', KEYS[3], ARGV[1], 'PX', 2 * tonumber(ARGV[2])) return 1"
+// Fenced writes: only while the lock is still this holder's, or, once it lapsed, while its mark
+// is (a refresh it sent: nobody else has sent one or written the tokens since). Every write drops
+// the mark and tells the other holders on `<key>:changes` (ARGV[3], ARGV[4]).
+const FENCE = "(redis.call('get', KEYS[1]) == ARGV[1] or redis.call('get', KEYS[3]) == ARGV[1])"
+const FENCED_SET = `if ${FENCE} then redis.call('set', KEYS[2], ARGV[2]) redis.call('del', KEYS[3]) redis.call('publish', ARGV[3], ARGV[4]) return 1 else return 0 end`
+const FENCED_DEL = `if ${FENCE} then redis.call('del', KEYS[2], KEYS[3]) redis.call('publish', ARGV[3], ARGV[4]) return 1 else return 0 end`
+const SET = "redis.call('set', KEYS[2], ARGV[2]) redis.call('del', KEYS[3]) redis.call('publish', ARGV[3], ARGV[4]) return 1"
+const DEL = "redis.call('del', KEYS[3]) if redis.call('del', KEYS[2]) == 1 then redis.call('publish', ARGV[3], ARGV[4]) end return 1"
 
 /** What a holder knows while it holds the lock. */
 interface Held {
@@ -122,6 +135,7 @@ export class RedisTokenStore implements TokenStore {
   readonly #send: RedisCommand
   readonly #key: string
   readonly #lockKey: string
+  readonly #markKey: string
   readonly #ttlMs: number
   readonly #timeoutMs: number
   readonly #exclusive = createMutex({
@@ -141,6 +155,7 @@ export class RedisTokenStore implements TokenStore {
     this.#send = toCommand(options?.client)
     this.#key = options.key ?? 'oauth:tokens'
     this.#lockKey = `${this.#key}:lock`
+    this.#markKey = `${this.#key}:refreshing`
     this.#ttlMs = options.lock?.staleMs ?? 15_000
     this.#timeoutMs = options.lock?.timeoutMs ?? 30_000
     this.name = `redis key ${this.#key}`
@@ -166,7 +181,7 @@ export class RedisTokenStore implements TokenStore {
     const held = HELD.get(this)
     const script = held ? (value === undefined ? FENCED_DEL : FENCED_SET) : value === undefined ? DEL : SET
     const notice = JSON.stringify({ from: this.#id, change })
-    const args = ['EVAL', script, '2', this.#lockKey, this.#key, held?.token ?? '', value ?? '', this.#channel, notice]
+    const args = ['EVAL', script, '3', this.#lockKey, this.#key, this.#markKey, held?.token ?? '', value ?? '', this.#channel, notice]
     if (Number(await this.#command(args)) !== 1) held?.lose()
   }
 
@@ -224,12 +239,21 @@ export class RedisTokenStore implements TokenStore {
     const lease: LockLease = {
       signal: controller.signal,
       confirm: async () => {
-        if (controller.signal.aborted || (await this.#command(['GET', this.#lockKey])) !== token) lose()
+        if (controller.signal.aborted) lose()
+        const confirmed = Number(await this.#command(['EVAL', CONFIRM, '3', this.#lockKey, this.#key, this.#markKey, token, String(this.#ttlMs)]))
+        if (confirmed === 1) return
+        if (confirmed === 0) lose()
+        // The lock lapsed under a holder whose refresh was on the wire, and its answer is not
+        // saved yet: sending the same refresh token again could spend the login.
+        throw new TokenStorageError(
+          TOKEN_STORE_LOCK_LOST,
+          `Another holder of ${this.#lockKey} sent a refresh and has not saved its answer yet (its lock lapsed meanwhile); nothing was sent. Its mark lapses within ${2 * this.#ttlMs} ms.`,
+        )
       },
     }
     // As Redlock's `using`: a renewal that fails, or finds the lock gone, aborts the holder's work.
     const renew = setInterval(() => {
-      this.#command(['EVAL', RENEW, '1', this.#lockKey, token, String(this.#ttlMs)]).then(
+      this.#command(['EVAL', RENEW, '3', this.#lockKey, this.#key, this.#markKey, token, String(this.#ttlMs)]).then(
         (renewed) => Number(renewed) === 1 || controller.abort(lost()),
         () => controller.abort(lost()),
       )
@@ -239,7 +263,7 @@ export class RedisTokenStore implements TokenStore {
       return await HELD.run(this, { token, lease, lose }, () => fn(lease))
     } finally {
       clearInterval(renew)
-      await this.#command(['EVAL', RELEASE, '1', this.#lockKey, token]).catch(() => undefined)
+      await this.#command(['EVAL', RELEASE, '3', this.#lockKey, this.#key, this.#markKey, token]).catch(() => undefined)
     }
   }
 

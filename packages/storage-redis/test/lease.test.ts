@@ -1,7 +1,8 @@
 // The Redis lock under hostile-but-ordinary conditions, against a real redis-server and a real
 // rotating OAuth server: a holder paused past its lease (its event loop blocked, as a paused
-// process is), a lock deleted under its holder, a waiter in the same process, re-entry, and a
-// full Redis whose errors carry the command's arguments.
+// process is), a lock deleted under its holder (before and while its refresh is on the wire),
+// a waiter in the same process, re-entry, and a full Redis whose errors carry the command's
+// arguments.
 import { inspect } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
@@ -101,6 +102,64 @@ describe('a holder that lost its lease stops', () => {
       await expect(l.confirm()).rejects.toMatchObject({ code: TOKEN_STORE_LOCK_LOST })
     })
     expect(lease?.signal.aborted).toBe(true)
+  })
+
+  it('its lock lapsed while its refresh was on the wire: another holder that takes the lock meanwhile sends nothing; the answer is saved, and used by both', async () => {
+    const key = `lease:${++n}`
+    const admin = client()
+    const expired = { ...(await login()), expiresAt: Date.now() - 1_000 }
+    await new RedisTokenStore({ client: client(), key }).save(expired)
+    const grants = server.events.refreshGrants
+    const other = new TokenManager({ tokenStorage: new RedisTokenStore({ client: client(), key, lock: { timeoutMs: 5_000 } }), oauthConfig: server.config })
+    let meanwhile: string | undefined
+    // The holder confirmed its lock and its request is on its way when the lock lapses (its
+    // renewals cut off from Redis, a pause, a failover that lost the key); another process takes it.
+    const onTheWire: typeof fetch = async (input, init) => {
+      expect(await admin.del(`${key}:lock`)).toBe(1)
+      meanwhile = await settledCode(other.getAccessToken())
+      return fetch(input, init)
+    }
+    const holder = new TokenManager({ tokenStorage: new RedisTokenStore({ client: client(), key }), oauthConfig: server.config, oauthRequestOptions: { fetch: onTheWire } })
+    const token = await holder.getAccessToken()
+    // The other holder found a refresh sent and not saved yet: it sent nothing.
+    expect(meanwhile).toBe(TOKEN_STORE_LOCK_LOST)
+    expect(server.events.refreshGrants).toBe(grants + 1)
+    expect(server.events.errors).toEqual([]) // the refresh token was presented once
+    // The answer was not dropped with the lock: saved (nobody wrote since), and the other uses it.
+    expect(await other.getAccessToken()).toBe(token)
+    expect(server.events.refreshGrants).toBe(grants + 1)
+    expect(await admin.exists(`${key}:refreshing`)).toBe(0)
+  })
+
+  it('a refresh sent before the lock lapsed is saved only if nobody wrote since: a newer holder’s save stays', async () => {
+    const key = `lease:${++n}`
+    const admin = client()
+    const store = new RedisTokenStore({ client: client(), key })
+    const other = new RedisTokenStore({ client: client(), key, lock: { timeoutMs: 5_000 } })
+    await store.save(sampleTokens(1))
+    const outcome = store.lock(async (lease) => {
+      await lease.confirm() // about to send a refresh
+      await admin.del(`${key}:lock`)
+      await other.lock(async () => other.save(sampleTokens(3))) // a login made meanwhile, under the lock
+      await store.save(sampleTokens(4))
+    })
+    expect(await settledCode(outcome)).toBe(TOKEN_STORE_LOCK_LOST)
+    expect((await store.load())?.accessToken).toBe(sampleTokens(3).accessToken)
+  })
+
+  it('a holder whose refresh failed leaves no mark: the next holder refreshes at once', async () => {
+    const key = `lease:${++n}`
+    const expired = { ...(await login()), expiresAt: Date.now() - 1_000 }
+    await new RedisTokenStore({ client: client(), key }).save(expired)
+    const down: typeof fetch = async () => {
+      throw new TypeError('fetch failed')
+    }
+    const failing = new TokenManager({ tokenStorage: new RedisTokenStore({ client: client(), key }), oauthConfig: server.config, oauthRequestOptions: { fetch: down, retry: false } })
+    expect(await settledCode(failing.getAccessToken())).not.toBe(TOKEN_STORE_LOCK_LOST)
+    const grants = server.events.refreshGrants
+    const next = new TokenManager({ tokenStorage: new RedisTokenStore({ client: client(), key, lock: { timeoutMs: 2_000 } }), oauthConfig: server.config })
+    await next.getAccessToken()
+    expect(server.events.refreshGrants).toBe(grants + 1)
   })
 })
 
