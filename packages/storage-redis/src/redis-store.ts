@@ -65,6 +65,9 @@ export interface RedisTokenStoreOptions {
 
 // KEYS: the lock, the tokens, the mark (`<key>:refreshing`: the lock token of a holder that
 // confirmed its lock just before sending a refresh, and has saved nothing since).
+// Take the lock, or find it already this holder's: a client that resends a command whose reply
+// was lost (ioredis after a reconnect) must not find its own lock taken and wait it out.
+const ACQUIRE = "if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end if redis.call('get', KEYS[1]) == ARGV[1] then return 1 end return 0"
 // Release and renew only a lock this holder owns (compare-and-delete, compare-and-expire); the
 // release also drops this holder's mark (its refresh failed, or it sent none), the renewal keeps
 // it for twice the lock's life.
@@ -225,7 +228,8 @@ export class RedisTokenStore implements TokenStore {
 
   async #hold<T>(fn: (lease: LockLease) => Promise<T>, deadline: number, timeout: () => Error): Promise<T> {
     const token = randomToken()
-    await pollUntil(async () => ((await this.#command(['SET', this.#lockKey, token, 'NX', 'PX', String(this.#ttlMs)])) === 'OK' ? true : undefined), deadline, timeout)
+    const acquire = ['EVAL', ACQUIRE, '1', this.#lockKey, token, String(this.#ttlMs)]
+    await pollUntil(async () => (Number(await this.#command(acquire)) === 1 ? true : undefined), deadline, timeout)
     const controller = new AbortController()
     const lost = () =>
       new TokenStorageError(

@@ -42,7 +42,7 @@ beforeAll(async () => {
 }, 60_000)
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.quit().catch(() => undefined)))
-  await redis.stop()
+  await redis.destroy()
   await server.close()
 })
 
@@ -160,6 +160,25 @@ describe('a holder that lost its lease stops', () => {
     const next = new TokenManager({ tokenStorage: new RedisTokenStore({ client: client(), key, lock: { timeoutMs: 2_000 } }), oauthConfig: server.config })
     await next.getAccessToken()
     expect(server.events.refreshGrants).toBe(grants + 1)
+  })
+})
+
+describe('a client that resends', () => {
+  it('an acquisition whose reply was lost and that the client sent again takes the lock, instead of waiting out its own', async () => {
+    const key = `lease:${++n}`
+    const redisClient = client()
+    let resent = 0
+    // As ioredis after a reconnect (autoResendUnfulfilledCommands): the command ran, its reply
+    // was lost with the connection, and the client sends it again.
+    const resending = async (args: string[]) => {
+      const acquiring = args.some((a) => a === 'NX' || a.includes("'NX'")) // SET NX, or a script that runs it
+      if (acquiring && resent++ === 0) await redisClient.call(args[0]!, ...args.slice(1))
+      return redisClient.call(args[0]!, ...args.slice(1))
+    }
+    const store = new RedisTokenStore({ client: resending, key, lock: { timeoutMs: 1_000 } })
+    expect(await store.lock(async () => 'held')).toBe('held')
+    expect(resent).toBeGreaterThan(0)
+    expect(await redisClient.exists(`${key}:lock`)).toBe(0) // and released
   })
 })
 

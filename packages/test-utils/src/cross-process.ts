@@ -28,3 +28,18 @@ export function expectOneRefreshPerExpiry(label: string, server: AuthorizationSe
   // Every refreshed token was shared: the initial token plus one per refresh, nothing else.
   expect(tokens.size).toBe(server.events.refreshGrants + 1)
 }
+
+/**
+ * Stops `server` at each of `at` (ms after the call) for `downMs`, and starts it again: a
+ * database restarted under running workers, at moments that fall on refreshes in flight as
+ * often as between them.
+ */
+export async function restartAt(server: { stop(): Promise<void>; start(): Promise<void> }, at: number[], downMs: number): Promise<void> {
+  const started = Date.now()
+  for (const moment of at) {
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + moment - Date.now())))
+    await server.stop()
+    await new Promise((resolve) => setTimeout(resolve, downMs))
+    await server.start()
+  }
+}

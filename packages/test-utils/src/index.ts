@@ -1,7 +1,7 @@
 export { CLIENT_ID, REDIRECT_URI, RESOURCE_SERVER_CLIENT, startAuthorizationServer, type AuthorizationServer, type AuthorizationServerOptions } from './authorization-server.js'
 export { describeTokenStoreConformance, interruptFirstLoadUnderLock, sampleTokens, type StoreCapabilities, type StoreUnderTest } from './store-conformance.js'
 export { bundleNodeScript, freePort, runNodeScript, runNodeScriptAs, runWorkers, settledCode, startNodeScript } from './node-script.js'
-export { expectOneRefreshPerExpiry } from './cross-process.js'
+export { expectOneRefreshPerExpiry, restartAt } from './cross-process.js'
 export { runRefresher, type RefresherReport } from './refresher.js'
 export { startRedisServer, type RedisServer } from './redis-server.js'
 export { startPostgresServer, type PostgresServer } from './postgres-server.js'

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import {
   bundleNodeScript,
   expectOneRefreshPerExpiry,
+  restartAt,
   loginAt,
   runWorkers,
   startAuthorizationServer,
@@ -64,13 +65,7 @@ it('Postgres restarted under 4 processes mid-run: they report it as unavailable 
   const grants = server.events.refreshGrants
   const errors = server.events.errors.length
   const run = runWorkers<RefresherReport>(script, Array.from({ length: PROCESSES }, () => args('restart', DURATION_MS)))
-  // Down for 2 s, twice, at moments that fall on refreshes in flight as often as between them.
-  for (const at of [6_000, 13_000]) {
-    await new Promise((resolve) => setTimeout(resolve, at - (at === 6_000 ? 0 : 8_000)))
-    await postgres.stop()
-    await new Promise((resolve) => setTimeout(resolve, 2_000))
-    await postgres.start()
-  }
+  await restartAt(postgres, [6_000, 13_000], 2_000) // down for 2 s, twice
   const reports = await run
   const failures = reports.flatMap((r) => r.failures)
   console.log(`postgres restarted twice under ${PROCESSES} processes: ${reports.reduce((s, r) => s + r.calls, 0)} calls, ${server.events.refreshGrants - grants} refreshes, ${failures.length} failures (${[...new Set(failures.map((f) => f.error?.split(':')[0]))].join(', ')})`)
