@@ -24,20 +24,17 @@ async function login(standIn: AnthropicStandIn) {
   return exchangeCodeForTokens(code, state, oauthState, standIn.config)
 }
 
-async function measure(standIn: AnthropicStandIn, script: string, kind: Kind, where: string, store: TokenStore, processes: number, rounds: number) {
-  await store.save({ ...(await login(standIn)), expiresAt: Date.now() - 1_000 })
+/**
+ * Each round has a login of its own (a key, or a token file, per round), saved expired before
+ * the workers start: a round still refreshing on a busy machine when the next begins cannot
+ * meet the next round's login, so every round has exactly one refresh to wait for.
+ */
+async function measure(standIn: AnthropicStandIn, script: string, kind: Kind, where: string, storeFor: (round: number) => TokenStore, processes: number, rounds: number) {
+  for (let round = 0; round < rounds; round++) await storeFor(round).save({ ...(await login(standIn)), expiresAt: Date.now() - 1_000 })
   const period = 400 + processes * 40
   const first = Date.now() + 1_500 + processes * 120 // every worker is up and connected by then
-  // Before each round, the login saved by the last one is marked expired again.
-  const timers = Array.from({ length: rounds }, (_, round) =>
-    setTimeout(async () => {
-      const tokens = await store.load()
-      await store.save({ ...tokens!, expiresAt: Date.now() - 1_000 })
-    }, first + round * period - period / 2 - Date.now()),
-  )
   const grants = standIn.invalidGrants
   const reports = await runWorkers<Round[]>(script, Array.from({ length: processes }, () => [kind, where, JSON.stringify(standIn.config), String(first), String(period), String(rounds)]))
-  timers.forEach(clearTimeout)
   const beyond: number[] = []
   let refreshes = 0
   let failures = 0
@@ -82,14 +79,16 @@ export async function benchLockWait(quick: boolean): Promise<string> {
       { label: 'Postgres store, woken by the save (LISTEN/NOTIFY)', kind: 'postgres', processes: some },
     ]
     for (const c of cases) {
+      // Round k's login: `<key>:<k>` in Redis and Postgres, `<path>.<k>` on disk (lock-waiter.ts names them alike).
       const path = join(dir, `tokens-${c.kind}-${c.processes}.json`)
-      const store = c.kind.startsWith('redis')
-        ? new RedisTokenStore({ client: redis, key: 'bench-lock' })
-        : c.kind.startsWith('postgres')
-          ? new PostgresTokenStore({ pool, key: 'bench-lock' })
-          : new FileTokenStore({ path })
+      const storeFor = (round: number): TokenStore =>
+        c.kind.startsWith('redis')
+          ? new RedisTokenStore({ client: redis, key: `bench-lock:${c.kind}:${round}` })
+          : c.kind.startsWith('postgres')
+            ? new PostgresTokenStore({ pool, key: `bench-lock:${c.kind}:${round}` })
+            : new FileTokenStore({ path: `${path}.${round}` })
       const where = c.kind.startsWith('redis') ? redisServer.url : c.kind.startsWith('postgres') ? postgresServer.url : path
-      const r = await measure(standIn, script, c.kind, where, store, c.processes, rounds)
+      const r = await measure(standIn, script, c.kind, where, storeFor, c.processes, rounds)
       // A row whose event did not happen measured nothing: it fails the run, loudly.
       if (r.refreshes === 0 || r.beyond.length === 0) throw new Error(`bench §7 "${c.label}": ${r.refreshes} refreshes and ${r.beyond.length} waits in ${rounds} rounds: the row measured nothing`)
       rows.push([
@@ -115,7 +114,7 @@ export async function benchLockWait(quick: boolean): Promise<string> {
   }
   return [
     '## 7. Waiting for another process’s refresh',
-    `N processes on one host share one store; at the start of each round all of them find the token expired at once (a new \`TokenManager\` each round; each process has connected to its store, and is listening to it, before the first round, as a running service has). One refreshes under the store's lock against the Anthropic stand-in; the others wait for the lock, re-read the store and use what it saved, or, where the store tells of changes (the file store through \`fs.watch\` on its folder, Redis through pub/sub, Postgres through \`LISTEN\`/\`NOTIFY\`), take the saved tokens as soon as they are saved, without the lock. The peer row is pi's refresh (\`earendil-works/pi/packages/coding-agent/src/core/auth-storage.ts\`: proper-lockfile with its retry options, a re-read under the lock) on the same token file. "Beyond" is a waiter's latency minus the refreshing process's latency in the same round. ${rounds} rounds per row.`,
+    `N processes on one host share one store; at the start of each round all of them find the token expired at once (each round a login of its own, saved expired before the run, and a new \`TokenManager\`; each process has connected to its store, and is listening to it, before the first round, as a running service has). One refreshes under the store's lock against the Anthropic stand-in; the others wait for the lock, re-read the store and use what it saved, or, where the store tells of changes (the file store through \`fs.watch\` on its folder, Redis through pub/sub, Postgres through \`LISTEN\`/\`NOTIFY\`), take the saved tokens as soon as they are saved, without the lock. The peer row is pi's refresh (\`earendil-works/pi/packages/coding-agent/src/core/auth-storage.ts\`: proper-lockfile with its retry options, a re-read under the lock) on the same token file. "Beyond" is a waiter's latency minus the refreshing process's latency in the same round. ${rounds} rounds per row.`,
     table(['store', 'processes', 'rounds', 'refreshes', 'invalid_grant', 'failed calls', 'refresh itself, median ms', 'beyond it, median ms', 'beyond it, p99 ms', 'p99 beyond ÷ refresh'], rows),
   ].join('\n\n')
 }

@@ -5,8 +5,8 @@
 // refresh (earendil-works/pi/packages/coding-agent/src/core/auth-storage.ts): proper-lockfile
 // with pi's retry options, a re-read under the lock, then refresh and write.
 // At each round's start (wall clock, shared by every worker on this host), a new TokenManager
-// asks for a token the parent has just marked expired: one worker refreshes, the others wait
-// for the store's lock and then use what it saved. Prints one line of JSON: per round, this
+// asks for that round's login (`<key>:<round>`, `<path>.<round>`), which the parent saved
+// expired: one worker refreshes, the others wait for the store's lock and then use what it saved. Prints one line of JSON: per round, this
 // worker's latency and whether it was the one that refreshed.
 import { isExpired, refreshAccessToken, TokenManager, type OAuthConfig, type TokenStore } from '@oauth/client'
 import { FileTokenStore } from '@oauth/storage-file'
@@ -23,12 +23,19 @@ const pool = kind!.startsWith('postgres') ? new pg.Pool({ connectionString: wher
 function withoutChanges(store: TokenStore): TokenStore {
   return { name: store.name, load: () => store.load(), save: (t) => store.save(t), clear: () => store.clear(), exists: () => store.exists(), lock: (fn) => store.lock!(fn) }
 }
-const ours: TokenStore = redis ? new RedisTokenStore({ client: redis, key: 'bench-lock' }) : pool ? new PostgresTokenStore({ pool, key: 'bench-lock' }) : new FileTokenStore({ path: where })
-const store = kind!.endsWith('-poll') ? withoutChanges(ours) : ours
+const ourStore = (round: number): TokenStore => {
+  const store = redis
+    ? new RedisTokenStore({ client: redis, key: `bench-lock:${kind}:${round}` })
+    : pool
+      ? new PostgresTokenStore({ pool, key: `bench-lock:${kind}:${round}` })
+      : new FileTokenStore({ path: `${where}.${round}` })
+  return kind!.endsWith('-poll') ? withoutChanges(store) : store
+}
+const stores = Array.from({ length: Number(rounds) }, (_, round) => ourStore(round))
 
 /** pi's getApiKey for an expired OAuth credential, on the same token file. */
-async function piRefresh(file: FileTokenStore): Promise<boolean> {
-  const release = await lockfile.lock(where!, { retries: { retries: 10, factor: 2, minTimeout: 100, maxTimeout: 10_000, randomize: true }, stale: 30_000 })
+async function piRefresh(file: FileTokenStore, path: string): Promise<boolean> {
+  const release = await lockfile.lock(path, { retries: { retries: 10, factor: 2, minTimeout: 100, maxTimeout: 10_000, randomize: true }, stale: 30_000 })
   try {
     const current = (await file.load())!
     if (!isExpired(current, Date.now(), 0)) return false // another instance refreshed it
@@ -42,9 +49,19 @@ async function piRefresh(file: FileTokenStore): Promise<boolean> {
 // Connected before the first round, as a running service is: the pool's connections (one waits
 // for the lock, one reads what the holder saved) and the store's listener. Without this, each
 // worker's first round paid for making them, and that round alone made the Postgres row's p99
-// (26.6 ms cold, 12.3 ms connected first; bench/RESULTS.md §7).
-const stopListening = kind === 'proper-lockfile' ? undefined : store.subscribe?.(() => undefined)
-if (kind !== 'proper-lockfile') await Promise.all([store.load(), store.load()])
+// (26.6 ms cold, 12.3 ms connected first; bench/RESULTS.md §7). A round's login is listened to
+// from two rounds before it until its round is over: a process holds one login at a time here.
+const listening = new Map<number, (() => void) | undefined>()
+const listen = (round: number) => {
+  if (kind !== 'proper-lockfile' && round < stores.length) listening.set(round, stores[round]!.subscribe?.(() => undefined))
+}
+const stopListening = (round: number) => {
+  listening.get(round)?.()
+  listening.delete(round)
+}
+listen(0)
+listen(1)
+if (kind !== 'proper-lockfile') await Promise.all([stores[0]!.load(), stores[0]!.load()])
 
 const results: { ms: number; refreshed: boolean; failed?: string }[] = []
 for (let round = 0; round < Number(rounds); round++) {
@@ -53,16 +70,17 @@ for (let round = 0; round < Number(rounds); round++) {
   const start = performance.now()
   if (kind === 'proper-lockfile') {
     try {
-      const file = new FileTokenStore({ path: where })
+      const path = `${where}.${round}`
+      const file = new FileTokenStore({ path })
       const tokens = (await file.load())!
-      const refreshed = isExpired(tokens, Date.now(), 0) ? await piRefresh(file) : false
+      const refreshed = isExpired(tokens, Date.now(), 0) ? await piRefresh(file, path) : false
       results.push({ ms: performance.now() - start, refreshed })
     } catch (err) {
       results.push({ ms: performance.now() - start, refreshed: false, failed: (err as { code?: string }).code ?? String(err) })
     }
     continue
   }
-  const manager = new TokenManager({ tokenStorage: store, oauthConfig: config })
+  const manager = new TokenManager({ tokenStorage: stores[round]!, oauthConfig: config })
   try {
     await manager.getAccessToken()
     results.push({ ms: performance.now() - start, refreshed: manager.refreshCount > 0 })
@@ -70,8 +88,10 @@ for (let round = 0; round < Number(rounds); round++) {
     results.push({ ms: performance.now() - start, refreshed: false, failed: (err as { code?: string }).code ?? String(err) })
   }
   manager.close()
+  stopListening(round)
+  listen(round + 2)
 }
 console.log(JSON.stringify(results))
-stopListening?.()
+for (const round of [...listening.keys()]) stopListening(round)
 redis?.disconnect()
 await pool?.end()
