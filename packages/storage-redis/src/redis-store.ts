@@ -138,7 +138,8 @@ export class RedisTokenStore implements TokenStore {
   readonly #send: RedisCommand
   readonly #key: string
   readonly #lockKey: string
-  readonly #markKey: string
+  /** `EVAL`'s key count and KEYS for every script that reads the lock, the tokens and the mark. */
+  readonly #keys: string[]
   readonly #ttlMs: number
   readonly #timeoutMs: number
   readonly #exclusive = createMutex({
@@ -158,7 +159,7 @@ export class RedisTokenStore implements TokenStore {
     this.#send = toCommand(options?.client)
     this.#key = options.key ?? 'oauth:tokens'
     this.#lockKey = `${this.#key}:lock`
-    this.#markKey = `${this.#key}:refreshing`
+    this.#keys = ['3', this.#lockKey, this.#key, `${this.#key}:refreshing`]
     this.#ttlMs = options.lock?.staleMs ?? 15_000
     this.#timeoutMs = options.lock?.timeoutMs ?? 30_000
     this.name = `redis key ${this.#key}`
@@ -184,7 +185,7 @@ export class RedisTokenStore implements TokenStore {
     const held = HELD.get(this)
     const script = held ? (value === undefined ? FENCED_DEL : FENCED_SET) : value === undefined ? DEL : SET
     const notice = JSON.stringify({ from: this.#id, change })
-    const args = ['EVAL', script, '3', this.#lockKey, this.#key, this.#markKey, held?.token ?? '', value ?? '', this.#channel, notice]
+    const args = ['EVAL', script, ...this.#keys, held?.token ?? '', value ?? '', this.#channel, notice]
     if (Number(await this.#command(args)) !== 1) held?.lose()
   }
 
@@ -244,7 +245,7 @@ export class RedisTokenStore implements TokenStore {
       signal: controller.signal,
       confirm: async () => {
         if (controller.signal.aborted) lose()
-        const confirmed = Number(await this.#command(['EVAL', CONFIRM, '3', this.#lockKey, this.#key, this.#markKey, token, String(this.#ttlMs)]))
+        const confirmed = Number(await this.#command(['EVAL', CONFIRM, ...this.#keys, token, String(this.#ttlMs)]))
         if (confirmed === 1) return
         if (confirmed === 0) lose()
         // The lock lapsed under a holder whose refresh was on the wire, and its answer is not
@@ -257,7 +258,7 @@ export class RedisTokenStore implements TokenStore {
     }
     // As Redlock's `using`: a renewal that fails, or finds the lock gone, aborts the holder's work.
     const renew = setInterval(() => {
-      this.#command(['EVAL', RENEW, '3', this.#lockKey, this.#key, this.#markKey, token, String(this.#ttlMs)]).then(
+      this.#command(['EVAL', RENEW, ...this.#keys, token, String(this.#ttlMs)]).then(
         (renewed) => Number(renewed) === 1 || controller.abort(lost()),
         () => controller.abort(lost()),
       )
@@ -267,7 +268,7 @@ export class RedisTokenStore implements TokenStore {
       return await HELD.run(this, { token, lease, lose }, () => fn(lease))
     } finally {
       clearInterval(renew)
-      await this.#command(['EVAL', RELEASE, '3', this.#lockKey, this.#key, this.#markKey, token]).catch(() => undefined)
+      await this.#command(['EVAL', RELEASE, ...this.#keys, token]).catch(() => undefined)
     }
   }
 
