@@ -6,12 +6,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { buildAuthorizationUrl, exchangeCodeForTokens, FileTokenStore, parseAuthCode, type TokenStore } from '@oauth/client'
-import { migrate, PostgresTokenStore } from '@oauth/storage-postgres'
-import { RedisTokenStore } from '@oauth/storage-redis'
+import { buildAuthorizationUrl, exchangeCodeForTokens, parseAuthCode, type TokenStore } from '@oauth/client'
+import { migrate } from '@oauth/storage-postgres'
 import { bundleNodeScript, runWorkers, startAnthropicStandIn, startPostgresServer, startRedisServer, type AnthropicStandIn } from '@oauth/test-utils'
 import { Redis } from 'ioredis'
 import pg from 'pg'
+import { roundLogin } from './lock-wait-logins.js'
 import { fmt, median, percentile, table } from './stats.js'
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url))
@@ -79,14 +79,8 @@ export async function benchLockWait(quick: boolean): Promise<string> {
       { label: 'Postgres store, woken by the save (LISTEN/NOTIFY)', kind: 'postgres', processes: some },
     ]
     for (const c of cases) {
-      // Round k's login: `<key>:<k>` in Redis and Postgres, `<path>.<k>` on disk (lock-waiter.ts names them alike).
       const path = join(dir, `tokens-${c.kind}-${c.processes}.json`)
-      const storeFor = (round: number): TokenStore =>
-        c.kind.startsWith('redis')
-          ? new RedisTokenStore({ client: redis, key: `bench-lock:${c.kind}:${round}` })
-          : c.kind.startsWith('postgres')
-            ? new PostgresTokenStore({ pool, key: `bench-lock:${c.kind}:${round}` })
-            : new FileTokenStore({ path: `${path}.${round}` })
+      const storeFor = (round: number) => roundLogin(c.kind, round, { redis, pool, path })
       const where = c.kind.startsWith('redis') ? redisServer.url : c.kind.startsWith('postgres') ? postgresServer.url : path
       const r = await measure(standIn, script, c.kind, where, storeFor, c.processes, rounds)
       // A row whose event did not happen measured nothing: it fails the run, loudly.

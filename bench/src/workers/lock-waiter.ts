@@ -9,12 +9,11 @@
 // expired: one worker refreshes, the others wait for the store's lock and then use what it saved. Prints one line of JSON: per round, this
 // worker's latency and whether it was the one that refreshed.
 import { isExpired, refreshAccessToken, TokenManager, type OAuthConfig, type TokenStore } from '@oauth/client'
-import { FileTokenStore } from '@oauth/storage-file'
-import { PostgresTokenStore } from '@oauth/storage-postgres'
-import { RedisTokenStore } from '@oauth/storage-redis'
+import type { FileTokenStore } from '@oauth/storage-file'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import lockfile from 'proper-lockfile'
+import { roundLogin } from '../lock-wait-logins.js'
 
 const [kind, where, configJson, first, period, rounds] = process.argv.slice(2) as string[]
 const config = JSON.parse(configJson!) as OAuthConfig
@@ -24,18 +23,14 @@ function withoutChanges(store: TokenStore): TokenStore {
   return { name: store.name, load: () => store.load(), save: (t) => store.save(t), clear: () => store.clear(), exists: () => store.exists(), lock: (fn) => store.lock!(fn) }
 }
 const ourStore = (round: number): TokenStore => {
-  const store = redis
-    ? new RedisTokenStore({ client: redis, key: `bench-lock:${kind}:${round}` })
-    : pool
-      ? new PostgresTokenStore({ pool, key: `bench-lock:${kind}:${round}` })
-      : new FileTokenStore({ path: `${where}.${round}` })
+  const store = roundLogin(kind!, round, { redis, pool, path: where })
   return kind!.endsWith('-poll') ? withoutChanges(store) : store
 }
 const stores = Array.from({ length: Number(rounds) }, (_, round) => ourStore(round))
 
 /** pi's getApiKey for an expired OAuth credential, on the same token file. */
-async function piRefresh(file: FileTokenStore, path: string): Promise<boolean> {
-  const release = await lockfile.lock(path, { retries: { retries: 10, factor: 2, minTimeout: 100, maxTimeout: 10_000, randomize: true }, stale: 30_000 })
+async function piRefresh(file: FileTokenStore): Promise<boolean> {
+  const release = await lockfile.lock(file.path, { retries: { retries: 10, factor: 2, minTimeout: 100, maxTimeout: 10_000, randomize: true }, stale: 30_000 })
   try {
     const current = (await file.load())!
     if (!isExpired(current, Date.now(), 0)) return false // another instance refreshed it
@@ -70,10 +65,9 @@ for (let round = 0; round < Number(rounds); round++) {
   const start = performance.now()
   if (kind === 'proper-lockfile') {
     try {
-      const path = `${where}.${round}`
-      const file = new FileTokenStore({ path })
+      const file = roundLogin(kind!, round, { path: where }) as FileTokenStore
       const tokens = (await file.load())!
-      const refreshed = isExpired(tokens, Date.now(), 0) ? await piRefresh(file, path) : false
+      const refreshed = isExpired(tokens, Date.now(), 0) ? await piRefresh(file) : false
       results.push({ ms: performance.now() - start, refreshed })
     } catch (err) {
       results.push({ ms: performance.now() - start, refreshed: false, failed: (err as { code?: string }).code ?? String(err) })
